@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layout (see docs/ARCHITECTURE.md): the numeric core (COpenBLAS, LinearAlgebra, Dossiers,
+// RiskModel) depends on nothing but OpenBLAS/LAPACK and swift-crypto's SHA-256; the CLI adds
+// swift-argument-parser at the edge.
+let package = Package(
+    name: "Ciblage",
+    products: [
+        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "Dossiers", targets: ["Dossiers"]),
+        .library(name: "RiskModel", targets: ["RiskModel"]),
+        .executable(name: "ciblage", targets: ["ciblage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // CBLAS from OpenBLAS and the Fortran LAPACK prototypes of lapack.h (BLAS.md, variant B).
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapack-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
+        .target(
+            name: "Dossiers",
+            dependencies: ["LinearAlgebra", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "RiskModel",
+            dependencies: ["LinearAlgebra", "Dossiers", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .executableTarget(
+            name: "ciblage",
+            dependencies: [
+                "RiskModel", "Dossiers", "LinearAlgebra",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "DossiersTests", dependencies: ["Dossiers"]),
+        .testTarget(
+            name: "RiskModelTests",
+            dependencies: [
+                "RiskModel", "Dossiers", "LinearAlgebra",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("References")]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["ciblage"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,59 @@
+/// How a column enters the design matrix.
+public enum FeatureKind: String, Codable, Sendable, CaseIterable {
+    /// One term: the value as given.
+    case numeric
+    /// One term: 1 for true, 0 for false.
+    case boolean
+    /// Treatment (dummy) coding: one 0/1 term per level except the reference level.
+    case categorical
+}
+
+/// The frozen encoding of one input column, stored in the model so scoring rebuilds the same matrix.
+public struct FeatureEncoding: Codable, Equatable, Sendable {
+    public var name: String
+    public var kind: FeatureKind
+    /// All levels seen in training, in design order (categorical only).
+    public var levels: [String]?
+    /// The level absorbed by the intercept (categorical only).
+    public var reference: String?
+
+    public init(name: String, kind: FeatureKind, levels: [String]? = nil, reference: String? = nil) {
+        self.name = name; self.kind = kind; self.levels = levels; self.reference = reference
+    }
+
+    /// Term names, patsy style: `col` for a numeric or boolean column, `col[T.level]` per non-reference level.
+    public var termNames: [String] {
+        switch kind {
+        case .numeric, .boolean: [name]
+        case .categorical: (levels ?? []).filter { $0 != reference }.map { "\(name)[T.\($0)]" }
+        }
+    }
+}
+
+/// The map from input columns to the columns of the design matrix: `Intercept` first, then each
+/// feature's terms in feature order.
+public struct DesignEncoding: Codable, Equatable, Sendable {
+    public var features: [FeatureEncoding]
+
+    public init(features: [FeatureEncoding]) { self.features = features }
+
+    public var termNames: [String] { ["Intercept"] + features.flatMap(\.termNames) }
+    public var width: Int { 1 + features.reduce(0) { $0 + $1.termNames.count } }
+
+    /// For each term, the index of the feature it comes from (−1 for the intercept).
+    public var termFeature: [Int] {
+        var out = [-1]
+        for (f, feature) in features.enumerated() { out += Array(repeating: f, count: feature.termNames.count) }
+        return out
+    }
+}
+
+/// Sorts categorical levels as R and patsy do: numerically when every level is a number, else by
+/// Unicode code points.
+public func sortedLevels(_ levels: [String]) -> [String] {
+    let numbers = levels.map { Double($0) }
+    if numbers.allSatisfy({ $0 != nil }) {
+        return zip(levels, numbers).sorted { ($0.1!, $0.0) < ($1.1!, $1.0) }.map(\.0)
+    }
+    return levels.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+}

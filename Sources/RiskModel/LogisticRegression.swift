@@ -1,0 +1,285 @@
+import Dossiers
+import LinearAlgebra
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What to do when the outcomes are separated and no finite maximum-likelihood estimate exists.
+public enum SeparationPolicy: Sendable, Equatable {
+    /// Report the separation as an error; no model is produced.
+    case fail
+    /// Warn, then fit with this L2 penalty so the estimates are finite (recorded in the model).
+    case stabilize(l2: Double)
+}
+
+public struct LogisticRegressionOptions: Sendable {
+    /// λ in −ℓ(β) + (λ/2)Σ_{j≥1}βⱼ² (scikit-learn's C = 1/λ). 0: plain maximum likelihood.
+    public var l2: Double
+    /// Convergence: Newton decrement ≤ tolerance and max|∇f| ≤ tolerance·Σw.
+    public var tolerance: Double
+    public var maxIterations: Int
+    public var threads: Int
+    public var onSeparation: SeparationPolicy
+
+    public init(l2: Double = 0, tolerance: Double = 1e-10, maxIterations: Int = 100,
+                threads: Int = Parallelism.defaultThreads, onSeparation: SeparationPolicy = .fail) {
+        self.l2 = l2; self.tolerance = tolerance; self.maxIterations = maxIterations
+        self.threads = threads; self.onSeparation = onSeparation
+    }
+}
+
+/// Logistic regression: fit, diagnostics and inference, producing a model artifact.
+public enum LogisticRegression {
+    public static let solverName = "newton-cholesky (IRLS) with backtracking line search"
+
+    /// Fits the model or explains why it cannot be fitted (`FitError`).
+    public static func fit(_ data: TrainingData, options: LogisticRegressionOptions = LogisticRegressionOptions()) throws -> ModelArtifact {
+        var options = options
+        guard options.l2 >= 0, options.l2.isFinite else { throw FitError.invalidOption("--l2 must be a finite number ≥ 0, got \(options.l2)") }
+        guard options.tolerance > 0, options.tolerance < 1 else { throw FitError.invalidOption("tolerance must be in (0, 1), got \(options.tolerance)") }
+        guard options.maxIterations >= 1 else { throw FitError.invalidOption("--max-iterations must be ≥ 1") }
+        if case .stabilize(let l) = options.onSeparation, !(l > 0 && l.isFinite) {
+            throw FitError.invalidOption("the stabilising L2 penalty must be > 0, got \(l)")
+        }
+        let x = data.design, y = data.target, w = data.weights
+        let n = x.rows, p = x.columns
+        let terms = data.encoding.termNames
+        precondition(terms.count == p && y.count == n)
+
+        var sumW = 0.0, sumWY = 0.0, positiveRows = 0
+        for i in 0..<n {
+            let wi = w?[i] ?? 1
+            sumW += wi; sumWY += wi * y[i]
+            if wi > 0 { positiveRows += 1 }
+        }
+        if sumW <= 0 { throw FitError.noRows }
+        if sumWY <= 0 { throw FitError.constantTarget(column: data.targetName, value: 0) }
+        if sumWY >= sumW { throw FitError.constantTarget(column: data.targetName, value: 1) }
+        if positiveRows <= p { throw FitError.tooFewRows(rows: positiveRows, terms: p) }
+        try checkConstantColumns(data)
+
+        var warnings: [String] = []
+        if options.l2 == 0, let diagnosis = univariateSeparation(data) {
+            try handle(diagnosis, options: &options, warnings: &warnings)
+        }
+
+        let solver = try NewtonSolver(x: x, y: y, w: w, threads: options.threads)
+        let lambda = options.l2
+        let solution = try solver.solve(
+            l2: lambda, tolerance: options.tolerance, maxIterations: options.maxIterations,
+            sumWeights: sumW, meanTarget: sumWY / sumW
+        ) { information in
+            let dependence = ColumnDependence(gram: information)
+            guard !dependence.dependencies.isEmpty else { return }
+            let relations = dependence.dependencies.map { d in
+                "\(terms[d.column]) = " + d.combination.map { "\(formatNumber($0.coefficient, digits: 6))·\(terms[$0.column])" }
+                    .joined(separator: " + ")
+            }
+            if lambda == 0 { throw FitError.collinear(relations) }
+            warnings.append("exact collinearity (estimates identified only through the L2 penalty): " + relations.joined(separator: "; "))
+        }
+        if !solution.converged {
+            if lambda == 0, let diagnosis = fittedSeparation(data, solver: solver, solution: solution) {
+                try handle(diagnosis, options: &options, warnings: &warnings)
+                return try refit(data, options: options, warnings: warnings)
+            }
+            throw FitError.noConvergence(iterations: solution.iterations, maxAbsGradient: solution.maxAbsGradient,
+                                         newtonDecrement: solution.newtonDecrement)
+        }
+        if lambda == 0, let diagnosis = fittedSeparation(data, solver: solver, solution: solution) {
+            try handle(diagnosis, options: &options, warnings: &warnings)
+            return try refit(data, options: options, warnings: warnings)
+        }
+
+        // Inference: for the unpenalised MLE the covariance is the inverse observed information.
+        var covariance: Matrix?
+        if lambda == 0 {
+            do { covariance = try Cholesky(solution.information).inverse() } catch {
+                throw FitError.singularHessian(iteration: solution.iterations)
+            }
+        }
+        let beta = solution.beta
+        let q = Distributions.normalQuantile975
+        let coefficients: [CoefficientEstimate] = (0..<p).map { j in
+            guard let cov = covariance else {
+                return CoefficientEstimate(term: terms[j], estimate: beta[j], stdError: nil, z: nil, pValue: nil,
+                                           ciLower: nil, ciUpper: nil, oddsRatio: exp(beta[j]), oddsRatioLower: nil, oddsRatioUpper: nil)
+            }
+            let se = cov[j, j].squareRoot()
+            let z = beta[j] / se
+            let lo = beta[j] - q * se, hi = beta[j] + q * se
+            return CoefficientEstimate(term: terms[j], estimate: beta[j], stdError: se, z: z,
+                                       pValue: Distributions.twoSidedNormalPValue(z), ciLower: lo, ciUpper: hi,
+                                       oddsRatio: exp(beta[j]), oddsRatioLower: exp(lo), oddsRatioUpper: exp(hi))
+        }
+        let meanY = sumWY / sumW
+        let nullLogLikelihood = sumWY * log(meanY) + (sumW - sumWY) * log(1 - meanY)
+        let ll = solution.logLikelihood
+        let lr = max(0, 2 * (ll - nullLogLikelihood))
+        let k = Double(p)
+        let statistics = FitStatistics(
+            rows: n, rowsWithPositiveWeight: positiveRows, sumWeights: sumW, weightedPositives: sumWY,
+            logLikelihood: ll, nullLogLikelihood: nullLogLikelihood,
+            likelihoodRatioChiSquare: lr, likelihoodRatioDF: p - 1,
+            likelihoodRatioPValue: Distributions.chiSquareSurvival(lr, degreesOfFreedom: Double(p - 1)),
+            mcFaddenRSquared: 1 - ll / nullLogLikelihood,
+            aic: -2 * ll + 2 * k, bic: -2 * ll + k * log(sumW),
+            iterations: solution.iterations, converged: solution.converged,
+            maxAbsGradient: solution.maxAbsGradient, newtonDecrement: solution.newtonDecrement, tolerance: options.tolerance,
+            penalty: Penalty(kind: lambda > 0 ? "l2" : "none", lambda: lambda),
+            covariance: lambda == 0
+                ? "inverse observed information (XᵀWX)⁻¹ at the maximum-likelihood estimate"
+                : "none: penalised fit; the inverse penalised Hessian is not a valid covariance for Wald inference",
+            solver: solverName
+        )
+        return ModelArtifact(
+            target: TargetDefinition(column: data.targetName), weight: data.weightName, encoding: data.encoding,
+            coefficients: coefficients,
+            covariance: covariance.map { c in (0..<p).map { Array(c.row($0)) } },
+            fit: statistics, trainingData: data.fingerprint, warnings: warnings
+        )
+    }
+
+    private static func refit(_ data: TrainingData, options: LogisticRegressionOptions, warnings: [String]) throws -> ModelArtifact {
+        var model = try fit(data, options: options)
+        model.warnings = warnings + model.warnings
+        return model
+    }
+
+    private static func handle(_ diagnosis: SeparationDiagnosis, options: inout LogisticRegressionOptions,
+                               warnings: inout [String]) throws {
+        switch options.onSeparation {
+        case .fail: throw FitError.separation(diagnosis)
+        case .stabilize(let l2):
+            warnings.append("\(diagnosis.kind.rawValue) separation: \(diagnosis.finding); fitted with L2 penalty λ = \(formatNumber(l2, digits: 6)) to keep estimates finite (no Wald inference)")
+            options.l2 = l2
+            options.onSeparation = .fail
+        }
+    }
+
+    /// A non-intercept column with the same value on every row with positive weight.
+    static func checkConstantColumns(_ data: TrainingData) throws {
+        let x = data.design, terms = data.encoding.termNames
+        guard x.columns > 1 else { return }
+        let p = x.columns
+        var firstRow: Int? = nil
+        var varies = [Bool](repeating: false, count: p)
+        x.storage.withUnsafeBufferPointer { xs in
+            for i in 0..<x.rows where (data.weights?[i] ?? 1) > 0 {
+                guard let f = firstRow else { firstRow = i; continue }
+                for j in 1..<p where !varies[j] && xs[i * p + j] != xs[f * p + j] { varies[j] = true }
+            }
+        }
+        if let f = firstRow, let j = (1..<p).first(where: { !varies[$0] }) {
+            throw FitError.constantColumn(term: terms[j], value: x[f, j])
+        }
+    }
+
+    /// Separation by a single column or level, found before fitting (exact, cheap, and easy to act on).
+    static func univariateSeparation(_ data: TrainingData) -> SeparationDiagnosis? {
+        let x = data.design, y = data.target
+        let positive = (0..<x.rows).filter { (data.weights?[$0] ?? 1) > 0 }
+        var column = 1
+        for feature in data.encoding.features {
+            let width = feature.termNames.count
+            defer { column += width }
+            if feature.kind == .categorical {
+                let levels = feature.levels ?? []
+                let termLevels = levels.filter { $0 != feature.reference }
+                var groups: [String: (zeros: Int, ones: Int, lines: [Int])] = [:]
+                for i in positive {
+                    var level = feature.reference ?? ""
+                    for t in 0..<width where x[i, column + t] == 1 { level = termLevels[t] }
+                    var g = groups[level] ?? (0, 0, [])
+                    if y[i] == 1 { g.ones += 1 } else { g.zeros += 1 }
+                    if g.lines.count < 10 { g.lines.append(data.lines[i]) }
+                    groups[level] = g
+                }
+                for level in levels {
+                    guard let g = groups[level], g.zeros == 0 || g.ones == 0 else { continue }
+                    let count = g.zeros + g.ones
+                    let all = groups.values.allSatisfy { $0.zeros == 0 || $0.ones == 0 }
+                    return SeparationDiagnosis(
+                        kind: all ? .complete : .quasiComplete, column: feature.name, level: level,
+                        finding: "all \(count) rows with level '\(level)' of column \(feature.name) have target \(g.ones == 0 ? 0 : 1)",
+                        lines: g.lines, rowCount: count)
+                }
+                continue
+            }
+            var min0 = Double.infinity, max0 = -Double.infinity, min1 = Double.infinity, max1 = -Double.infinity
+            for i in positive {
+                let v = x[i, column]
+                if y[i] == 1 { min1 = min(min1, v); max1 = max(max1, v) } else { min0 = min(min0, v); max0 = max(max0, v) }
+            }
+            let name = feature.name
+            func rows(where predicate: (Double) -> Bool) -> (lines: [Int], count: Int) {
+                var lines: [Int] = [], count = 0
+                for i in positive where predicate(x[i, column]) { count += 1; if lines.count < 10 { lines.append(data.lines[i]) } }
+                return (lines, count)
+            }
+            let (lowTarget, low, high): (Int, Double, Double)
+            if max0 <= min1 { (lowTarget, low, high) = (0, max0, min1) } else if max1 <= min0 { (lowTarget, low, high) = (1, max1, min0) } else { continue }
+            let highTarget = 1 - lowTarget
+            if low < high {
+                let r = rows { _ in true }
+                return SeparationDiagnosis(
+                    kind: .complete, column: name, level: nil,
+                    finding: "column \(name) separates the target completely: every row with \(name) ≤ \(formatNumber(low)) has target \(lowTarget) and every row with \(name) ≥ \(formatNumber(high)) has target \(highTarget)",
+                    lines: r.lines, rowCount: r.count)
+            }
+            let v = low
+            let r = rows { $0 != v }
+            let isBinary = feature.kind == .boolean
+            let finding: String
+            if isBinary {
+                let pure = v == 0 ? 1.0 : 0.0
+                finding = "all \(r.count) rows with \(name) = \(pure == 1 ? "true" : "false") have target \(pure == 1 ? highTarget : lowTarget)"
+            } else {
+                finding = "column \(name) separates the target quasi-completely: every row with \(name) < \(formatNumber(v)) has target \(lowTarget), every row with \(name) > \(formatNumber(v)) has target \(highTarget); only rows with \(name) = \(formatNumber(v)) have both"
+            }
+            return SeparationDiagnosis(kind: .quasiComplete, column: name, level: nil, finding: finding, lines: r.lines, rowCount: r.count)
+        }
+        return nil
+    }
+
+    /// Separation by a combination of columns, seen after fitting: rows fitted with probability
+    /// numerically 0 or 1 (|η| > 20, p < 2e-9) while Newton needed many iterations, as coefficients
+    /// that run off to infinity do.
+    static func fittedSeparation(_ data: TrainingData, solver: NewtonSolver, solution: NewtonSolver.Solution) -> SeparationDiagnosis? {
+        guard solution.iterations >= 15 || !solution.converged else { return nil }
+        let eta = solver.linearPredictor(solution.beta)
+        var lines: [Int] = [], count = 0, total = 0
+        for i in 0..<eta.count where (data.weights?[i] ?? 1) > 0 {
+            total += 1
+            if (data.target[i] == 1 && eta[i] > 20) || (data.target[i] == 0 && eta[i] < -20) {
+                count += 1
+                if lines.count < 10 { lines.append(data.lines[i]) }
+            }
+        }
+        guard count > 0 else { return nil }
+        // Name the terms with the largest standardised coefficients |βⱼ|·sd(xⱼ): the separating direction.
+        let x = data.design, terms = data.encoding.termNames
+        var scored: [(String, Double)] = []
+        for j in 1..<x.columns {
+            var mean = 0.0, m2 = 0.0
+            for i in 0..<x.rows { let d = x[i, j] - mean; mean += d / Double(i + 1); m2 += d * (x[i, j] - mean) }
+            scored.append((terms[j], abs(solution.beta[j]) * (m2 / Double(max(1, x.rows - 1))).squareRoot()))
+        }
+        let top = scored.sorted { $0.1 > $1.1 }.prefix(3).map(\.0)
+        return SeparationDiagnosis(
+            kind: count == total ? .complete : .quasiComplete, column: top.first, level: nil,
+            finding: "\(count) rows are fitted with probability numerically 0 or 1 and the coefficients grow without bound along \(top.joined(separator: ", ")) (largest standardised coefficients); a combination of these columns separates the outcomes",
+            lines: lines, rowCount: count)
+    }
+}
+
+/// Formats a number for messages: integers without a decimal point, others with up to `digits` significant digits.
+func formatNumber(_ v: Double, digits: Int = 10) -> String {
+    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+    var s = String(format: "%.\(digits)g", v)
+    if s.contains("e") { return s }
+    if s.contains(".") { while s.hasSuffix("0") { s.removeLast() }; if s.hasSuffix(".") { s.removeLast() } }
+    return s
+}
+
+import Foundation

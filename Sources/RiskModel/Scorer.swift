@@ -1,0 +1,122 @@
+import Dossiers
+import LinearAlgebra
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct ScoringOptions: Sendable {
+    /// Identifier column copied to the output; nil: `id` if the file has one, else the data row number.
+    public var idColumn: String?
+    public var format: CSVFormat
+    /// Rows encoded and scored per chunk; memory is O(chunkRows × terms) whatever the file size.
+    public var chunkRows: Int
+
+    public init(idColumn: String? = nil, format: CSVFormat = CSVFormat(), chunkRows: Int = 8192) {
+        self.idColumn = idColumn; self.format = format; self.chunkRows = max(1, chunkRows)
+    }
+}
+
+public struct ScoringSummary: Equatable, Sendable {
+    public var rows: Int
+    public var idColumn: String?
+}
+
+/// Streaming scorer: CSV in, `id,score` CSV out, in bounded memory.
+public enum Scorer {
+    /// Scores `input` with `model` and writes `output` atomically. On any error the output is not created.
+    @discardableResult
+    public static func score(model: ModelArtifact, input: String, output: String,
+                             options: ScoringOptions = ScoringOptions()) throws -> ScoringSummary {
+        let reader = try CSVReader(path: input, format: options.format)
+        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
+        var idIndex: Int? = nil
+        if let id = options.idColumn {
+            guard let i = reader.header.firstIndex(of: id) else {
+                throw DataError.unknownColumn(file: input, name: id, available: reader.header)
+            }
+            idIndex = i
+        } else {
+            idIndex = reader.header.firstIndex(of: "id")
+        }
+        let p = encoder.width
+        let beta = model.estimates
+        let chunk = options.chunkRows
+        let x = UnsafeMutablePointer<Double>.allocate(capacity: chunk * p)
+        let scores = UnsafeMutablePointer<Double>.allocate(capacity: chunk)
+        defer { x.deallocate(); scores.deallocate() }
+        var ids: [UInt8] = []
+        var idEnds: [Int] = []
+        var line: [UInt8] = []
+        let out = try AtomicFile(path: output)
+        try out.write(idIndex.map { csvQuoted(reader.header[$0]) } ?? "row")
+        try out.write(",score\n")
+        var rowNumber = 0
+        var filled = 0
+        func flush() throws {
+            beta.withUnsafeBufferPointer { b in
+                scoreRows(x, rows: filled, columns: p, coefficients: b.baseAddress!, into: scores)
+            }
+            for i in 0..<filled {
+                line.removeAll(keepingCapacity: true)
+                if idIndex != nil {
+                    let start = i == 0 ? 0 : idEnds[i - 1]
+                    line.append(contentsOf: ids[start..<idEnds[i]])
+                } else {
+                    line.append(contentsOf: String(rowNumber - filled + i + 1).utf8)
+                }
+                line.append(UInt8(ascii: ","))
+                line.append(contentsOf: scores[i].description.utf8)
+                line.append(0x0A)
+                try line.withUnsafeBufferPointer { try out.write($0) }
+            }
+            filled = 0
+            ids.removeAll(keepingCapacity: true); idEnds.removeAll(keepingCapacity: true)
+        }
+        while try reader.next() {
+            try encoder.encodeCurrentRecord(into: x + filled * p)
+            if let idIndex {
+                let text = try reader.string(idIndex)
+                ids.append(contentsOf: csvQuoted(text).utf8)
+                idEnds.append(ids.count)
+            }
+            filled += 1; rowNumber += 1
+            if filled == chunk { try flush() }
+        }
+        if filled > 0 { try flush() }
+        try out.commit()
+        return ScoringSummary(rows: rowNumber, idColumn: idIndex.map { reader.header[$0] })
+    }
+
+    /// σ(xᵢᵀβ) for each row of a row-major block.
+    ///
+    /// The dot product uses two SIMD4 accumulators over the columns and a fixed reduction order, so
+    /// each row's score is the same bytes whatever the chunking or thread count; the logistic runs
+    /// in a second pass (BLAS.md §4: faster when the block is cache-resident).
+    public static func scoreRows(_ x: UnsafePointer<Double>, rows n: Int, columns p: Int,
+                                 coefficients beta: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        let b = UnsafeRawPointer(beta)
+        for i in 0..<n {
+            let row = UnsafeRawPointer(x + i * p)
+            var acc0 = SIMD4<Double>(), acc1 = SIMD4<Double>()
+            var j = 0
+            while j + 8 <= p {
+                acc0 += row.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self) * b.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+                acc1 += row.loadUnaligned(fromByteOffset: (j + 4) * 8, as: SIMD4<Double>.self) * b.loadUnaligned(fromByteOffset: (j + 4) * 8, as: SIMD4<Double>.self)
+                j += 8
+            }
+            let v = acc0 + acc1
+            var s = (v[0] + v[1]) + (v[2] + v[3])
+            while j < p { s += x[i * p + j] * beta[j]; j += 1 }
+            out[i] = s
+        }
+        for i in 0..<n { out[i] = 1 / (1 + exp(-out[i])) }
+    }
+}
+
+/// Quotes a CSV field when it contains a delimiter, a quote or a line break (RFC 4180).
+func csvQuoted(_ s: String) -> String {
+    guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" || $0 == "\t" }) else { return s }
+    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+import Foundation

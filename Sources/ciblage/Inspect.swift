@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import RiskModel
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a model: coefficient table with inference and fit statistics (or the artifact as JSON).",
+        discussion: "The model file is verified first: a corrupted file or one written by a newer Ciblage is refused."
+    )
+
+    @Argument(help: "The model artifact (JSON) written by 'ciblage train'.")
+    var model: String
+
+    @Flag(help: "Print the verified artifact as JSON instead of the table.")
+    var json = false
+
+    func run() throws {
+        let artifact = try ModelArtifact.load(from: model)
+        if json {
+            FileHandle.standardOutput.write(try artifact.encoded())
+        } else {
+            print(ModelSummary.text(artifact), terminator: "")
+        }
+    }
+}
