@@ -41,7 +41,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "DossiersTests", dependencies: ["Dossiers"]),
+        .testTarget(name: "DossiersTests", dependencies: ["Dossiers", "LinearAlgebra"]),
         .testTarget(
             name: "RiskModelTests",
             dependencies: [

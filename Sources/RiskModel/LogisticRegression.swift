@@ -83,6 +83,7 @@ public enum LogisticRegression {
                 try handle(diagnosis, options: &options, warnings: &warnings)
                 return try refit(data, options: options, warnings: warnings)
             }
+            if solution.singularHessian { throw FitError.singularHessian(iteration: solution.iterations) }
             throw FitError.noConvergence(iterations: solution.iterations, maxAbsGradient: solution.maxAbsGradient,
                                          newtonDecrement: solution.newtonDecrement)
         }

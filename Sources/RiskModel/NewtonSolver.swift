@@ -165,6 +165,8 @@ final class NewtonSolver {
         var information: Matrix
         var iterations: Int
         var converged: Bool
+        /// The penalised Hessian stopped being positive definite (Cholesky failed) at `iterations`.
+        var singularHessian: Bool
         var maxAbsGradient: Double
         var newtonDecrement: Double
         /// XᵀHX at the starting point, a multiple of the weighted Gram matrix (for collinearity checks).
@@ -186,6 +188,7 @@ final class NewtonSolver {
         }
         var iterations = 0
         var converged = false
+        var singular = false
         var maxAbsGradient = Double.infinity, decrement = Double.infinity
         while true {
             // Penalised gradient and Hessian of f = −ℓ + pen.
@@ -196,7 +199,12 @@ final class NewtonSolver {
                 if j > 0 { hessian[j, j] += lambda }
             }
             let factor: Cholesky
-            do { factor = try Cholesky(hessian) } catch { throw FitError.singularHessian(iteration: iterations) }
+            do { factor = try Cholesky(hessian) } catch {
+                // Not positive definite: fitted probabilities reached 0 or 1, or columns are collinear.
+                // Return unconverged so the caller can diagnose which.
+                singular = true
+                break
+            }
             let direction = try factor.solve(gradient.map { -$0 })
             var slope = 0.0  // ∇fᵀd = −δ²
             for j in 0..<p { slope += gradient[j] * direction[j] }
@@ -238,7 +246,7 @@ final class NewtonSolver {
             iterations += 1
         }
         return Solution(beta: beta, logLikelihood: current.logLikelihood, information: current.information,
-                        iterations: iterations, converged: converged, maxAbsGradient: maxAbsGradient,
-                        newtonDecrement: decrement, initialInformation: initial)
+                        iterations: iterations, converged: converged, singularHessian: singular,
+                        maxAbsGradient: maxAbsGradient, newtonDecrement: decrement, initialInformation: initial)
     }
 }

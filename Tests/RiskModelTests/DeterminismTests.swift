@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import Dossiers
+import LinearAlgebra
+@testable import RiskModel
+
+/// Same input, same bytes out, whatever the thread count (1, 2 and more than the cores).
+@Suite(.serialized) struct DeterminismTests {
+    @Test func coefficientsAndModelBytesAreIdenticalAcrossThreadCounts() throws {
+        // 150 000 rows: many row segments, so threads really split the work differently.
+        let data = simulatedData(rows: 150_000, features: 8, seed: 42)
+        let one = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 1))
+        let two = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 2))
+        let five = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 5))
+        #expect(one.estimates.map(\.bitPattern) == two.estimates.map(\.bitPattern))
+        #expect(one.estimates.map(\.bitPattern) == five.estimates.map(\.bitPattern))
+        #expect(try one.encoded() == two.encoded())
+        #expect(try one.encoded() == five.encoded())
+    }
+
+    @Test func scoresAreIdenticalAcrossThreadCountsAndChunkSizes() throws {
+        let dir = temporaryDirectory()
+        var g = SplitMix(state: 9)
+        var csv = "id,y,a,b,region\n"
+        for i in 0..<20_000 {
+            let a = g.normal(), b = g.normal() * 3
+            let region = ["nord", "sud", "est"][Int(g.next() % 3)]
+            let y = g.uniform() < 1 / (1 + exp(-(0.3 * a - 0.2 * b + (region == "sud" ? 0.5 : 0)))) ? 1 : 0
+            csv += "D\(i),\(y),\(a),\(b),\(region)\n"
+        }
+        let path = dir.appendingPathComponent("d.csv").path
+        FileManager.default.createFile(atPath: path, contents: Data(csv.utf8))
+        let data = try TrainingData.read(path: path, spec: TableSpec(target: "y", features: ["a", "b", "region"], categorical: ["region"]))
+        let m1 = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 1))
+        let m2 = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 2))
+        let saved = OpenBLAS.threadCount
+        defer { OpenBLAS.threadCount = saved }
+        var outputs: [Data] = []
+        for (model, blasThreads, chunk) in [(m1, 1, 8192), (m2, 2, 8192), (m2, 2, 7), (m1, 1, 1)] {
+            OpenBLAS.threadCount = blasThreads
+            let out = dir.appendingPathComponent("s-\(outputs.count).csv").path
+            try Scorer.score(model: model, input: path, output: out, options: ScoringOptions(chunkRows: chunk))
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: out)))
+        }
+        #expect(outputs.allSatisfy { $0 == outputs[0] })
+    }
+}
