@@ -1,1 +1,107 @@
+import Foundation
 import Testing
+
+/// End-to-end checks of the `ciblage` executable: exit codes, messages on stderr, files written or not.
+@Suite struct CLITests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The built executable, next to the test bundle (debug or release).
+    static let executable: URL = {
+        let besideRunner = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidates = [besideRunner.appendingPathComponent("ciblage")]
+        let buildDirectory = packageRoot.appendingPathComponent(".build")
+        for configuration in ["debug", "release"] { candidates.append(buildDirectory.appendingPathComponent(configuration).appendingPathComponent("ciblage")) }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }()
+
+    static let data = packageRoot.appendingPathComponent("Tests/RiskModelTests/References/data")
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func scratch() -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ciblage-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func trainInspectAndScore() throws {
+        let dir = scratch()
+        let model = dir.appendingPathComponent("fair.json").path
+        let train = try run(["train", "--data", Self.data.appendingPathComponent("fair.csv").path, "--target", "affair",
+                             "--categorical", "occupation", "--reference", "occupation=3", "--output", model])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("converged"))
+        let inspect = try run(["inspect", model])
+        #expect(inspect.status == 0)
+        #expect(inspect.stdout.contains("occupation[T.1]") && inspect.stdout.contains("Pseudo R-squ."))
+        let json = try run(["inspect", model, "--json"])
+        #expect(json.status == 0 && json.stdout.contains("\"formatVersion\" : 1"))
+        let scores = dir.appendingPathComponent("scores.csv").path
+        let score = try run(["score", "--model", model, "--data", Self.data.appendingPathComponent("fair.csv").path, "--output", scores])
+        #expect(score.status == 0, "\(score.stderr)")
+        #expect(score.stdout.contains("6366 scores"))
+    }
+
+    @Test func separationExitsOneAndWritesNoModel() throws {
+        let dir = scratch()
+        let model = dir.appendingPathComponent("iris.json").path
+        let r = try run(["train", "--data", Self.data.appendingPathComponent("iris_setosa.csv").path, "--target", "setosa", "--output", model])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("complete separation") && r.stderr.contains("petal_length"))
+        #expect(!FileManager.default.fileExists(atPath: model))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        let stabilized = try run(["train", "--data", Self.data.appendingPathComponent("iris_setosa.csv").path, "--target", "setosa",
+                                  "--on-separation", "stabilize", "--output", model])
+        #expect(stabilized.status == 0)
+        #expect(stabilized.stderr.contains("warning: complete separation"))
+    }
+
+    @Test(arguments: [
+        (["train", "--data", "x.csv", "--output", "m.json"], "--target"),
+        (["train", "--data", "x.csv", "--target", "y", "--output", "m.json", "--l2", "abc"], "--l2"),
+        (["train", "--data", "x.csv", "--target", "y", "--output", "m.json", "--delimiter", "#"], "--delimiter"),
+        (["train", "--data", "x.csv", "--target", "y", "--output", "m.json", "--on-separation", "ignore"], "--on-separation"),
+        (["train", "--data", "x.csv", "--target", "y", "--output", "m.json", "--reference", "region"], "col=level"),
+        (["train", "--data", "x.csv", "--target", "y", "--output", "m.json", "--threads", "0"], "--threads"),
+        (["score", "--model", "m.json", "--data", "x.csv"], "--output"),
+        (["frobnicate"], "frobnicate"),
+    ])
+    func badArgumentsExitOneWithAMessage(arguments: [String], mention: String) throws {
+        let r = try run(arguments)
+        #expect(r.status == 1, "\(arguments): status \(r.status)")
+        #expect(r.stderr.contains(mention), "\(arguments): \(r.stderr)")
+    }
+
+    @Test func userErrorsExitOne() throws {
+        let dir = scratch()
+        let missing = try run(["train", "--data", dir.appendingPathComponent("none.csv").path, "--target", "y", "--output", dir.appendingPathComponent("m.json").path])
+        #expect(missing.status == 1 && missing.stderr.contains("none.csv: cannot open"))
+        let badModel = dir.appendingPathComponent("bad.json").path
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: badModel))
+        let inspect = try run(["inspect", badModel])
+        #expect(inspect.status == 1 && inspect.stderr.contains("not a valid Ciblage model file"))
+        let unknown = try run(["train", "--data", Self.data.appendingPathComponent("spector.csv").path, "--target", "grade",
+                               "--output", dir.appendingPathComponent("m.json").path])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no column named 'grade'"))
+    }
+
+    @Test func helpExplainsFlagsAndExitsZero() throws {
+        let r = try run(["train", "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("--l2") && r.stdout.contains("scikit-learn's C = 1/λ"))
+        #expect(r.stdout.contains("--reference"))
+    }
+}
