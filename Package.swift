@@ -1,9 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Layout (see docs/ARCHITECTURE.md): the numeric core (COpenBLAS, LinearAlgebra, Dossiers,
-// RiskModel) depends on nothing but OpenBLAS/LAPACK and swift-crypto's SHA-256; the CLI adds
-// swift-argument-parser at the edge.
+// Layout (see docs/ARCHITECTURE.md): the numeric core (COpenBLAS, LinearAlgebra, RiskModel) depends
+// on nothing but OpenBLAS/LAPACK and swift-crypto's SHA-256; Dossiers adds Yams for feature specs;
+// the CLI adds swift-argument-parser at the edge.
 let package = Package(
     name: "Ciblage",
     products: [
@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // CBLAS from OpenBLAS and the Fortran LAPACK prototypes of lapack.h (BLAS.md, variant B).
@@ -27,7 +28,7 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(
             name: "Dossiers",
-            dependencies: ["LinearAlgebra", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LinearAlgebra", .product(name: "Crypto", package: "swift-crypto"), "Yams"]
         ),
         .target(
             name: "RiskModel",

@@ -26,9 +26,14 @@ public struct CSVFormat: Sendable, Equatable {
 }
 
 /// A streaming RFC 4180 reader: quoted fields, doubled quotes, embedded newlines, CRLF or LF,
-/// a UTF-8 BOM, and a header row. It reads the file in 1 MiB chunks and exposes one record at a
-/// time as byte ranges, so memory does not grow with the file and numeric fields are parsed without
-/// building Strings. Blank lines are skipped.
+/// a UTF-8 BOM, and a header row. Blank lines are skipped.
+///
+/// The file is read in 1 MiB chunks into one buffer. A record is parsed in place: fields are
+/// (start, end) offsets into the buffer, and doubled quotes are removed by compacting the quoted
+/// field inside the buffer, so unquoted fields are never copied. When a record runs past the end of
+/// the buffer, its bytes are moved to the front and the next chunk is read after them (the buffer
+/// grows only for a record longer than itself). Memory therefore stays at one chunk plus the
+/// longest record, whatever the file size.
 ///
 /// Use: `while try reader.next() { reader.withField(j) { bytes in … } }`.
 public final class CSVReader {
@@ -42,16 +47,16 @@ public final class CSVReader {
     public private(set) var recordCount = 0
     /// Bytes consumed from the file so far.
     public private(set) var bytesRead = 0
+    public private(set) var fieldCount = 0
 
     private let fd: Int32
     private let chunkSize = 1 << 20
-    private var chunk: UnsafeMutablePointer<UInt8>
-    private var position = 0, end = 0, atEOF = false
-    private var record: UnsafeMutablePointer<UInt8>
-    private var recordCapacity = 4096, recordLength = 0
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var end = 0, position = 0, recordStart = 0, atEOF = false
+    private var fieldStarts: UnsafeMutablePointer<Int>
     private var fieldEnds: UnsafeMutablePointer<Int>
     private var fieldCapacity = 64
-    public private(set) var fieldCount = 0
     private var physicalLine = 1
     private var skipLineFeed = false
     private var onChunk: ((UnsafeBufferPointer<UInt8>) -> Void)?
@@ -71,22 +76,23 @@ public final class CSVReader {
             throw .cannotOpen(file: path, reason: "it is a directory")
         }
         self.fd = fd
-        chunk = .allocate(capacity: chunkSize)
-        record = .allocate(capacity: recordCapacity)
+        capacity = 2 * chunkSize
+        buffer = .allocate(capacity: capacity)
+        fieldStarts = .allocate(capacity: fieldCapacity)
         fieldEnds = .allocate(capacity: fieldCapacity)
         try readHeader()
     }
 
     deinit {
         close(fd)
-        chunk.deallocate(); record.deallocate(); fieldEnds.deallocate()
+        buffer.deallocate(); fieldStarts.deallocate(); fieldEnds.deallocate()
     }
 
     // MARK: Header
 
     private func readHeader() throws(DataError) {
-        refill()
-        if end >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { position = 3 }  // UTF-8 BOM
+        _ = refill()
+        if end >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }  // UTF-8 BOM
         delimiter = format.delimiter ?? detectDelimiter()
         guard try nextRecord() else { throw .emptyFile(file: file) }
         var names: [String] = []
@@ -108,7 +114,7 @@ public final class CSVReader {
         var inQuotes = false
         var i = position
         while i < end {
-            let c = chunk[i]
+            let c = buffer[i]
             if c == UInt8(ascii: "\"") { inQuotes.toggle() } else if !inQuotes {
                 if c == 0x0A || c == 0x0D { break }
                 if counts[c] != nil { counts[c]! += 1 }
@@ -137,8 +143,13 @@ public final class CSVReader {
     /// Calls `body` with the unescaped bytes of field `index` of the current record.
     @inline(__always)
     public func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        let start = index == 0 ? 0 : fieldEnds[index - 1]
-        return try body(UnsafeBufferPointer(start: record + start, count: fieldEnds[index] - start))
+        try body(UnsafeBufferPointer(start: buffer + fieldStarts[index], count: fieldEnds[index] - fieldStarts[index]))
+    }
+
+    /// The raw bytes of field `index` (valid until the next call to `next()`).
+    @inline(__always)
+    public func field(_ index: Int) -> (start: UnsafePointer<UInt8>, count: Int) {
+        (UnsafePointer(buffer + fieldStarts[index]), fieldEnds[index] - fieldStarts[index])
     }
 
     /// Field `index` as a String, refusing invalid UTF-8 with the place named.
@@ -153,119 +164,167 @@ public final class CSVReader {
         index < header.count ? header[index] : "#\(index + 1)"
     }
 
-    private func refill() {
-        guard !atEOF else { position = 0; end = 0; return }
+    /// Makes room and reads the next chunk after the bytes of the current record, which move to the
+    /// front of the buffer. Returns the shift applied to offsets (callers subtract it from theirs) and
+    /// whether new bytes arrived (false at the end of the file).
+    private func refill() -> (shift: Int, more: Bool) {
+        guard !atEOF else { return (0, false) }
+        let shift = recordStart
+        if shift > 0 {
+            let keep = end - shift
+            if keep > 0 { buffer.update(from: buffer + shift, count: keep) }
+            for k in 0..<fieldCount { fieldStarts[k] -= shift; fieldEnds[k] -= shift }
+            end = keep; position -= shift; recordStart = 0
+        }
+        if capacity - end < chunkSize {
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            grown.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = grown; capacity *= 2
+        }
         var n = 0
-        repeat { n = read(fd, chunk, chunkSize) } while n < 0 && errno == EINTR
-        if n <= 0 { atEOF = true; position = 0; end = 0; return }
-        position = 0; end = n; bytesRead += n
-        onChunk?(UnsafeBufferPointer(start: chunk, count: n))
+        repeat { n = read(fd, buffer + end, chunkSize) } while n < 0 && errno == EINTR
+        if n <= 0 { atEOF = true; return (shift, false) }
+        onChunk?(UnsafeBufferPointer(start: buffer + end, count: n))
+        end += n; bytesRead += n
+        return (shift, true)
     }
 
-    @inline(__always) private func append(_ from: UnsafePointer<UInt8>, _ count: Int) {
-        if recordLength + count > recordCapacity {
-            var newCapacity = recordCapacity * 2
-            while recordLength + count > newCapacity { newCapacity *= 2 }
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-            grown.update(from: record, count: recordLength)
-            record.deallocate()
-            record = grown; recordCapacity = newCapacity
-        }
-        (record + recordLength).update(from: from, count: count)
-        recordLength += count
-    }
-
-    @inline(__always) private func endField() {
+    @inline(__always) private func endField(_ start: Int, _ stop: Int) {
         if fieldCount == fieldCapacity {
-            let grown = UnsafeMutablePointer<Int>.allocate(capacity: fieldCapacity * 2)
-            grown.update(from: fieldEnds, count: fieldCount)
-            fieldEnds.deallocate()
-            fieldEnds = grown; fieldCapacity *= 2
+            let starts = UnsafeMutablePointer<Int>.allocate(capacity: fieldCapacity * 2)
+            let ends = UnsafeMutablePointer<Int>.allocate(capacity: fieldCapacity * 2)
+            starts.update(from: fieldStarts, count: fieldCount); ends.update(from: fieldEnds, count: fieldCount)
+            fieldStarts.deallocate(); fieldEnds.deallocate()
+            fieldStarts = starts; fieldEnds = ends; fieldCapacity *= 2
         }
-        fieldEnds[fieldCount] = recordLength
+        fieldStarts[fieldCount] = start
+        fieldEnds[fieldCount] = stop
         fieldCount += 1
     }
 
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
-    /// The RFC 4180 state machine. Unquoted runs are copied with one memcpy per run.
+    /// Skips, 16 bytes at a time, the bytes that cannot end an unquoted field; returns the position of
+    /// the first 16-byte window holding a delimiter, quote or line break (or of the last partial window).
+    @inline(__always) private func scanUnquoted(from start: Int, delimiter: UInt8) -> Int {
+        var i = start
+        let d = SIMD16<UInt8>(repeating: delimiter), q = SIMD16<UInt8>(repeating: UInt8(ascii: "\""))
+        let lf = SIMD16<UInt8>(repeating: 0x0A), cr = SIMD16<UInt8>(repeating: 0x0D)
+        while i + 16 <= end {
+            let v = UnsafeRawPointer(buffer + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            let hit = (v .== d) .| (v .== q) .| (v .== lf) .| (v .== cr)
+            if any(hit) {
+                let lanes = unsafeBitCast(SIMD16<UInt8>(repeating: 0).replacing(with: 0xFF, where: hit), to: SIMD2<UInt64>.self)
+                return i + (lanes[0] != 0 ? lanes[0].trailingZeroBitCount / 8 : 8 + lanes[1].trailingZeroBitCount / 8)
+            }
+            i += 16
+        }
+        return i
+    }
+
+    /// The RFC 4180 state machine over the buffer.
     private func nextRecord() throws(DataError) -> Bool {
         let quote = UInt8(ascii: "\""), lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
         let delim = delimiter
-        recordLength = 0; fieldCount = 0
+        fieldCount = 0
         var state = State.fieldStart
-        var started = false
+        var fieldStart = position  // first byte of the current field's content
+        var write = position       // quoted fields: where the next unescaped byte goes
+        var pendingLineFeed = skipLineFeed
+        skipLineFeed = false
+        recordStart = position
         line = physicalLine
         while true {
             if position == end {
-                refill()
-                if end == 0 {
+                let (shift, more) = refill()
+                fieldStart -= shift; write -= shift
+                guard more else {
                     switch state {
                     case .quoted: throw .unclosedQuote(file: file, line: line)
-                    case .fieldStart where !started: return false
-                    default: endField(); return true
+                    case .fieldStart where fieldCount == 0: return false
+                    case .fieldStart: endField(position, position)
+                    case .unquoted: endField(fieldStart, position)
+                    case .quoteInQuoted: endField(fieldStart, write)
                     }
+                    return true
                 }
+                continue
             }
-            if skipLineFeed {
-                skipLineFeed = false
-                if chunk[position] == lf { position += 1; continue }
+            if pendingLineFeed {  // the LF of a CRLF that ended a blank line
+                pendingLineFeed = false
+                if buffer[position] == lf { position += 1; recordStart = position; fieldStart = position; continue }
             }
             switch state {
-            case .fieldStart, .unquoted:
-                let runStart = position
-                var i = position
+            case .fieldStart:
+                let c = buffer[position]
+                if c == quote {
+                    position += 1; fieldStart = position; write = position; state = .quoted
+                    continue
+                }
+                if fieldCount == 0 && (c == lf || c == cr) {  // blank line
+                    position += 1; physicalLine += 1
+                    pendingLineFeed = c == cr
+                    recordStart = position; fieldStart = position; line = physicalLine
+                    continue
+                }
+                fieldStart = position
+                state = .unquoted
+                fallthrough
+            case .unquoted:
+                var i = scanUnquoted(from: position, delimiter: delim)
                 while i < end {
-                    let c = chunk[i]
+                    let c = buffer[i]
                     if c == delim || c == lf || c == cr || c == quote { break }
                     i += 1
                 }
-                if i > runStart {
-                    append(chunk + runStart, i - runStart)
-                    state = .unquoted; started = true
-                }
                 position = i
                 if i == end { continue }
-                let c = chunk[i]
-                position += 1
+                let c = buffer[i]
                 if c == delim {
-                    endField(); state = .fieldStart; started = true
+                    endField(fieldStart, i); position = i + 1; state = .fieldStart
                 } else if c == quote {
-                    if state == .unquoted { throw .strayQuote(file: file, line: physicalLine, column: columnName(fieldCount)) }
-                    state = .quoted; started = true
-                } else {  // end of line
-                    physicalLine += 1
-                    if c == cr { skipLineFeed = true }
-                    if !started { line = physicalLine; continue }  // blank line
-                    endField(); return true
+                    throw .strayQuote(file: file, line: physicalLine, column: columnName(fieldCount))
+                } else {
+                    endField(fieldStart, i)
+                    try finishLine(at: i)
+                    return true
                 }
             case .quoted:
-                let runStart = position
-                var i = position
+                var i = position, w = write
                 while i < end {
-                    let c = chunk[i]
+                    let c = buffer[i]
                     if c == quote { break }
-                    if c == lf { physicalLine += 1 } else if c == cr, i + 1 < end, chunk[i + 1] != lf { physicalLine += 1 }
-                    i += 1
+                    if c == lf { physicalLine += 1 } else if c == cr, i + 1 < end, buffer[i + 1] != lf { physicalLine += 1 }
+                    if w != i { buffer[w] = c }
+                    w += 1; i += 1
                 }
-                if i > runStart { append(chunk + runStart, i - runStart) }
-                position = i
+                position = i; write = w
                 if i < end { position += 1; state = .quoteInQuoted }
             case .quoteInQuoted:
-                let c = chunk[position]
-                position += 1
+                let c = buffer[position]
                 if c == quote {
-                    var q = quote; append(&q, 1); state = .quoted
+                    buffer[write] = quote; write += 1; position += 1; state = .quoted
                 } else if c == delim {
-                    endField(); state = .fieldStart
+                    endField(fieldStart, write); position += 1; state = .fieldStart
                 } else if c == lf || c == cr {
-                    physicalLine += 1
-                    if c == cr { skipLineFeed = true }
-                    endField(); return true
+                    endField(fieldStart, write)
+                    try finishLine(at: position)
+                    return true
                 } else {
                     throw .textAfterClosingQuote(file: file, line: physicalLine, column: columnName(fieldCount))
                 }
             }
+        }
+    }
+
+    /// Consumes the line break at `i` (LF, CR or CRLF) that ends the current record. The LF of a CRLF
+    /// split across two reads is skipped at the start of the next record.
+    @inline(__always) private func finishLine(at i: Int) throws(DataError) {
+        physicalLine += 1
+        position = i + 1
+        if buffer[i] == 0x0D {
+            if position < end { if buffer[position] == 0x0A { position += 1 } } else { skipLineFeed = true }
         }
     }
 }

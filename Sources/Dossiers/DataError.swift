@@ -27,6 +27,13 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case referenceForNonCategorical(column: String)
     case conflictingRoles(column: String, roles: String)
     case invalidOption(String)
+    case invalidSpec(file: String, problem: String)
+    case undeclaredLevel(file: String, line: Int, column: String, level: String, declared: [String])
+    case notADate(file: String, line: Int, column: String, value: String)
+    case sensitiveFeature(column: String)
+    case invalidProvenance(file: String, line: Int, column: String, value: String)
+    case invalidInclusionProbability(file: String, line: Int, column: String, value: String)
+    case noRowsSelected(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -64,6 +71,18 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             "--reference \(c)=…: column '\(c)' is not categorical; list it in --categorical"
         case .conflictingRoles(let c, let r): "column '\(c)' is given two roles: \(r)"
         case .invalidOption(let s): s
+        case .invalidSpec(let f, let p): "\(f): invalid feature spec: \(p)"
+        case .undeclaredLevel(let f, let l, let c, let v, let d):
+            "\(f), line \(l), column '\(c)': level '\(v)' is not among the levels the spec declares (\(d.joined(separator: ", ")))"
+        case .notADate(let f, let l, let c, let v): "\(f), line \(l), column '\(c)': '\(v)' is not a date (expected YYYY-MM-DD or YYYY-MM)"
+        case .sensitiveFeature(let c):
+            "column '\(c)' is a sensitive attribute (sex, nationality, disability, address…): it may be used to audit, never to score; "
+                + "to override, pass --allow-sensitive \(c) --reason TEXT (the override is recorded in the model)"
+        case .invalidProvenance(let f, let l, let c, let v):
+            "\(f), line \(l), column '\(c)': provenance '\(v)' must be random, targeted or other"
+        case .invalidInclusionProbability(let f, let l, let c, let v):
+            "\(f), line \(l), column '\(c)': inclusion probability '\(v)' must be in (0, 1]"
+        case .noRowsSelected(let f, let r): "\(f): no rows left to train on: \(r)"
         }
     }
 }

@@ -16,9 +16,34 @@ public struct FeatureEncoding: Codable, Equatable, Sendable {
     public var levels: [String]?
     /// The level absorbed by the intercept (categorical only).
     public var reference: String?
+    /// How the raw text is read: numeric (default), boolean or date.
+    public var valueType: ColumnType?
+    /// Interior cut points of a binned numeric or date column (then `kind` is categorical and the
+    /// levels are the interval labels), frozen at training time.
+    public var cuts: [Double]?
+    /// The missing-value policy (nil: refuse).
+    public var missing: MissingPolicy?
 
-    public init(name: String, kind: FeatureKind, levels: [String]? = nil, reference: String? = nil) {
+    public init(name: String, kind: FeatureKind, levels: [String]? = nil, reference: String? = nil,
+                valueType: ColumnType? = nil, cuts: [Double]? = nil, missing: MissingPolicy? = nil) {
         self.name = name; self.kind = kind; self.levels = levels; self.reference = reference
+        self.valueType = valueType; self.cuts = cuts; self.missing = missing
+    }
+
+    /// Bin index of a value: i such that cuts[i-1] ≤ v < cuts[i].
+    public static func bin(_ v: Double, cuts: [Double]) -> Int {
+        var lo = 0, hi = cuts.count
+        while lo < hi { let mid = (lo + hi) / 2; if v < cuts[mid] { hi = mid } else { lo = mid + 1 } }
+        return lo
+    }
+
+    /// Interval labels for k cuts: "<c1", "[c1, c2)", …, ">=ck".
+    public static func binLabels(cuts: [Double]) -> [String] {
+        func f(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)" }
+        var labels = ["<\(f(cuts[0]))"]
+        for k in 1..<max(1, cuts.count) { labels.append("[\(f(cuts[k - 1])), \(f(cuts[k])))") }
+        labels.append(">=\(f(cuts[cuts.count - 1]))")
+        return labels
     }
 
     /// Term names, patsy style: `col` for a numeric or boolean column, `col[T.level]` per non-reference level.

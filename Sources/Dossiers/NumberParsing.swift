@@ -5,8 +5,12 @@ import Glibc
 /// Parsing of numeric and boolean CSV fields directly from bytes, without building a String.
 enum NumberParsing {
     /// Exact powers of ten representable in a Double (10⁰…10²²), for Clinger's fast path.
-    private static let powersOfTen: [Double] = (0...22).map { e in
-        var v = 1.0; for _ in 0..<e { v *= 10 }; return v
+    private static let powersOfTen: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
+                                     Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double) =
+        (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22)
+
+    @inline(__always) private static func powerOfTen(_ e: Int) -> Double {
+        withUnsafeBytes(of: powersOfTen) { $0.load(fromByteOffset: e * 8, as: Double.self) }
     }
 
     enum Outcome { case value(Double), missing, nonFinite, malformed }
@@ -18,33 +22,43 @@ enum NumberParsing {
     /// The fast path is exact (Clinger 1990): a mantissa below 2⁵³ scaled by an exact power of ten
     /// ≤ 10²² is one correctly rounded operation. Anything else goes to `strtod`, which is correctly
     /// rounded in glibc.
+    @inline(__always)
     static func parseDouble(_ field: UnsafeBufferPointer<UInt8>, decimalComma: Bool) -> Outcome {
-        var lo = 0, hi = field.count
-        while lo < hi, field[lo] == 0x20 { lo += 1 }
-        while hi > lo, field[hi - 1] == 0x20 { hi -= 1 }
+        parseDouble(field.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: field.count, decimalComma: decimalComma)
+    }
+
+    static func parseDouble(_ field: UnsafePointer<UInt8>, count: Int, decimalComma: Bool) -> Outcome {
+        var lo = 0, hi = count
+        if hi > 0 && (field[0] == 0x20 || field[hi - 1] == 0x20) {
+            while lo < hi, field[lo] == 0x20 { lo += 1 }
+            while hi > lo, field[hi - 1] == 0x20 { hi -= 1 }
+        }
         if lo == hi { return .missing }
         var i = lo
-        var negative = false
-        if field[i] == UInt8(ascii: "-") { negative = true; i += 1 } else if field[i] == UInt8(ascii: "+") { i += 1 }
+        let negative = field[i] == UInt8(ascii: "-")
+        if negative || field[i] == UInt8(ascii: "+") { i += 1 }
+        // Integer part, then fraction: plain digit loops (no per-digit state), so the branches predict.
         var mantissa: UInt64 = 0
-        var digits = 0, exponent = 0, sawDigit = false, sawPoint = false
+        let integerStart = i
         while i < hi {
-            let c = field[i]
-            if c >= 0x30 && c <= 0x39 {
-                sawDigit = true
-                if digits < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(c - 0x30)
-                    if mantissa != 0 { digits += 1 }
-                    if sawPoint { exponent -= 1 }
-                } else if !sawPoint {
-                    exponent += 1
-                }
-                i += 1
-            } else if (c == UInt8(ascii: ".") || (decimalComma && c == UInt8(ascii: ","))) && !sawPoint {
-                sawPoint = true; i += 1
-            } else { break }
+            let d = field[i] &- 0x30
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d); i += 1
         }
-        if !sawDigit { return classifyWord(field, lo, hi) }
+        var digits = i - integerStart
+        var exponent = 0
+        if i < hi, field[i] == UInt8(ascii: ".") || (decimalComma && field[i] == UInt8(ascii: ",")) {
+            i += 1
+            let fractionStart = i
+            while i < hi {
+                let d = field[i] &- 0x30
+                if d > 9 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d); i += 1
+            }
+            exponent = fractionStart - i
+            digits += i - fractionStart
+        }
+        if digits == 0 { return classifyWord(UnsafeBufferPointer(start: field, count: count), lo, hi) }
         if i < hi {
             guard field[i] == UInt8(ascii: "e") || field[i] == UInt8(ascii: "E") else { return .malformed }
             i += 1
@@ -58,12 +72,13 @@ enum NumberParsing {
             if expDigits == 0 || i != hi { return .malformed }
             exponent += expNegative ? -e : e
         }
-        if digits <= 15 && mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 {
+        // Exact when the digits fit in 53 bits (≤ 19 digits cannot overflow the UInt64 above).
+        if digits <= 19 && mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 {
             var v = Double(mantissa)
-            if exponent < 0 { v /= powersOfTen[-exponent] } else { v *= powersOfTen[exponent] }
+            if exponent < 0 { v /= powerOfTen(-exponent) } else if exponent > 0 { v *= powerOfTen(exponent) }
             return .value(negative ? -v : v)
         }
-        return slowParse(field, lo, hi, decimalComma: decimalComma)
+        return slowParse(UnsafeBufferPointer(start: field, count: count), lo, hi, decimalComma: decimalComma)
     }
 
     private static func slowParse(_ field: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, decimalComma: Bool) -> Outcome {

@@ -1,25 +1,113 @@
 import Crypto
+import Foundation
 import LinearAlgebra
 
-/// What the user said about the columns of a training file (the command-line flags, or later a spec).
+/// Where a label comes from (DOMAIN.md, "Consequences for the design" §1).
+public enum LabelProvenance: String, Codable, Sendable, CaseIterable {
+    /// Drawn at random (PBDF-like survey): unbiased for the population.
+    case random
+    /// Selected by a model or a rule: biased unless weighted by its inclusion probability.
+    case targeted
+    case other
+}
+
+/// Which labelled rows to train on, and how to correct for the way they were selected.
+public struct ProvenanceSelection: Sendable, Equatable {
+    public enum Weighting: String, Sendable, Codable { case none, inverseProbability = "inverse-probability" }
+    public var column: String
+    public var use: Set<LabelProvenance>
+    /// Column of inclusion probabilities π ∈ (0, 1]; with `.inverseProbability` each row's weight is w/π.
+    public var inclusionColumn: String?
+    public var weighting: Weighting
+
+    public init(column: String, use: Set<LabelProvenance> = [.random], inclusionColumn: String? = nil, weighting: Weighting = .none) {
+        self.column = column; self.use = use; self.inclusionColumn = inclusionColumn; self.weighting = weighting
+    }
+}
+
+/// What the row selection did, kept in the model so that nobody has to guess what it was trained on.
+public struct SelectionSummary: Codable, Equatable, Sendable {
+    public var provenanceColumn: String
+    public var used: [String]
+    public var rowsUsed: Int
+    public var rowsExcluded: [String: Int]
+    public var weighting: String
+    public var note: String
+}
+
+/// A sensitive column used as a model input by explicit override.
+public struct SensitiveOverride: Codable, Equatable, Sendable {
+    public var column: String
+    public var reason: String
+}
+
+/// What the user said about the columns of a training file: the command-line flags, or a feature spec.
 public struct TableSpec: Sendable {
     public var target: String
     /// Input columns; nil means every column but the target, the weight and the id.
     public var features: [String]?
     public var categorical: [String]
     public var boolean: [String]
-    /// Reference level per categorical column; default: the first level in sorted order.
+    public var dates: [String]
+    /// Reference level per categorical (or binned) column; default: the first level in sorted order.
     public var references: [String: String]
     public var weight: String?
     /// Identifier column; nil means `id` if the header has one.
     public var id: String?
     public var format: CSVFormat
+    public var missing: [String: MissingPolicy]
+    public var bins: [String: Binning]
+    /// Declared levels of categorical columns: any other level is an error.
+    public var declaredLevels: [String: [String]]
+    public var provenance: ProvenanceSelection?
+    /// The spec these settings came from, embedded in the model.
+    public var featureSpec: FeatureSpec?
+    public var sensitiveOverrides: [SensitiveOverride]
 
     public init(target: String, features: [String]? = nil, categorical: [String] = [], boolean: [String] = [],
-                references: [String: String] = [:], weight: String? = nil, id: String? = nil,
-                format: CSVFormat = CSVFormat()) {
+                dates: [String] = [], references: [String: String] = [:], weight: String? = nil, id: String? = nil,
+                format: CSVFormat = CSVFormat(), missing: [String: MissingPolicy] = [:], bins: [String: Binning] = [:],
+                declaredLevels: [String: [String]] = [:], provenance: ProvenanceSelection? = nil) {
         self.target = target; self.features = features; self.categorical = categorical; self.boolean = boolean
-        self.references = references; self.weight = weight; self.id = id; self.format = format
+        self.dates = dates; self.references = references; self.weight = weight; self.id = id; self.format = format
+        self.missing = missing; self.bins = bins; self.declaredLevels = declaredLevels; self.provenance = provenance
+        featureSpec = nil
+        sensitiveOverrides = []
+    }
+
+    /// The settings a feature spec implies. Sensitive columns stay out of the model unless named in
+    /// `allowSensitive` (column → reason), which is recorded in the model.
+    public init(spec: FeatureSpec, allowSensitive: [String: String] = [:], format: CSVFormat = CSVFormat(),
+                provenanceUse: Set<LabelProvenance> = [.random], weighting: ProvenanceSelection.Weighting = .none) throws(DataError) {
+        guard let target = spec.columns(.target).first else { throw .invalidSpec(file: spec.name, problem: "no column has role target") }
+        for column in allowSensitive.keys.sorted() {
+            guard let c = spec.column(column) else { throw .invalidOption("--allow-sensitive \(column): the spec has no such column") }
+            guard c.role == .sensitive else { throw .invalidOption("--allow-sensitive \(column): the column is not marked sensitive (role \(c.role.rawValue))") }
+            guard let reason = allowSensitive[column], !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw .invalidOption("--allow-sensitive \(column) needs --reason TEXT")
+            }
+        }
+        let inputs = spec.columns.filter { $0.role == .feature || ($0.role == .sensitive && allowSensitive[$0.name] != nil) }
+        self.init(target: target.name, features: inputs.map(\.name), weight: spec.columns(.weight).first?.name,
+                  id: spec.columns(.id).first?.name, format: format)
+        for c in inputs {
+            switch c.type ?? .numeric {
+            case .categorical: categorical.append(c.name)
+            case .boolean: boolean.append(c.name)
+            case .date: dates.append(c.name)
+            case .numeric: break
+            }
+            if let r = c.reference { references[c.name] = r }
+            if let m = c.missing { missing[c.name] = m }
+            if let b = c.bins { bins[c.name] = b }
+            if let l = c.levels { declaredLevels[c.name] = l }
+        }
+        if let p = spec.columns(.provenance).first {
+            provenance = ProvenanceSelection(column: p.name, use: provenanceUse, inclusionColumn: spec.columns(.inclusion).first?.name,
+                                             weighting: weighting)
+        }
+        featureSpec = spec
+        sensitiveOverrides = allowSensitive.keys.sorted().map { SensitiveOverride(column: $0, reason: allowSensitive[$0]!) }
     }
 }
 
@@ -44,6 +132,9 @@ public struct TrainingData: Sendable {
     public var targetName: String
     public var weightName: String?
     public var fingerprint: DataFingerprint
+    public var featureSpec: FeatureSpec?
+    public var sensitiveOverrides: [SensitiveOverride]
+    public var selection: SelectionSummary?
 
     public init(design: Matrix, target: [Double], weights: [Double]? = nil, lines: [Int]? = nil,
                 encoding: DesignEncoding, targetName: String, weightName: String? = nil,
@@ -52,6 +143,9 @@ public struct TrainingData: Sendable {
         self.lines = lines ?? (0..<design.rows).map { $0 + 2 }
         self.encoding = encoding; self.targetName = targetName; self.weightName = weightName
         self.fingerprint = fingerprint ?? DataFingerprint(file: "(memory)", rows: design.rows, bytes: 0, sha256: "")
+        featureSpec = nil
+        sensitiveOverrides = []
+        selection = nil
     }
 
     /// Reads and encodes a CSV file in one streaming pass.
@@ -72,7 +166,8 @@ public struct TrainingData: Sendable {
         if idName == nil, header.contains("id"), spec.target != "id", spec.weight != "id",
            !(spec.features ?? []).contains("id") { idName = "id" }
         if let idName { _ = try index(idName) }
-        let featureNames = spec.features ?? header.filter { $0 != spec.target && $0 != spec.weight && $0 != idName }
+        let reserved = Set([spec.target, spec.weight, idName, spec.provenance?.column, spec.provenance?.inclusionColumn].compactMap { $0 })
+        let featureNames = spec.features ?? header.filter { !reserved.contains($0) }
         var seenFeatures = Set<String>()
         for f in featureNames {
             _ = try index(f)
@@ -80,23 +175,32 @@ public struct TrainingData: Sendable {
             if f == spec.weight { throw .conflictingRoles(column: f, roles: "weight and feature") }
             if !seenFeatures.insert(f).inserted { throw .invalidOption("column '\(f)' is listed twice among the features") }
         }
-        for c in spec.categorical + spec.boolean {
+        for c in spec.categorical + spec.boolean + spec.dates {
             _ = try index(c)
-            guard seenFeatures.contains(c) else { throw .invalidOption("column '\(c)' is declared categorical or boolean but is not a feature") }
+            guard seenFeatures.contains(c) else { throw .invalidOption("column '\(c)' is declared categorical, boolean or date but is not a feature") }
         }
         if let both = spec.categorical.first(where: spec.boolean.contains) {
             throw .conflictingRoles(column: both, roles: "categorical and boolean")
         }
-        for column in spec.references.keys.sorted() where !spec.categorical.contains(column) {
+        for column in spec.references.keys.sorted() where !spec.categorical.contains(column) && spec.bins[column] == nil {
             _ = try index(column)
             throw .referenceForNonCategorical(column: column)
         }
         if featureNames.isEmpty { throw .invalidOption("no feature columns: the file has only the target, weight and id") }
+        let provenanceIndex = try spec.provenance.map { (p) throws(DataError) in try index(p.column) }
+        let inclusionIndex = try spec.provenance?.inclusionColumn.map { (c) throws(DataError) in try index(c) }
+        let ipw = spec.provenance?.weighting == .inverseProbability
+        if ipw && inclusionIndex == nil {
+            throw .invalidOption("inverse-probability weighting needs a column with role inclusion (inclusion probabilities)")
+        }
 
-        // Provisional layout: intercept, then the numeric and boolean features in order. Categorical
-        // codes are kept aside and expanded once their levels are known.
+        // Provisional layout: intercept, then the numeric, boolean, date and binned features in order.
+        // Categorical codes are kept aside and expanded once their levels are known.
         let kinds: [FeatureKind] = featureNames.map {
             spec.categorical.contains($0) ? .categorical : spec.boolean.contains($0) ? .boolean : .numeric
+        }
+        let valueTypes: [ColumnType] = featureNames.map {
+            spec.categorical.contains($0) ? .categorical : spec.boolean.contains($0) ? .boolean : spec.dates.contains($0) ? .date : .numeric
         }
         let columns = try featureNames.map { (f) throws(DataError) in try index(f) }
         let dense = (0..<featureNames.count).filter { kinds[$0] != .categorical }
@@ -111,20 +215,46 @@ public struct TrainingData: Sendable {
         var levelNames = [[String]](repeating: [], count: categorical.count)
         var row = [Double](repeating: 1, count: provisionalWidth)
         let denseColumns = dense.map { columns[$0] }
-        let denseBoolean = dense.map { kinds[$0] == .boolean }
+        let denseTypes = dense.map { valueTypes[$0] }
+        let denseMissing = dense.map { spec.missing[featureNames[$0]] }
+        let categoricalMissing = categorical.map { spec.missing[featureNames[$0]] }
+        let declared = categorical.map { spec.declaredLevels[featureNames[$0]].map(Set.init) }
+        let weighted = weightIndex != nil || ipw
+        var excluded: [String: Int] = [:]
 
         while try reader.next() {
+            if let provenanceIndex, let selection = spec.provenance {
+                let text = try reader.string(provenanceIndex).trimmingSpaces
+                guard let provenance = LabelProvenance(rawValue: text) else {
+                    throw .invalidProvenance(file: path, line: reader.line, column: selection.column, value: text)
+                }
+                if !selection.use.contains(provenance) { excluded[provenance.rawValue, default: 0] += 1; continue }
+            }
             for k in 0..<denseColumns.count {
-                row[k + 1] = denseBoolean[k] ? try reader.boolean(denseColumns[k]) : try reader.number(denseColumns[k])
+                row[k + 1] = try reader.value(denseColumns[k], type: denseTypes[k], missing: denseMissing[k])
             }
             storage.append(contentsOf: row)
             y.append(try reader.binaryTarget(targetIndex))
-            if let weightIndex { w.append(try reader.weight(weightIndex)) }
+            if weighted {
+                var wi = try weightIndex.map { (i) throws(DataError) in try reader.weight(i) } ?? 1
+                if ipw, let inclusionIndex {
+                    let pi = try reader.weight(inclusionIndex)
+                    guard pi > 0 && pi <= 1 else {
+                        throw .invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: reader.text(inclusionIndex))
+                    }
+                    wi /= pi
+                }
+                w.append(wi)
+            }
             for (k, f) in categorical.enumerated() {
-                let level = try reader.level(columns[f])
+                let level = try reader.level(columns[f], missing: categoricalMissing[k])
                 if let code = levelCodes[k][level] {
                     codes[k].append(code)
                 } else {
+                    if let allowed = declared[k], !allowed.contains(level), categoricalMissing[k] != .level(level) {
+                        throw .undeclaredLevel(file: path, line: reader.line, column: featureNames[f], level: level,
+                                               declared: spec.declaredLevels[featureNames[f]]!)
+                    }
                     let code = Int32(levelNames[k].count)
                     levelCodes[k][level] = code
                     levelNames[k].append(level)
@@ -133,17 +263,24 @@ public struct TrainingData: Sendable {
             }
             lines.append(reader.line)
         }
-        let n = reader.recordCount
-        if n == 0 { throw .headerOnly(file: path) }
+        let n = y.count
+        if reader.recordCount == 0 { throw .headerOnly(file: path) }
+        if n == 0 {
+            throw .noRowsSelected(file: path, reason: "every row has a provenance outside \(spec.provenance!.use.map(\.rawValue).sorted().joined(separator: ", ")) (\(excluded.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")))")
+        }
 
-        // Freeze the categorical encodings: sorted levels, reference, code → design offset.
+        // Freeze the encodings: categorical levels and references; bins of binned columns.
         var features: [FeatureEncoding] = featureNames.enumerated().map { f, name in
-            FeatureEncoding(name: name, kind: kinds[f])
+            FeatureEncoding(name: name, kind: kinds[f], valueType: valueTypes[f] == .numeric ? nil : valueTypes[f],
+                            missing: spec.missing[name])
         }
         var remap = [[Int]](repeating: [], count: categorical.count)  // provisional code → term offset or −1
         for (k, f) in categorical.enumerated() {
             let name = featureNames[f]
-            let levels = sortedLevels(levelNames[k])
+            var levels = sortedLevels(levelNames[k])
+            if let order = spec.declaredLevels[name] {
+                levels = order.filter(levels.contains) + levels.filter { !order.contains($0) }
+            }
             let reference = spec.references[name] ?? levels[0]
             guard levels.contains(reference) else {
                 throw .unknownReferenceLevel(column: name, level: reference, known: levels)
@@ -153,22 +290,57 @@ public struct TrainingData: Sendable {
             let terms = levels.filter { $0 != reference }
             remap[k] = levelNames[k].map { terms.firstIndex(of: $0) ?? -1 }
         }
+        var binned: [Int: (slot: Int, cuts: [Double], reference: Int)] = [:]  // feature → provisional slot, cuts, reference bin
+        for (k, f) in dense.enumerated() {
+            guard let binning = spec.bins[featureNames[f]] else { continue }
+            let values = (0..<n).map { storage[$0 * provisionalWidth + k + 1] }
+            let cuts: [Double]
+            switch binning {
+            case .cuts(let c): cuts = c
+            case .quantiles(let q): cuts = quantileCuts(values, bins: q)
+            }
+            guard !cuts.isEmpty else { throw .invalidOption("column '\(featureNames[f])' has a single value: it cannot be cut into \(binning) bins") }
+            let labels = FeatureEncoding.binLabels(cuts: cuts)
+            let present = Set(values.map { FeatureEncoding.bin($0, cuts: cuts) })
+            let reference = spec.references[featureNames[f]] ?? labels[present.min()!]
+            guard let r = labels.firstIndex(of: reference) else {
+                throw .unknownReferenceLevel(column: featureNames[f], level: reference, known: labels)
+            }
+            features[f].kind = .categorical
+            features[f].cuts = cuts
+            features[f].levels = labels.enumerated().filter { present.contains($0.offset) || $0.offset == r }.map(\.element)
+            features[f].reference = reference
+            binned[f] = (k + 1, cuts, r)
+        }
         let encoding = DesignEncoding(features: features)
         var design: Matrix
-        if categorical.isEmpty {
+        if categorical.isEmpty && binned.isEmpty {
             design = Matrix(rows: n, columns: provisionalWidth, storage: storage)
         } else {
             design = Matrix(rows: n, columns: encoding.width)
             var offsets: [Int] = []  // design column of each feature's first term
             var next = 1
             for feature in features { offsets.append(next); next += feature.termNames.count }
+            // Bin index → term offset (−1 for the reference bin), per binned feature.
+            var binTerms: [Int: [Int]] = [:]
+            for (f, b) in binned {
+                let terms = features[f].levels!.filter { $0 != features[f].reference }
+                binTerms[f] = FeatureEncoding.binLabels(cuts: b.cuts).map { terms.firstIndex(of: $0) ?? -1 }
+            }
             storage.withUnsafeBufferPointer { src in
                 design.storage.withUnsafeMutableBufferPointer { dst in
                     let p = encoding.width
                     for i in 0..<n {
                         let from = i * provisionalWidth, to = i * p
                         dst[to] = 1
-                        for (k, f) in dense.enumerated() { dst[to + offsets[f]] = src[from + k + 1] }
+                        for (k, f) in dense.enumerated() {
+                            if let b = binned[f] {
+                                let t = binTerms[f]![FeatureEncoding.bin(src[from + b.slot], cuts: b.cuts)]
+                                if t >= 0 { dst[to + offsets[f] + t] = 1 }
+                            } else {
+                                dst[to + offsets[f]] = src[from + k + 1]
+                            }
+                        }
                         for (k, f) in categorical.enumerated() {
                             let t = remap[k][Int(codes[k][i])]
                             if t >= 0 { dst[to + offsets[f] + t] = 1 }
@@ -177,11 +349,42 @@ public struct TrainingData: Sendable {
                 }
             }
         }
-        let fingerprint = DataFingerprint(file: path, rows: n, bytes: reader.bytesRead, sha256: hasher.hexDigest())
-        return TrainingData(design: design, target: y, weights: weightIndex == nil ? nil : w, lines: lines,
-                            encoding: encoding, targetName: spec.target, weightName: spec.weight,
-                            fingerprint: fingerprint)
+        let fingerprint = DataFingerprint(file: path, rows: reader.recordCount, bytes: reader.bytesRead, sha256: hasher.hexDigest())
+        var data = TrainingData(design: design, target: y, weights: weighted ? w : nil, lines: lines,
+                                encoding: encoding, targetName: spec.target, weightName: spec.weight,
+                                fingerprint: fingerprint)
+        data.featureSpec = spec.featureSpec
+        data.sensitiveOverrides = spec.sensitiveOverrides
+        if let selection = spec.provenance {
+            let targetedUsed = selection.use.contains(.targeted)
+            let note: String
+            if !targetedUsed {
+                note = "trained on \(selection.use.map(\.rawValue).sorted().joined(separator: " and ")) rows only: labels of model-selected controls are left out, so the model is not fitted to its own selection"
+            } else if ipw {
+                note = "targeted rows included with inverse-probability weights 1/π from '\(selection.inclusionColumn!)', which corrects for how they were selected"
+            } else {
+                note = "WARNING: targeted rows included without inverse-probability weights: their labels come from a selection (model or rule), so estimates carry selection bias"
+            }
+            data.selection = SelectionSummary(provenanceColumn: selection.column, used: selection.use.map(\.rawValue).sorted(),
+                                              rowsUsed: n, rowsExcluded: excluded, weighting: selection.weighting.rawValue, note: note)
+        }
+        return data
     }
+}
+
+/// Interior cut points at the k-quantiles of `values` (type-7 quantiles, as numpy's default), with
+/// duplicates and the minimum removed so that every bin is non-empty.
+public func quantileCuts(_ values: [Double], bins k: Int) -> [Double] {
+    let sorted = values.sorted()
+    guard let first = sorted.first else { return [] }
+    var cuts: [Double] = []
+    for q in 1..<k {
+        let h = Double(sorted.count - 1) * Double(q) / Double(k)
+        let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
+        let v = sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+        if v > first && (cuts.last.map { v > $0 } ?? true) { cuts.append(v) }
+    }
+    return cuts
 }
 
 /// Accumulates a SHA-256 over the chunks a reader sees.
@@ -190,5 +393,3 @@ final class HashBox {
     func update(_ bytes: UnsafeBufferPointer<UInt8>) { hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes)) }
     func hexDigest() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
 }
-
-import Foundation

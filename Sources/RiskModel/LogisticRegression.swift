@@ -177,62 +177,78 @@ public enum LogisticRegression {
     }
 
     /// Separation by a single column or level, found before fitting (exact, cheap, and easy to act on).
+    /// One row-major pass gathers, per column, the range of values among rows with target 0 and with
+    /// target 1, and per categorical level the outcome counts.
     static func univariateSeparation(_ data: TrainingData) -> SeparationDiagnosis? {
-        let x = data.design, y = data.target
-        let positive = (0..<x.rows).filter { (data.weights?[$0] ?? 1) > 0 }
-        var column = 1
-        for feature in data.encoding.features {
-            let width = feature.termNames.count
-            defer { column += width }
-            if feature.kind == .categorical {
-                let levels = feature.levels ?? []
-                let termLevels = levels.filter { $0 != feature.reference }
-                var groups: [String: (zeros: Int, ones: Int, lines: [Int])] = [:]
-                for i in positive {
-                    var level = feature.reference ?? ""
-                    for t in 0..<width where x[i, column + t] == 1 { level = termLevels[t] }
-                    var g = groups[level] ?? (0, 0, [])
-                    if y[i] == 1 { g.ones += 1 } else { g.zeros += 1 }
-                    if g.lines.count < 10 { g.lines.append(data.lines[i]) }
-                    groups[level] = g
+        let x = data.design, y = data.target, p = x.columns, n = x.rows
+        var min0 = [Double](repeating: .infinity, count: p), max0 = [Double](repeating: -.infinity, count: p)
+        var min1 = min0, max1 = max0
+        // Categorical features: per level (term index, −1 = reference) counts of zeros and ones.
+        var firstColumn: [Int] = []
+        var next = 1
+        for feature in data.encoding.features { firstColumn.append(next); next += feature.termNames.count }
+        let categorical = data.encoding.features.indices.filter { data.encoding.features[$0].kind == .categorical }
+        var zeros = categorical.map { [Int](repeating: 0, count: data.encoding.features[$0].termNames.count + 1) }
+        var ones = zeros
+        x.storage.withUnsafeBufferPointer { xs in
+            for i in 0..<n where (data.weights?[i] ?? 1) > 0 {
+                let row = xs.baseAddress! + i * p
+                if y[i] == 1 {
+                    for j in 1..<p { let v = row[j]; if v < min1[j] { min1[j] = v }; if v > max1[j] { max1[j] = v } }
+                } else {
+                    for j in 1..<p { let v = row[j]; if v < min0[j] { min0[j] = v }; if v > max0[j] { max0[j] = v } }
                 }
-                for level in levels {
-                    guard let g = groups[level], g.zeros == 0 || g.ones == 0 else { continue }
-                    let count = g.zeros + g.ones
-                    let all = groups.values.allSatisfy { $0.zeros == 0 || $0.ones == 0 }
+                for (k, f) in categorical.enumerated() {
+                    var level = 0  // slot 0: the reference level
+                    for t in 0..<(zeros[k].count - 1) where row[firstColumn[f] + t] == 1 { level = t + 1 }
+                    if y[i] == 1 { ones[k][level] += 1 } else { zeros[k][level] += 1 }
+                }
+            }
+        }
+        func lines(where predicate: (Int) -> Bool) -> (lines: [Int], count: Int) {
+            var out: [Int] = [], count = 0
+            for i in 0..<n where (data.weights?[i] ?? 1) > 0 && predicate(i) {
+                count += 1
+                if out.count < 10 { out.append(data.lines[i]) }
+            }
+            return (out, count)
+        }
+        for (f, feature) in data.encoding.features.enumerated() {
+            let column = firstColumn[f]
+            if feature.kind == .categorical, let k = categorical.firstIndex(of: f) {
+                let terms = feature.levels!.filter { $0 != feature.reference }
+                let slots = [feature.reference!] + terms
+                for level in feature.levels! {
+                    let s = slots.firstIndex(of: level)!
+                    let z = zeros[k][s], o = ones[k][s]
+                    guard z + o > 0, z == 0 || o == 0 else { continue }
+                    let all = zip(zeros[k], ones[k]).allSatisfy { $0 == 0 || $1 == 0 }
+                    let r = lines { i in
+                        let row = x.storage.withUnsafeBufferPointer { $0.baseAddress! + i * p }
+                        return s == 0 ? (0..<terms.count).allSatisfy { row[column + $0] != 1 } : row[column + s - 1] == 1
+                    }
                     return SeparationDiagnosis(
                         kind: all ? .complete : .quasiComplete, column: feature.name, level: level,
-                        finding: "all \(count) rows with level '\(level)' of column \(feature.name) have target \(g.ones == 0 ? 0 : 1)",
-                        lines: g.lines, rowCount: count)
+                        finding: "all \(z + o) rows with level '\(level)' of column \(feature.name) have target \(o == 0 ? 0 : 1)",
+                        lines: r.lines, rowCount: r.count)
                 }
                 continue
             }
-            var min0 = Double.infinity, max0 = -Double.infinity, min1 = Double.infinity, max1 = -Double.infinity
-            for i in positive {
-                let v = x[i, column]
-                if y[i] == 1 { min1 = min(min1, v); max1 = max(max1, v) } else { min0 = min(min0, v); max0 = max(max0, v) }
-            }
-            let name = feature.name
-            func rows(where predicate: (Double) -> Bool) -> (lines: [Int], count: Int) {
-                var lines: [Int] = [], count = 0
-                for i in positive where predicate(x[i, column]) { count += 1; if lines.count < 10 { lines.append(data.lines[i]) } }
-                return (lines, count)
-            }
+            let j = column, name = feature.name
             let (lowTarget, low, high): (Int, Double, Double)
-            if max0 <= min1 { (lowTarget, low, high) = (0, max0, min1) } else if max1 <= min0 { (lowTarget, low, high) = (1, max1, min0) } else { continue }
+            if max0[j] <= min1[j] { (lowTarget, low, high) = (0, max0[j], min1[j]) } else if max1[j] <= min0[j] { (lowTarget, low, high) = (1, max1[j], min0[j]) } else { continue }
             let highTarget = 1 - lowTarget
             if low < high {
-                let r = rows { _ in true }
+                let r = lines { _ in true }
                 return SeparationDiagnosis(
                     kind: .complete, column: name, level: nil,
                     finding: "column \(name) separates the target completely: every row with \(name) ≤ \(formatNumber(low)) has target \(lowTarget) and every row with \(name) ≥ \(formatNumber(high)) has target \(highTarget)",
                     lines: r.lines, rowCount: r.count)
             }
             let v = low
-            let r = rows { $0 != v }
-            let isBinary = feature.kind == .boolean
+            let r = lines { x[$0, j] != v }
             let finding: String
-            if isBinary {
+            if feature.kind == .boolean {
                 let pure = v == 0 ? 1.0 : 0.0
                 finding = "all \(r.count) rows with \(name) = \(pure == 1 ? "true" : "false") have target \(pure == 1 ? highTarget : lowTarget)"
             } else {

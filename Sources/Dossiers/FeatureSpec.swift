@@ -1,0 +1,190 @@
+import Foundation
+import Yams
+
+/// What a column is for.
+public enum ColumnRole: String, Codable, Sendable, CaseIterable {
+    case id, feature, target, amount, weight, provenance, inclusion, sensitive, period, sector, ignore
+}
+
+/// How a column's text is read.
+public enum ColumnType: String, Codable, Sendable, CaseIterable {
+    case numeric, boolean, categorical
+    /// ISO 8601 `YYYY-MM-DD` (or `YYYY-MM`, taken as the first of the month), encoded as days since 1970-01-01.
+    case date
+}
+
+/// What to do with an empty field (or NA, null…).
+public enum MissingPolicy: Codable, Equatable, Sendable {
+    /// An error naming the file, line and column (the default).
+    case refuse
+    /// Categorical columns: the missing value becomes a level of its own with this name.
+    case level(String)
+    /// Numeric, boolean and date columns: the missing value is replaced by this number.
+    case value(Double)
+
+    private enum Keys: String, CodingKey { case level, value }
+
+    public init(from decoder: Decoder) throws {
+        if let s = try? decoder.singleValueContainer().decode(String.self) {
+            guard s == "refuse" else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected 'refuse', {level: NAME} or {value: NUMBER}, got '\(s)'"))
+            }
+            self = .refuse
+            return
+        }
+        let c = try decoder.container(keyedBy: Keys.self)
+        if let l = try c.decodeIfPresent(String.self, forKey: .level) { self = .level(l); return }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .value) { self = .value(v); return }
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected 'refuse', {level: NAME} or {value: NUMBER}"))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .refuse: var c = encoder.singleValueContainer(); try c.encode("refuse")
+        case .level(let l): var c = encoder.container(keyedBy: Keys.self); try c.encode(l, forKey: .level)
+        case .value(let v): var c = encoder.container(keyedBy: Keys.self); try c.encode(v, forKey: .value)
+        }
+    }
+}
+
+/// Cutting a numeric column into intervals that enter the model as categorical levels.
+public enum Binning: Codable, Equatable, Sendable {
+    /// Fixed interior cut points, increasing: k cuts make k + 1 bins [−∞, c₁), [c₁, c₂), …, [c_k, +∞).
+    case cuts([Double])
+    /// k bins at the sample quantiles, computed once at training time and frozen in the model.
+    case quantiles(Int)
+
+    private enum Keys: String, CodingKey { case cuts, quantiles }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        if let cuts = try c.decodeIfPresent([Double].self, forKey: .cuts) { self = .cuts(cuts); return }
+        if let q = try c.decodeIfPresent(Int.self, forKey: .quantiles) { self = .quantiles(q); return }
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected {cuts: [numbers]} or {quantiles: K}"))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        switch self {
+        case .cuts(let v): try c.encode(v, forKey: .cuts)
+        case .quantiles(let k): try c.encode(k, forKey: .quantiles)
+        }
+    }
+}
+
+/// One column of a dossier table.
+public struct ColumnSpec: Codable, Equatable, Sendable {
+    public var name: String
+    public var role: ColumnRole
+    public var type: ColumnType?
+    /// Allowed categorical levels; a level outside this list is an error naming the row.
+    public var levels: [String]?
+    public var reference: String?
+    public var missing: MissingPolicy?
+    public var bins: Binning?
+    /// French label shown in reason codes and explanations.
+    public var label: String?
+    /// Where the variable comes from (for explanations under CRPA R311-3-1-2).
+    public var source: String?
+
+    public init(name: String, role: ColumnRole, type: ColumnType? = nil, levels: [String]? = nil, reference: String? = nil,
+                missing: MissingPolicy? = nil, bins: Binning? = nil, label: String? = nil, source: String? = nil) {
+        self.name = name; self.role = role; self.type = type; self.levels = levels; self.reference = reference
+        self.missing = missing; self.bins = bins; self.label = label; self.source = source
+    }
+}
+
+/// The DMDE-style label definition: an overpayment of at least `minimumAmount` EUR lasting at least
+/// `minimumMonths` consecutive months within a `windowMonths` look-back.
+public struct TargetDefinitionSpec: Codable, Equatable, Sendable {
+    public var minimumAmount: Double
+    public var minimumMonths: Int
+    public var windowMonths: Int
+    public init(minimumAmount: Double = 600, minimumMonths: Int = 6, windowMonths: Int = 24) {
+        self.minimumAmount = minimumAmount; self.minimumMonths = minimumMonths; self.windowMonths = windowMonths
+    }
+}
+
+/// A feature spec: the description of a dossier table, one entry per column (YAML on disk, embedded
+/// in every model trained with it).
+public struct FeatureSpec: Codable, Equatable, Sendable {
+    public var name: String
+    public var description: String?
+    public var targetDefinition: TargetDefinitionSpec?
+    public var columns: [ColumnSpec]
+
+    public init(name: String, description: String? = nil, targetDefinition: TargetDefinitionSpec? = nil, columns: [ColumnSpec]) {
+        self.name = name; self.description = description; self.targetDefinition = targetDefinition; self.columns = columns
+    }
+
+    public func column(_ name: String) -> ColumnSpec? { columns.first { $0.name == name } }
+    public func columns(_ role: ColumnRole) -> [ColumnSpec] { columns.filter { $0.role == role } }
+
+    /// Reads and validates a YAML spec; every problem names the file and the column or key.
+    public static func load(path: String) throws(DataError) -> FeatureSpec {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw .cannotOpen(file: path, reason: (error as NSError).localizedDescription)
+        }
+        let spec: FeatureSpec
+        do { spec = try YAMLDecoder().decode(FeatureSpec.self, from: text) } catch {
+            throw .invalidSpec(file: path, problem: describe(error))
+        }
+        try spec.validate(file: path)
+        return spec
+    }
+
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+
+    public func validate(file: String) throws(DataError) {
+        func fail(_ s: String) -> DataError { .invalidSpec(file: file, problem: s) }
+        var seen = Set<String>()
+        for c in columns {
+            guard !c.name.isEmpty else { throw fail("a column has an empty name") }
+            guard seen.insert(c.name).inserted else { throw fail("column '\(c.name)' is described twice") }
+            let type = c.type ?? .numeric
+            if c.levels != nil && type != .categorical { throw fail("column '\(c.name)': levels are only for categorical columns") }
+            if let r = c.reference {
+                guard type == .categorical || c.bins != nil else { throw fail("column '\(c.name)': a reference level needs a categorical or binned column") }
+                if let levels = c.levels, !levels.contains(r) { throw fail("column '\(c.name)': reference '\(r)' is not among its levels \(levels)") }
+            }
+            if let levels = c.levels, Set(levels).count != levels.count { throw fail("column '\(c.name)': a level is listed twice") }
+            switch c.missing {
+            case .level? where type != .categorical: throw fail("column '\(c.name)': missing: {level: …} is only for categorical columns")
+            case .value(let v)? where type == .categorical || !v.isFinite: throw fail("column '\(c.name)': missing: {value: …} needs a numeric, boolean or date column and a finite number")
+            default: break
+            }
+            if let bins = c.bins {
+                guard type == .numeric || type == .date else { throw fail("column '\(c.name)': bins are only for numeric or date columns") }
+                switch bins {
+                case .cuts(let cuts):
+                    guard !cuts.isEmpty, zip(cuts, cuts.dropFirst()).allSatisfy({ $0 < $1 }), cuts.allSatisfy(\.isFinite) else {
+                        throw fail("column '\(c.name)': bins.cuts must be finite and strictly increasing")
+                    }
+                case .quantiles(let k):
+                    guard k >= 2 && k <= 100 else { throw fail("column '\(c.name)': bins.quantiles must be between 2 and 100") }
+                }
+            }
+        }
+        let targets = columns(.target)
+        guard targets.count <= 1 else { throw fail("more than one column has role target: \(targets.map(\.name).joined(separator: ", "))") }
+        for role in [ColumnRole.id, .weight, .provenance, .inclusion, .amount] where columns(role).count > 1 {
+            throw fail("more than one column has role \(role.rawValue)")
+        }
+    }
+
+    private static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let ctx): return "missing key '\(path(ctx.codingPath + [key]))'"
+        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
+            return "wrong type at '\(path(ctx.codingPath))'"
+        case DecodingError.dataCorrupted(let ctx):
+            return "\(path(ctx.codingPath)): \(ctx.debugDescription)"
+        default: return "not valid YAML: \(error)"
+        }
+    }
+
+    private static func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    }
+}
