@@ -137,7 +137,11 @@ public enum LogisticRegression {
             target: TargetDefinition(column: data.targetName), weight: data.weightName, encoding: data.encoding,
             coefficients: coefficients,
             covariance: covariance.map { c in (0..<p).map { Array(c.row($0)) } },
-            fit: statistics, trainingData: data.fingerprint, warnings: warnings
+            fit: statistics, trainingData: data.fingerprint, spec: data.featureSpec,
+            sensitiveOverrides: data.sensitiveOverrides.isEmpty ? nil : data.sensitiveOverrides,
+            selection: data.selection,
+            warnings: warnings + (data.selection.map { $0.note.hasPrefix("WARNING") ? [$0.note] : [] } ?? [])
+                + data.sensitiveOverrides.map { "sensitive column '\($0.column)' used as a model input by override: \($0.reason)" }
         )
     }
 

@@ -112,6 +112,12 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
     public var covariance: [[Double]]?
     public var fit: FitStatistics
     public var trainingData: DataFingerprint
+    /// The feature spec the model was trained with (labels, sources, roles), when one was given.
+    public var spec: FeatureSpec?
+    /// Sensitive columns used as inputs by explicit override, with the reason given.
+    public var sensitiveOverrides: [SensitiveOverride]?
+    /// Which labelled rows were used (provenance) and how selection was corrected for.
+    public var selection: SelectionSummary?
     public var warnings: [String]
     /// "sha256:" + hex digest of the artifact encoded with `checksum` absent.
     public var checksum: String?

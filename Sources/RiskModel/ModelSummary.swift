@@ -38,6 +38,8 @@ public enum ModelSummary {
         lines.append("Covariance: \(f.covariance).")
         lines.append("Solver: \(f.solver); max |gradient| \(sci(f.maxAbsGradient)), Newton decrement \(sci(f.newtonDecrement)).")
         lines.append("Training data: \(m.trainingData.file), \(m.trainingData.rows) rows, sha256 \(m.trainingData.sha256.prefix(16))…")
+        if let spec = m.spec { lines.append("Feature spec: \(spec.name)") }
+        if let s = m.selection { lines.append("Label provenance: \(s.rowsUsed) rows used (\(s.used.joined(separator: ", "))); \(s.note).") }
         for w in m.warnings { lines.append("Warning: \(w)") }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dossiers
 import Foundation
 import RiskModel
 
@@ -21,15 +22,21 @@ struct Score: ParsableCommand {
     @Option(help: "Where to write the scores (CSV: id,score).")
     var output: String
 
-    @Option(help: "Identifier column copied to the output (default: 'id' if present, else the data row number).")
+    @Option(help: "Identifier column copied to the output (default: the spec's id column, else 'id' if present, else the data row number).")
     var id: String?
+
+    @Option(help: "Feature spec (YAML) of the file to score; its id column is used. The model's own frozen encoding always applies.")
+    var spec: String?
 
     @OptionGroup var csv: CSVOptions
 
     func run() throws {
         let artifact = try ModelArtifact.load(from: model)
+        var idColumn = id
+        if let spec, idColumn == nil { idColumn = try FeatureSpec.load(path: spec).columns(.id).first?.name }
+        if idColumn == nil { idColumn = artifact.spec?.columns(.id).first?.name }
         let summary = try Scorer.score(model: artifact, input: data, output: output,
-                                       options: ScoringOptions(idColumn: id, format: try csv.format()))
+                                       options: ScoringOptions(idColumn: idColumn, format: try csv.format()))
         print("wrote \(output): \(summary.rows) scores")
     }
 }

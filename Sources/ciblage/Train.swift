@@ -16,8 +16,23 @@ struct Train: ParsableCommand {
     @Option(help: "CSV file of dossiers with a header row.")
     var data: String
 
-    @Option(help: "Target column: 0/1 (or true/false).")
-    var target: String
+    @Option(help: "Target column: 0/1 (or true/false). Taken from the spec when --spec is given.")
+    var target: String?
+
+    @Option(help: "Feature spec (YAML) describing every column: roles, types, levels, missing values, bins, labels. Replaces the column flags.")
+    var spec: String?
+
+    @Option(help: ArgumentHelp("With --spec: use a column marked sensitive as a model input (repeatable); needs --reason. Recorded in the model.", valueName: "column"))
+    var allowSensitive: [String] = []
+
+    @Option(help: "Why the sensitive columns of --allow-sensitive are used (recorded in the model).")
+    var reason: String?
+
+    @Option(help: "With --spec: which labelled rows to train on, by provenance: 'random' (default), 'all', or a comma list of random, targeted, other.")
+    var provenance: String = "random"
+
+    @Option(help: "With targeted rows: 'ipw' weights each row by 1/π (its inclusion probability); 'ignore' accepts the selection bias, with a warning in the model.")
+    var selection: String?
 
     @Option(help: "Comma-separated feature columns (default: every column but the target, weight and id).")
     var features: String?
@@ -73,18 +88,65 @@ struct Train: ParsableCommand {
         case "stabilize", "stabilise": policy = .stabilize(l2: stabilizeL2)
         default: throw ValidationError("--on-separation must be 'fail' or 'stabilize', got '\(onSeparation)'")
         }
-        let spec = TableSpec(target: target, features: commaList(features), categorical: commaList(categorical) ?? [],
-                             boolean: commaList(boolean) ?? [], references: references, weight: weight, id: id,
-                             format: try csv.format())
+        let table: TableSpec
+        if let specPath = spec {
+            let featureSpec = try FeatureSpec.load(path: specPath)
+            if features != nil || categorical != nil || boolean != nil || !reference.isEmpty || weight != nil {
+                throw ValidationError("--spec replaces --features, --categorical, --boolean, --reference and --weight; put them in the spec")
+            }
+            if let target, target != featureSpec.columns(.target).first?.name {
+                throw ValidationError("--target \(target) differs from the spec's target column '\(featureSpec.columns(.target).first?.name ?? "none")'")
+            }
+            var use = Set<LabelProvenance>()
+            for name in provenance == "all" ? ["random", "targeted", "other"] : commaList(provenance) ?? [] {
+                guard let p = LabelProvenance(rawValue: name) else {
+                    throw ValidationError("--provenance takes 'random', 'all' or a comma list of random, targeted, other; got '\(name)'")
+                }
+                use.insert(p)
+            }
+            guard !use.isEmpty else { throw ValidationError("--provenance selects no rows") }
+            var weighting = ProvenanceSelection.Weighting.none
+            switch selection {
+            case nil where use.contains(.targeted) && featureSpec.columns(.provenance).first != nil:
+                throw ValidationError("targeted rows were selected by a model or a rule, so their labels are biased: choose --selection ipw (weights 1/π) or --selection ignore (accept the bias; recorded as a warning in the model)")
+            case "ipw": weighting = .inverseProbability
+            case "ignore", nil: weighting = .none
+            default: throw ValidationError("--selection must be 'ipw' or 'ignore', got '\(selection!)'")
+            }
+            if !allowSensitive.isEmpty && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--allow-sensitive needs --reason TEXT: the override is recorded in the model")
+            }
+            let allowed = Dictionary(uniqueKeysWithValues: allowSensitive.map { ($0, reason ?? "") })
+            var t = try TableSpec(spec: featureSpec, allowSensitive: allowed, format: try csv.format(), provenanceUse: use, weighting: weighting)
+            if let id { t.id = id }
+            table = t
+        } else {
+            guard let target else { throw ValidationError("missing --target (or give --spec)") }
+            if !allowSensitive.isEmpty { throw ValidationError("--allow-sensitive needs --spec, where columns are marked sensitive") }
+            table = TableSpec(target: target, features: commaList(features), categorical: commaList(categorical) ?? [],
+                              boolean: commaList(boolean) ?? [], references: references, weight: weight, id: id,
+                              format: try csv.format())
+        }
         let options = LogisticRegressionOptions(l2: l2, tolerance: tolerance, maxIterations: maxIterations,
                                                 threads: try threads.resolved(), onSeparation: policy)
-        let table = try TrainingData.read(path: data, spec: spec)
-        let model = try LogisticRegression.fit(table, options: options)
+        let clock = ContinuousClock()
+        let readStart = clock.now
+        let trainingData = try TrainingData.read(path: data, spec: table)
+        let fitStart = clock.now
+        let model = try LogisticRegression.fit(trainingData, options: options)
+        let fitEnd = clock.now
+        if let s = trainingData.selection {
+            print("rows: \(s.rowsUsed) with provenance \(s.used.joined(separator: ", "))"
+                  + (s.rowsExcluded.isEmpty ? "" : "; left out: " + s.rowsExcluded.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
+        }
         try model.write(to: output)
         for w in model.warnings { printError("warning: \(w)") }
         let f = model.fit
         print("wrote \(output): \(model.coefficients.count) terms, \(f.rows) rows, "
               + "\(f.converged ? "converged" : "NOT converged") in \(f.iterations) iterations, "
-              + "log-likelihood \(f.logLikelihood), AIC \(f.aic)")
+              + "log-likelihood \(f.logLikelihood), AIC \(f.aic) "
+              + "(read \(seconds(fitStart - readStart)) s, fit \(seconds(fitEnd - fitStart)) s)")
     }
 }
+
+func seconds(_ d: Duration) -> String { String(format: "%.2f", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) }

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Dossiers
+import Foundation
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a seeded, simulated CAF population (and PBDF-like and targeted samples with their labels).",
+        discussion: """
+            The data-generating process is documented in docs/SIMULATION.md. The same seed gives the same bytes, \
+            whatever the number of threads. Columns follow models/dmde-simule.spec.yaml; the population file \
+            also carries the ground truth (cible, montant_indu, montant_rappel, fraude), known only in simulation.
+            """
+    )
+
+    @Option(help: "Number of dossiers in the population.")
+    var dossiers: Int
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Population CSV to write (omit to write only samples).")
+    var output: String?
+
+    @Option(help: "Number of CAFs the dossiers are spread across (uneven sizes).")
+    var cafs: Int = 10
+
+    @Option(help: "Controller sectors per CAF.")
+    var sectors: Int = 4
+
+    @Option(help: "Number of noise or weak candidate columns c001… for variable selection.")
+    var candidates: Int = 20
+
+    @Option(help: "Size of the PBDF-like random sample (exact), written to --sample-output.")
+    var randomSample: Int = 0
+
+    @Option(help: "CSV for the random sample (provenance=random, proba_inclusion = n/N).")
+    var sampleOutput: String?
+
+    @Option(help: "Expected size of the sample of controls targeted by a previous model, written to --targeted-output.")
+    var targetedSample: Int = 0
+
+    @Option(help: "CSV for the targeted sample (provenance=targeted, with each row's inclusion probability).")
+    var targetedOutput: String?
+
+    @Option(help: "CSV of the monthly overpayment history of the sampled dossiers (input of 'ciblage target').")
+    var historyOutput: String?
+
+    @Option(help: "Control month YYYY-MM: labels look back 24 months before it.")
+    var controlMonth: String = "2026-01"
+
+    @Option(help: "Also write the feature spec of the simulated table (YAML) to this file.")
+    var specOutput: String?
+
+    @OptionGroup var threads: ThreadOptions
+
+    func run() throws {
+        guard let month = TargetBuilder.parseMonth(controlMonth) else {
+            throw ValidationError("--control-month must be YYYY-MM, got '\(controlMonth)'")
+        }
+        let options = SimulationOptions(dossiers: dossiers, seed: seed, cafs: cafs, sectorsPerCAF: sectors, candidates: candidates,
+                                        controlMonth: month, randomSample: randomSample, targetedSample: targetedSample,
+                                        threads: try threads.resolved())
+        if let specOutput {
+            try AtomicFile.write(Data(try PopulationSimulator.featureSpec(candidates: candidates).yaml().utf8), to: specOutput)
+        }
+        let start = ContinuousClock.now
+        let s = try PopulationSimulator.run(options, outputs: SimulationOutputs(
+            population: output, randomSample: sampleOutput, targetedSample: targetedOutput, history: historyOutput))
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        print("simulated \(s.dossiers) dossiers in \(String(format: "%.1f", seconds)) s: DMDE target prevalence \(String(format: "%.2f%%", 100 * s.prevalence)), "
+              + "\(s.frauds) frauds, total indu \(Int(s.totalIndu)) EUR")
+        if let output { print("  population: \(output)") }
+        if let sampleOutput { print("  random sample: \(sampleOutput) (\(s.randomRows) rows, \(s.randomPositives) positive)") }
+        if let targetedOutput { print("  targeted sample: \(targetedOutput) (\(s.targetedRows) rows, \(s.targetedPositives) positive)") }
+        if let historyOutput { print("  history: \(historyOutput) (\(s.historyRecords) monthly records)") }
+        if let specOutput { print("  spec: \(specOutput)") }
+    }
+}
