@@ -12,14 +12,18 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product ciblage
 
-# The main job on the embedded default: train on a bundled data set, show the model, score the file
-# and print the top of the list.
+# The main job on the embedded default: simulate a CAF (200 000 dossiers and a PBDF-like random sample
+# of 7 000), train the DMDE model on the random sample with the shipped spec, score the whole
+# population and print the top of the list.
+DEMO_DOSSIERS ?= 200000
 demo: build
 	@mkdir -p $(OUT)
-	$(CIBLAGE) train --data $(DATA)/fair.csv --target affair --categorical occupation --reference occupation=3 --output $(OUT)/model.json
+	$(CIBLAGE) simulate --dossiers $(DEMO_DOSSIERS) --seed 2026 --output $(OUT)/population.csv \
+		--random-sample 7000 --sample-output $(OUT)/pbdf.csv --history-output $(OUT)/history.csv
+	$(CIBLAGE) train --spec models/dmde-simule.spec.yaml --data $(OUT)/pbdf.csv --output $(OUT)/model.json
 	$(CIBLAGE) inspect $(OUT)/model.json
-	$(CIBLAGE) score --model $(OUT)/model.json --data $(DATA)/fair.csv --output $(OUT)/scores.csv
-	@echo "Top 10 dossiers by score:"
+	$(CIBLAGE) score --model $(OUT)/model.json --data $(OUT)/population.csv --output $(OUT)/scores.csv
+	@echo "Top 10 dossiers by score (of $(DEMO_DOSSIERS)):"
 	@(head -1 $(OUT)/scores.csv; tail -n +2 $(OUT)/scores.csv | sort -t, -k2,2 -g -r | head -10) | column -t -s,
 
 test: setup

@@ -134,7 +134,12 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
         return spec
     }
 
-    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+    public func yaml() throws -> String {
+        let encoder = YAMLEncoder()
+        encoder.options.allowUnicode = true
+        encoder.options.width = -1
+        return try encoder.encode(self)
+    }
 
     public func validate(file: String) throws(DataError) {
         func fail(_ s: String) -> DataError { .invalidSpec(file: file, problem: s) }

@@ -84,7 +84,7 @@ public struct TableSpec: Sendable {
             guard let c = spec.column(column) else { throw .invalidOption("--allow-sensitive \(column): the spec has no such column") }
             guard c.role == .sensitive else { throw .invalidOption("--allow-sensitive \(column): the column is not marked sensitive (role \(c.role.rawValue))") }
             guard let reason = allowSensitive[column], !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw .invalidOption("--allow-sensitive \(column) needs --reason TEXT")
+                throw .sensitiveFeature(column: column)
             }
         }
         let inputs = spec.columns.filter { $0.role == .feature || ($0.role == .sensitive && allowSensitive[$0.name] != nil) }
