@@ -98,6 +98,48 @@ import Testing
         #expect(unknown.status == 1 && unknown.stderr.contains("no column named 'grade'"))
     }
 
+    @Test func simulateTargetTrainWithSpecAndScore() throws {
+        let dir = scratch()
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let spec = Self.packageRoot.appendingPathComponent("models/dmde-simule.spec.yaml").path
+        let sim = try run(["simulate", "--dossiers", "20000", "--seed", "3", "--output", path("pop.csv"), "--random-sample", "3000",
+                           "--sample-output", path("pbdf.csv"), "--targeted-sample", "1500", "--targeted-output", path("targeted.csv"),
+                           "--history-output", path("history.csv")])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        #expect(sim.stdout.contains("random sample") && sim.stdout.contains("3000 rows"))
+        let target = try run(["target", "--history", path("history.csv"), "--output", path("labels.csv"), "--as-of", "2026-01"])
+        #expect(target.status == 0 && target.stdout.contains("labelled 1"))
+        let train = try run(["train", "--spec", spec, "--data", path("pbdf.csv"), "--output", path("model.json")])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("3000 with provenance random"))
+        let inspect = try run(["inspect", path("model.json")])
+        #expect(inspect.stdout.contains("Feature spec: dmde-simule") && inspect.stdout.contains("trained on random rows only"))
+        #expect(!inspect.stdout.contains("parent_isole"), "sensitive columns are not inputs")
+        let score = try run(["score", "--model", path("model.json"), "--data", path("pop.csv"), "--output", path("scores.csv")])
+        #expect(score.status == 0 && score.stdout.contains("20000 scores"))
+        #expect(try String(contentsOfFile: path("scores.csv"), encoding: .utf8).hasPrefix("id,score\nD00000001,"))
+
+        // Targeted rows need a decision about selection bias.
+        let mixed = dir.appendingPathComponent("mixed.csv").path
+        let sample = try String(contentsOfFile: path("pbdf.csv"), encoding: .utf8)
+        let targeted = try String(contentsOfFile: path("targeted.csv"), encoding: .utf8).split(separator: "\n").dropFirst().joined(separator: "\n")
+        try (sample + targeted + "\n").write(toFile: mixed, atomically: true, encoding: .utf8)
+        let undecided = try run(["train", "--spec", spec, "--data", mixed, "--provenance", "all", "--output", path("m2.json")])
+        #expect(undecided.status == 1 && undecided.stderr.contains("--selection ipw"))
+        let ipw = try run(["train", "--spec", spec, "--data", mixed, "--provenance", "all", "--selection", "ipw", "--output", path("m2.json")])
+        #expect(ipw.status == 0, "\(ipw.stderr)")
+        let ignored = try run(["train", "--spec", spec, "--data", mixed, "--provenance", "all", "--selection", "ignore", "--output", path("m3.json")])
+        #expect(ignored.status == 0 && ignored.stderr.contains("selection bias"))
+
+        // Sensitive columns: refused without a reason, recorded with one.
+        let noReason = try run(["train", "--spec", spec, "--data", path("pbdf.csv"), "--allow-sensitive", "parent_isole", "--output", path("m4.json")])
+        #expect(noReason.status == 1 && noReason.stderr.contains("--reason"))
+        let withReason = try run(["train", "--spec", spec, "--data", path("pbdf.csv"), "--allow-sensitive", "parent_isole",
+                                  "--reason", "étude de calibration", "--output", path("m4.json")])
+        #expect(withReason.status == 0 && withReason.stderr.contains("sensitive column 'parent_isole' used as a model input by override"))
+        #expect(try String(contentsOfFile: path("m4.json"), encoding: .utf8).contains("\"reason\" : \"étude de calibration\""))
+    }
+
     @Test func helpExplainsFlagsAndExitsZero() throws {
         let r = try run(["train", "--help"])
         #expect(r.status == 0)
