@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Dossiers", targets: ["Dossiers"]),
         .library(name: "RiskModel", targets: ["RiskModel"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "ciblage", targets: ["ciblage"]),
     ],
     dependencies: [
@@ -34,10 +35,11 @@ let package = Package(
             name: "RiskModel",
             dependencies: ["LinearAlgebra", "Dossiers", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "Evaluation", dependencies: ["RiskModel", "Dossiers", "LinearAlgebra"]),
         .executableTarget(
             name: "ciblage",
             dependencies: [
-                "RiskModel", "Dossiers", "LinearAlgebra",
+                "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,6 +51,11 @@ let package = Package(
                 "RiskModel", "Dossiers", "LinearAlgebra",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            resources: [.copy("References")]
+        ),
+        .testTarget(
+            name: "EvaluationTests",
+            dependencies: ["Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
             resources: [.copy("References")]
         ),
         .testTarget(name: "CLITests", dependencies: ["ciblage"]),

@@ -137,12 +137,29 @@ public enum LogisticRegression {
             target: TargetDefinition(column: data.targetName), weight: data.weightName, encoding: data.encoding,
             coefficients: coefficients,
             covariance: covariance.map { c in (0..<p).map { Array(c.row($0)) } },
+            termMeans: columnMeans(data),
             fit: statistics, trainingData: data.fingerprint, spec: data.featureSpec,
             sensitiveOverrides: data.sensitiveOverrides.isEmpty ? nil : data.sensitiveOverrides,
             selection: data.selection,
             warnings: warnings + (data.selection.map { $0.note.hasPrefix("WARNING") ? [$0.note] : [] } ?? [])
                 + data.sensitiveOverrides.map { "sensitive column '\($0.column)' used as a model input by override: \($0.reason)" }
         )
+    }
+
+    /// Weighted column means of the design matrix (row-major pass, fixed order).
+    static func columnMeans(_ data: TrainingData) -> [Double] {
+        let x = data.design, p = x.columns
+        var sums = [Double](repeating: 0, count: p), total = 0.0
+        x.storage.withUnsafeBufferPointer { xs in
+            for i in 0..<x.rows {
+                let w = data.weights?[i] ?? 1
+                guard w > 0 else { continue }
+                total += w
+                let row = xs.baseAddress! + i * p
+                for j in 0..<p { sums[j] += w * row[j] }
+            }
+        }
+        return sums.map { $0 / total }
     }
 
     private static func refit(_ data: TrainingData, options: LogisticRegressionOptions, warnings: [String]) throws -> ModelArtifact {

@@ -110,6 +110,9 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
     public var coefficients: [CoefficientEstimate]
     /// Covariance of the estimates (unpenalised fits only), rows in term order.
     public var covariance: [[Double]]?
+    /// Weighted mean of each design column over the training rows: the reference population of
+    /// reason codes (contribution βⱼ·(xⱼ − x̄ⱼ)).
+    public var termMeans: [Double]?
     public var fit: FitStatistics
     public var trainingData: DataFingerprint
     /// The feature spec the model was trained with (labels, sources, roles), when one was given.
@@ -191,5 +194,32 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
             return ctx.codingPath.isEmpty ? "not valid JSON" : "invalid value at '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))'"
         default: return "\(error)"
         }
+    }
+}
+
+extension ModelArtifact {
+    /// The table settings that reproduce this model's columns on new data (for cross-validation and
+    /// refits): the spec when there is one, otherwise the frozen encoding's columns and levels.
+    public func tableSpec(format: CSVFormat = CSVFormat()) throws -> TableSpec {
+        if let spec {
+            var t = try TableSpec(spec: spec, allowSensitive: Dictionary(uniqueKeysWithValues: (sensitiveOverrides ?? []).map { ($0.column, $0.reason) }),
+                                  format: format, provenanceUse: Set((selection?.used ?? ["random"]).compactMap(LabelProvenance.init)),
+                                  weighting: selection?.weighting == "inverse-probability" ? .inverseProbability : .none)
+            t.features = encoding.features.map(\.name)
+            return t
+        }
+        var t = TableSpec(target: target.column, features: encoding.features.map(\.name), weight: weight, format: format)
+        for f in encoding.features {
+            switch (f.kind, f.valueType) {
+            case (.categorical, _) where f.cuts == nil: t.categorical.append(f.name)
+            case (.boolean, _): t.boolean.append(f.name)
+            case (_, .date?): t.dates.append(f.name)
+            default: break
+            }
+            if let r = f.reference { t.references[f.name] = r }
+            if let m = f.missing { t.missing[f.name] = m }
+            if let c = f.cuts { t.bins[f.name] = .cuts(c) }
+        }
+        return t
     }
 }

@@ -10,9 +10,11 @@ public struct ScoringOptions: Sendable {
     public var format: CSVFormat
     /// Rows encoded and scored per chunk; memory is O(chunkRows × terms) whatever the file size.
     public var chunkRows: Int
+    /// Number of reason codes per dossier (0: none). Each adds `raison_k,contribution_k` columns.
+    public var reasons: Int
 
-    public init(idColumn: String? = nil, format: CSVFormat = CSVFormat(), chunkRows: Int = 8192) {
-        self.idColumn = idColumn; self.format = format; self.chunkRows = max(1, chunkRows)
+    public init(idColumn: String? = nil, format: CSVFormat = CSVFormat(), chunkRows: Int = 8192, reasons: Int = 0) {
+        self.idColumn = idColumn; self.format = format; self.chunkRows = max(1, chunkRows); self.reasons = max(0, reasons)
     }
 }
 
@@ -49,7 +51,10 @@ public enum Scorer {
         var line: [UInt8] = []
         let out = try AtomicFile(path: output)
         try out.write(idIndex.map { csvQuoted(reader.header[$0]) } ?? "row")
-        try out.write(",score\n")
+        try out.write(",score")
+        let reasonCodes = options.reasons > 0 ? try ReasonCodes(model: model) : nil
+        for k in 0..<options.reasons { try out.write(",raison_\(k + 1),contribution_\(k + 1)") }
+        try out.write("\n")
         var rowNumber = 0
         var filled = 0
         func flush() throws {
@@ -66,6 +71,19 @@ public enum Scorer {
                 }
                 line.append(UInt8(ascii: ","))
                 line.append(contentsOf: scores[i].description.utf8)
+                if let reasonCodes {
+                    let reasons = reasonCodes.top(options.reasons, row: x + i * p)
+                    for k in 0..<options.reasons {
+                        line.append(UInt8(ascii: ","))
+                        if k < reasons.count {
+                            line.append(contentsOf: csvQuoted(reasons[k].label).utf8)
+                            line.append(UInt8(ascii: ","))
+                            line.append(contentsOf: reasons[k].contribution.description.utf8)
+                        } else {
+                            line.append(UInt8(ascii: ","))
+                        }
+                    }
+                }
                 line.append(0x0A)
                 try line.withUnsafeBufferPointer { try out.write($0) }
             }

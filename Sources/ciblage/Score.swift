@@ -28,7 +28,14 @@ struct Score: ParsableCommand {
     @Option(help: "Feature spec (YAML) of the file to score; its id column is used. The model's own frozen encoding always applies.")
     var spec: String?
 
+    @Option(help: "Add the K reasons that raise each score most: columns raison_k (the spec's French label) and contribution_k (on the logit scale, relative to the training population).")
+    var reasons: Int = 0
+
     @OptionGroup var csv: CSVOptions
+
+    func validate() throws {
+        guard reasons >= 0 && reasons <= 50 else { throw ValidationError("--reasons must be between 0 and 50") }
+    }
 
     func run() throws {
         let artifact = try ModelArtifact.load(from: model)
@@ -36,7 +43,7 @@ struct Score: ParsableCommand {
         if let spec, idColumn == nil { idColumn = try FeatureSpec.load(path: spec).columns(.id).first?.name }
         if idColumn == nil { idColumn = artifact.spec?.columns(.id).first?.name }
         let summary = try Scorer.score(model: artifact, input: data, output: output,
-                                       options: ScoringOptions(idColumn: idColumn, format: try csv.format()))
+                                       options: ScoringOptions(idColumn: idColumn, format: try csv.format(), reasons: reasons))
         print("wrote \(output): \(summary.rows) scores")
     }
 }

@@ -1,0 +1,146 @@
+import Dossiers
+import Foundation
+import LinearAlgebra
+import RiskModel
+
+/// Reads a labelled CSV, scores it with a model, and keeps what evaluation needs.
+public enum EvaluationData {
+    /// `target` defaults to the model's target; `amount` and `inclusion` to the columns with those roles
+    /// in the model's spec, when the file has them. Weights: `weight` × 1/π when inclusion probabilities exist.
+    public static func read(model: ModelArtifact, path: String, target: String? = nil, weight: String? = nil,
+                            amount: String? = nil, inclusion: String? = nil, format: CSVFormat = CSVFormat()) throws -> ScoredSample {
+        let reader = try CSVReader(path: path, format: format)
+        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
+        func index(_ name: String) throws -> Int {
+            guard let i = reader.header.firstIndex(of: name) else { throw DataError.unknownColumn(file: path, name: name, available: reader.header) }
+            return i
+        }
+        let targetIndex = try index(target ?? model.target.column)
+        let weightIndex = try weight.map(index)
+        let amountName = amount ?? model.spec?.columns(.amount).first?.name
+        let amountIndex = try amount.map(index) ?? amountName.flatMap { reader.header.firstIndex(of: $0) }
+        let inclusionName = inclusion ?? model.spec?.columns(.inclusion).first?.name
+        let inclusionIndex = try inclusion.map(index) ?? inclusionName.flatMap { reader.header.firstIndex(of: $0) }
+        var row = [Double](repeating: 0, count: encoder.width)
+        let beta = model.estimates
+        var scores: [Double] = [], outcomes: [Double] = [], weights: [Double] = [], amounts: [Double] = []
+        while try reader.next() {
+            try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
+            var score = 0.0
+            row.withUnsafeBufferPointer { r in beta.withUnsafeBufferPointer { b in
+                Scorer.scoreRows(r.baseAddress!, rows: 1, columns: row.count, coefficients: b.baseAddress!, into: &score)
+            } }
+            scores.append(score)
+            outcomes.append(try reader.binaryTarget(targetIndex))
+            var w = try weightIndex.map { try reader.weight($0) } ?? 1
+            if let inclusionIndex {
+                let pi = try reader.weight(inclusionIndex)
+                guard pi > 0 && pi <= 1 else {
+                    throw DataError.invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: String(pi))
+                }
+                w /= pi
+            }
+            weights.append(w)
+            if let amountIndex { amounts.append(try reader.number(amountIndex)) }
+        }
+        if reader.recordCount == 0 { throw DataError.headerOnly(file: path) }
+        let weighted = weightIndex != nil || inclusionIndex != nil
+        return ScoredSample(scores: scores, outcomes: outcomes, weights: weighted ? weights : nil, amounts: amountIndex == nil ? nil : amounts)
+    }
+}
+
+/// Everything `ciblage evaluate` reports, as one Codable value (the JSON output) that the HTML report renders.
+public struct EvaluationReport: Codable, Sendable {
+    public var model: String
+    public var data: String
+    public var rows: Int
+    public var weighted: Bool
+    public var prevalence: Double
+    public var metrics: [String: Interval]
+    public var bootstrapReplicates: Int
+    public var seed: UInt64
+    public var hosmerLemeshow: HosmerLemeshow
+    public var calibration: [CalibrationBin]
+    public var lift: [LiftRow]
+    public var topK: [TopK]
+    /// ROC points, thinned to at most 400 for plotting (exact AUC is in `metrics`).
+    public var roc: [ROCPoint]
+    /// Score histograms by outcome over 20 equal-width bins of [0, 1].
+    public var scoreHistogram: ScoreHistogram
+    public var coefficients: [CoefficientEstimate]
+    public var crossValidation: [Resampling.FoldResult]?
+
+    public struct ScoreHistogram: Codable, Sendable {
+        public var positives: [Double]
+        public var negatives: [Double]
+    }
+
+    /// Metric names with their definitions, used for the bootstrap.
+    public static func metricValues(_ s: ScoredSample, topK: [Int]) -> [String: Double] {
+        var m: [String: Double] = ["auc": Metrics.auc(s), "gini": Metrics.gini(s), "ks": Metrics.ks(s),
+                                   "logLoss": Metrics.logLoss(s), "brier": Metrics.brier(s)]
+        for k in topK {
+            let t = Metrics.topK(s, k: k)
+            m["precisionAt\(k)"] = t.precision
+            m["recallAt\(k)"] = t.recall
+            if let c = t.eurosCaptured, let total = t.eurosTotal, total > 0 { m["euroShareAt\(k)"] = c / total }
+        }
+        return m
+    }
+
+    public static func make(model: ModelArtifact, modelPath: String, dataPath: String, sample: ScoredSample, topK: [Int],
+                            bootstrap: Int, seed: UInt64, threads: Int) -> EvaluationReport {
+        let ks = topK.filter { $0 > 0 }
+        let metrics = bootstrap > 0
+            ? Resampling.bootstrap(sample, replicates: bootstrap, seed: seed, threads: threads) { metricValues($0, topK: ks) }
+            : metricValues(sample, topK: ks).mapValues { Interval(estimate: $0, lower: .nan, upper: .nan) }
+        let roc = Metrics.roc(sample)
+        let stride = max(1, roc.count / 400)
+        var thinned = Swift.stride(from: 0, to: roc.count, by: stride).map { roc[$0] }
+        if thinned.last != roc.last { thinned.append(roc.last!) }
+        var positives = [Double](repeating: 0, count: 20), negatives = positives
+        for i in 0..<sample.count {
+            let b = min(19, Int(sample.scores[i] * 20))
+            if sample.outcomes[i] == 1 { positives[b] += sample.w(i) } else { negatives[b] += sample.w(i) }
+        }
+        var totalWeight = 0.0, events = 0.0
+        for i in 0..<sample.count { totalWeight += sample.w(i); events += sample.w(i) * sample.outcomes[i] }
+        return EvaluationReport(
+            model: modelPath, data: dataPath, rows: sample.count, weighted: sample.weights != nil, prevalence: events / totalWeight,
+            metrics: metrics, bootstrapReplicates: bootstrap, seed: seed, hosmerLemeshow: Metrics.hosmerLemeshow(sample),
+            calibration: Metrics.calibration(sample), lift: Metrics.lift(sample), topK: ks.map { Metrics.topK(sample, k: $0) },
+            roc: thinned.map { ROCPoint(threshold: $0.threshold.isFinite ? $0.threshold : 1, falsePositiveRate: $0.falsePositiveRate, truePositiveRate: $0.truePositiveRate) },
+            scoreHistogram: ScoreHistogram(positives: positives, negatives: negatives), coefficients: model.coefficients, crossValidation: nil)
+    }
+
+    public func json() throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try e.encode(self)
+    }
+
+    /// A plain-text summary for the terminal.
+    public var text: String {
+        var lines = ["Evaluation of \(model) on \(data): \(rows) rows\(weighted ? " (weighted)" : ""), prevalence \(String(format: "%.4f", prevalence))"]
+        let ci = bootstrapReplicates > 0 ? "  [95% bootstrap CI, \(bootstrapReplicates) replicates]" : ""
+        lines.append("metric                estimate\(ci)")
+        for name in metrics.keys.sorted() {
+            let m = metrics[name]!
+            let interval = m.lower.isNaN ? "" : String(format: "  [%.4f, %.4f]", m.lower, m.upper)
+            lines.append(name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%10.4f", m.estimate) + interval)
+        }
+        let hl = hosmerLemeshow
+        lines.append(String(format: "Hosmer-Lemeshow: chi2 %.3f, df %d, p-value %.4f", hl.statistic, hl.degreesOfFreedom, hl.pValue))
+        lines.append("decile  hit rate   lift   cumulative gain" + (lift.first?.cumulativeEuroShare != nil ? "   cumulative euros" : ""))
+        for r in lift {
+            var line = String(format: "%6d  %8.4f  %5.2f  %15.4f", r.decile, r.hitRate, r.lift, r.cumulativeGain)
+            if let e = r.cumulativeEuroShare { line += String(format: "  %17.4f", e) }
+            lines.append(line)
+        }
+        if let cv = crossValidation {
+            lines.append("cross-validation (\(cv.count) stratified folds): AUC " + cv.map { String(format: "%.4f", $0.auc) }.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

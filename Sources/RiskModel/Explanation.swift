@@ -1,0 +1,145 @@
+import Dossiers
+import Foundation
+
+/// The explanation of an individual decision that CRPA R311-3-1-2 asks for: that an algorithm
+/// contributed and how, the data used and their sources, each parameter and its weight as applied to
+/// this dossier, and the operations performed. Written in French, in plain words, as Markdown and JSON.
+public struct Explanation: Codable, Sendable {
+    public struct Parameter: Codable, Sendable {
+        public var column: String
+        public var label: String
+        public var source: String
+        /// The dossier's value as read from the file.
+        public var value: String
+        /// Contribution to the logit relative to the average training dossier.
+        public var contribution: Double
+        /// The model's coefficients for this column (one per level for categorical columns).
+        public var weights: [String: Double]
+    }
+
+    public var dossier: String
+    public var score: Double
+    public var rank: Int?
+    public var population: Int?
+    public var model: String
+    public var modelChecksum: String
+    public var target: String
+    public var intercept: Double
+    public var referenceLogit: Double
+    public var logit: Double
+    public var parameters: [Parameter]
+
+    /// Builds the explanation of dossier `id` in `dataPath`. The rank is computed by scoring the whole file.
+    public static func make(model: ModelArtifact, modelPath: String, dataPath: String, id: String, idColumn: String? = nil,
+                            format: CSVFormat = CSVFormat()) throws -> Explanation {
+        let reader = try CSVReader(path: dataPath, format: format)
+        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
+        let idName = idColumn ?? model.spec?.columns(.id).first?.name ?? "id"
+        guard let idIndex = reader.header.firstIndex(of: idName) else {
+            throw DataError.unknownColumn(file: dataPath, name: idName, available: reader.header)
+        }
+        let columnIndex = model.encoding.features.map { f in reader.header.firstIndex(of: f.name)! }
+        let beta = model.estimates
+        let reasons = try ReasonCodes(model: model)
+        var row = [Double](repeating: 0, count: encoder.width)
+        var found: (row: [Double], values: [String], score: Double)?
+        var scores: [Double] = []
+        while try reader.next() {
+            try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
+            var s = 0.0
+            row.withUnsafeBufferPointer { r in beta.withUnsafeBufferPointer { b in
+                Scorer.scoreRows(r.baseAddress!, rows: 1, columns: row.count, coefficients: b.baseAddress!, into: &s)
+            } }
+            scores.append(s)
+            if found == nil, try reader.string(idIndex).trimmingCharacters(in: .whitespaces) == id {
+                found = (row, try columnIndex.map { try reader.string($0) }, s)
+            }
+        }
+        guard let found else { throw DataError.invalidOption("\(dataPath): no dossier with \(idName) = '\(id)'") }
+        let contributions = reasons.contributions(row: found.row)
+        var parameters: [Parameter] = []
+        var term = 1
+        for (k, f) in model.encoding.features.enumerated() {
+            let names = f.termNames
+            var weights: [String: Double] = [:]
+            for (t, name) in names.enumerated() { weights[name] = beta[term + t] }
+            term += names.count
+            let spec = model.spec?.column(f.name)
+            parameters.append(Parameter(column: f.name, label: spec?.label ?? f.name, source: spec?.source ?? "non renseignée",
+                                        value: found.values[k], contribution: contributions[k], weights: weights))
+        }
+        parameters.sort { abs($0.contribution) != abs($1.contribution) ? abs($0.contribution) > abs($1.contribution) : $0.column < $1.column }
+        let rank = 1 + scores.filter { $0 > found.score }.count
+        let logit = zip(found.row, beta).reduce(0) { $0 + $1.0 * $1.1 }
+        return Explanation(dossier: id, score: found.score, rank: rank, population: scores.count, model: modelPath,
+                           modelChecksum: model.checksum ?? "", target: model.spec?.column(model.target.column)?.label ?? model.target.column,
+                           intercept: beta[0], referenceLogit: reasons.referenceLogit, logit: logit, parameters: parameters)
+    }
+
+    public func json() throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try e.encode(self)
+    }
+
+    /// The notice for the person concerned, in French.
+    public var markdown: String {
+        func pct(_ v: Double) -> String { String(format: "%.1f %%", 100 * v).replacingOccurrences(of: ".", with: ",") }
+        func num(_ v: Double) -> String { String(format: "%+.3f", v).replacingOccurrences(of: ".", with: ",") }
+        var md = """
+            # Explication du traitement algorithmique — dossier \(dossier)
+
+            *Information délivrée en application des articles L311-3-1 et R311-3-1-2 du code des relations entre le public et l'administration.*
+
+            ## 1. Un algorithme a contribué à la décision, et comment
+
+            Votre dossier a reçu un **score de risque** calculé par un modèle statistique (régression logistique).
+            Ce score estime la probabilité que votre dossier présente l'événement suivant : **\(target)**.
+            Il sert uniquement à **choisir des dossiers à contrôler**. Il ne constate aucune erreur ni fraude :
+            un agent de la CAF examine ensuite le dossier et prend seul la décision, qu'il peut écarter en motivant son choix.
+
+            - Score de votre dossier : **\(pct(score))**
+            \(rank.map { "- Rang : **\($0)** sur \(population ?? 0) dossiers examinés (1 = score le plus élevé)\n" } ?? "")- Modèle : `\(model)` (empreinte `\(modelChecksum.prefix(23))…`)
+
+            ## 2. Les données utilisées et leur source
+
+            | donnée | valeur dans votre dossier | source |
+            |---|---|---|
+
+            """
+        for p in parameters.sorted(by: { $0.column < $1.column }) {
+            md += "| \(p.label) | \(p.value) | \(p.source) |\n"
+        }
+        md += """
+
+            Aucune donnée relative au sexe, à la nationalité, au handicap ou à l'adresse n'est utilisée pour calculer le score, sauf dérogation motivée et consignée dans le modèle.
+
+            ## 3. Les paramètres et leur poids, appliqués à votre dossier
+
+            Chaque donnée augmente (+) ou diminue (−) le score par rapport à un dossier moyen.
+            Les contributions sont exprimées sur l'échelle logit, où elles s'additionnent exactement.
+
+            | donnée | contribution | poids dans le modèle |
+            |---|---|---|
+
+            """
+        for p in parameters {
+            let w = p.weights.keys.sorted().map { "\($0) : \(num(p.weights[$0]!))" }.joined(separator: " ; ")
+            md += "| \(p.label) | \(num(p.contribution)) | \(w) |\n"
+        }
+        md += """
+
+            Dossier moyen : logit \(num(referenceLogit)). Votre dossier : logit \(num(logit)) = dossier moyen + somme des contributions.
+
+            ## 4. Les opérations effectuées
+
+            1. Les données ci-dessus sont lues dans votre dossier, à la date du calcul.
+            2. Chaque donnée est multipliée par son poids ; les produits sont additionnés avec la constante du modèle (\(num(intercept))) : c'est le logit.
+            3. Le score est la probabilité 1 / (1 + e^(−logit)).
+            4. Les dossiers sont classés par score décroissant ; une partie des contrôles est en outre tirée au hasard.
+            5. Un agent examine les dossiers sélectionnés et décide des suites à donner.
+
+            """
+        return md
+    }
+}

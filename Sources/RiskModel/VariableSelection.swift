@@ -1,0 +1,228 @@
+import Dossiers
+import Foundation
+import LinearAlgebra
+
+/// Forward, backward and stepwise selection as SAS PROC LOGISTIC does it.
+///
+/// Effects are input columns: a categorical column enters or leaves as one block of its dummies.
+/// - **Entry** uses the efficient score χ² of the block C at the current fit, with no refit per candidate:
+///   U_C = X_Cᵀ w(y − μ̂), and S_C = U_Cᵀ (I_CC − I_CM I_MM⁻¹ I_MC)⁻¹ U_C ~ χ²(|C|), where I = XᵀHX
+///   (H = diag(wμ̂(1 − μ̂))) is computed once per step for all columns at once (one weighted Gram).
+///   The candidate with the smallest p-value enters if p < `entryLevel` (SAS SLENTRY).
+/// - **Removal** uses the Wald χ² of the block, β_Bᵀ V_BB⁻¹ β_B ~ χ²(|B|), or the likelihood-ratio χ²;
+///   the effect with the largest p-value leaves if p > `stayLevel` (SAS SLSTAY).
+/// - **Stepwise** alternates an entry step and removal steps, and stops when no effect enters or when
+///   the effect that would enter is the one just removed.
+public enum VariableSelection {
+    public enum Method: String, Sendable, CaseIterable { case forward, backward, stepwise }
+    public enum RemovalTest: String, Sendable { case wald, likelihoodRatio = "lr" }
+
+    public struct Options: Sendable {
+        public var method: Method
+        public var entryLevel: Double
+        public var stayLevel: Double
+        public var removalTest: RemovalTest
+        /// Effects always in the model (SAS INCLUDE=).
+        public var include: [String]
+        public var maxSteps: Int
+        public var fit: LogisticRegressionOptions
+        public init(method: Method = .stepwise, entryLevel: Double = 0.05, stayLevel: Double = 0.05, removalTest: RemovalTest = .wald,
+                    include: [String] = [], maxSteps: Int = 1000, fit: LogisticRegressionOptions = LogisticRegressionOptions()) {
+            self.method = method; self.entryLevel = entryLevel; self.stayLevel = stayLevel; self.removalTest = removalTest
+            self.include = include; self.maxSteps = maxSteps; self.fit = fit
+        }
+    }
+
+    public struct Step: Codable, Equatable, Sendable {
+        public var step: Int
+        public var entered: String?
+        public var removed: String?
+        public var degreesOfFreedom: Int
+        /// Effects in the model after the step.
+        public var numberIn: Int
+        /// "score", "wald" or "lr".
+        public var test: String
+        public var chiSquare: Double
+        public var pValue: Double
+    }
+
+    public struct Result: Sendable {
+        public var selected: [String]
+        public var history: [Step]
+        public var model: ModelArtifact
+    }
+
+    public static func run(_ data: TrainingData, options: Options = Options()) throws -> Result {
+        let features = data.encoding.features.map(\.name)
+        for name in options.include where !features.contains(name) {
+            throw FitError.invalidOption("--include \(name): not a feature of the data")
+        }
+        guard options.entryLevel > 0 && options.entryLevel < 1 && options.stayLevel > 0 && options.stayLevel < 1 else {
+            throw FitError.invalidOption("entry and stay significance levels must be in (0, 1)")
+        }
+        var current: [Int] = options.method == .backward ? Array(features.indices)
+            : features.indices.filter { options.include.contains(features[$0]) }
+        var model = try LogisticRegression.fit(data.selecting(features: current), options: options.fit)
+        var history: [Step] = []
+        var lastRemoved: Int? = nil
+        for _ in 0..<options.maxSteps {
+            var changed = false
+            if options.method != .backward {
+                let candidates = features.indices.filter { !current.contains($0) }
+                if let best = try bestEntry(data, model: model, current: current, candidates: candidates),
+                   best.pValue < options.entryLevel {
+                    if options.method == .stepwise && best.feature == lastRemoved { break }
+                    current.append(best.feature)
+                    current.sort()
+                    model = try LogisticRegression.fit(data.selecting(features: current), options: options.fit)
+                    history.append(Step(step: history.count + 1, entered: features[best.feature], removed: nil,
+                                        degreesOfFreedom: best.df, numberIn: current.count, test: "score",
+                                        chiSquare: best.chiSquare, pValue: best.pValue))
+                    changed = true
+                }
+            }
+            if options.method != .forward {
+                // Remove while some effect is above the stay level (one per step, worst first).
+                while true {
+                    let removable = current.filter { !options.include.contains(features[$0]) }
+                    guard let worst = try worstStay(data, model: model, current: current, removable: removable,
+                                                    test: options.removalTest, fit: options.fit),
+                          worst.pValue > options.stayLevel else { break }
+                    current.removeAll { $0 == worst.feature }
+                    model = try LogisticRegression.fit(data.selecting(features: current), options: options.fit)
+                    history.append(Step(step: history.count + 1, entered: nil, removed: features[worst.feature],
+                                        degreesOfFreedom: worst.df, numberIn: current.count, test: options.removalTest.rawValue,
+                                        chiSquare: worst.chiSquare, pValue: worst.pValue))
+                    lastRemoved = worst.feature
+                    changed = true
+                    if options.method == .stepwise { break }
+                }
+            }
+            if !changed { break }
+        }
+        return Result(selected: current.map { features[$0] }, history: history, model: model)
+    }
+
+    struct Test { var feature: Int; var df: Int; var chiSquare: Double; var pValue: Double }
+
+    /// Term columns (in the full design) of each feature.
+    static func termColumns(_ encoding: DesignEncoding) -> [[Int]] {
+        var out: [[Int]] = [], next = 1
+        for f in encoding.features { let w = f.termNames.count; out.append(Array(next..<(next + w))); next += w }
+        return out
+    }
+
+    /// The candidate with the smallest score-test p-value.
+    static func bestEntry(_ data: TrainingData, model: ModelArtifact, current: [Int], candidates: [Int]) throws -> Test? {
+        guard !candidates.isEmpty else { return nil }
+        let columns = termColumns(data.encoding)
+        let inModel = [0] + current.flatMap { columns[$0] }
+        // μ̂ at the current fit, for every row.
+        let sub = data.selecting(features: current)
+        let beta = model.estimates
+        var eta = [Double](repeating: 0, count: data.design.rows)
+        eta = try BLAS.multiply(sub.design, beta)
+        var h = [Double](repeating: 0, count: eta.count), r = h
+        for i in 0..<eta.count {
+            let mu = 1 / (1 + exp(-eta[i])), w = data.weights?[i] ?? 1
+            h[i] = w * mu * (1 - mu); r[i] = w * (data.target[i] - mu)
+        }
+        let information = try weightedGram(data.design, weights: h)  // all columns at once
+        let score = try BLAS.multiply(data.design.transposed, r)
+        let mm = Matrix(rows: inModel.count, columns: inModel.count, storage: inModel.flatMap { a in inModel.map { information[a, $0] } })
+        let iMM = try Cholesky(mm)
+        var best: Test? = nil
+        for c in candidates {
+            let block = columns[c]
+            // I_CC − I_CM I_MM⁻¹ I_MC
+            var reduced = Matrix(rows: block.count, columns: block.count)
+            var solved: [[Double]] = []
+            for a in block { solved.append(try iMM.solve(inModel.map { information[$0, a] })) }
+            for (i, a) in block.enumerated() {
+                for (j, b) in block.enumerated() {
+                    var s = information[a, b]
+                    for (k, m) in inModel.enumerated() { s -= information[a, m] * solved[j][k] }
+                    reduced[i, j] = s
+                }
+            }
+            let u = block.map { score[$0] }
+            guard let chol = try? Cholesky(reduced) else { continue }  // collinear with the model: cannot enter
+            let v = try chol.solve(u)
+            let chi = zip(u, v).reduce(0) { $0 + $1.0 * $1.1 }
+            let p = Distributions.chiSquareSurvival(chi, degreesOfFreedom: Double(block.count))
+            if best == nil || p < best!.pValue || (p == best!.pValue && chi > best!.chiSquare) {
+                best = Test(feature: c, df: block.count, chiSquare: chi, pValue: p)
+            }
+        }
+        return best
+    }
+
+    /// The effect in the model with the largest removal p-value (Wald or likelihood ratio).
+    static func worstStay(_ data: TrainingData, model: ModelArtifact, current: [Int], removable: [Int],
+                          test: RemovalTest, fit: LogisticRegressionOptions) throws -> Test? {
+        guard !removable.isEmpty, let covariance = model.covariance else { return nil }
+        let sub = data.selecting(features: current)
+        let columns = termColumns(sub.encoding)
+        var worst: Test? = nil
+        for f in removable {
+            let position = current.firstIndex(of: f)!
+            let block = columns[position]
+            let chi: Double
+            switch test {
+            case .wald:
+                let v = Matrix(rows: block.count, columns: block.count, storage: block.flatMap { a in block.map { covariance[a][$0] } })
+                let b = block.map { model.coefficients[$0].estimate }
+                let solved = try Cholesky(v).solve(b)
+                chi = zip(b, solved).reduce(0) { $0 + $1.0 * $1.1 }
+            case .likelihoodRatio:
+                let reduced = try LogisticRegression.fit(data.selecting(features: current.filter { $0 != f }), options: fit)
+                chi = max(0, 2 * (model.fit.logLikelihood - reduced.fit.logLikelihood))
+            }
+            let p = Distributions.chiSquareSurvival(chi, degreesOfFreedom: Double(block.count))
+            if worst == nil || p > worst!.pValue { worst = Test(feature: f, df: block.count, chiSquare: chi, pValue: p) }
+        }
+        return worst
+    }
+
+    /// The selection history laid out like SAS's "Summary of … Selection" table.
+    public static func historyTable(_ history: [Step], method: Method) -> String {
+        var lines = ["Summary of \(method.rawValue.capitalized) Selection",
+                     "Step  Effect Entered                  Effect Removed                  DF  Number In  Score Chi-Square  Wald Chi-Square  Pr > ChiSq"]
+        for s in history {
+            func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t + " " : t + String(repeating: " ", count: n - t.count) }
+            func left(_ t: String, _ n: Int) -> String { t.count >= n ? " " + t : String(repeating: " ", count: n - t.count) + t }
+            let chi = String(format: "%.4f", s.chiSquare)
+            lines.append(left("\(s.step)", 4) + "  " + pad(s.entered ?? "", 32) + pad(s.removed ?? "", 32) + left("\(s.degreesOfFreedom)", 2)
+                         + left("\(s.numberIn)", 11) + left(s.test == "score" ? chi : "", 18) + left(s.test == "score" ? "" : chi, 17)
+                         + left(s.pValue < 1e-4 ? "<.0001" : String(format: "%.4f", s.pValue), 12))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension TrainingData {
+    /// The same rows with only the given features (by index in `encoding.features`, kept in that order).
+    public func selecting(features: [Int]) -> TrainingData {
+        var columns = [0], next = 1
+        var kept: [FeatureEncoding] = []
+        let all = encoding.features
+        var starts: [Int] = []
+        for f in all { starts.append(next); next += f.termNames.count }
+        for f in features.sorted() {
+            columns += Array(starts[f]..<(starts[f] + all[f].termNames.count))
+            kept.append(all[f])
+        }
+        let p = design.columns, q = columns.count
+        var storage = [Double](repeating: 0, count: design.rows * q)
+        design.storage.withUnsafeBufferPointer { src in
+            for i in 0..<design.rows { for (k, c) in columns.enumerated() { storage[i * q + k] = src[i * p + c] } }
+        }
+        var out = TrainingData(design: Matrix(rows: design.rows, columns: q, storage: storage), target: target, weights: weights,
+                               lines: lines, encoding: DesignEncoding(features: kept), targetName: targetName,
+                               weightName: weightName, fingerprint: fingerprint)
+        out.featureSpec = featureSpec
+        out.sensitiveOverrides = sensitiveOverrides
+        out.selection = selection
+        return out
+    }
+}
