@@ -14,8 +14,9 @@ public enum Distributions {
     public static let normalQuantile975 = 1.959963984540054
 
     /// Upper tail of the χ² distribution with `df` degrees of freedom: Q(df/2, x/2).
+    /// With 0 degrees of freedom (an intercept-only model) there is nothing to test: 1.
     public static func chiSquareSurvival(_ x: Double, degreesOfFreedom df: Double) -> Double {
-        if x <= 0 { return 1 }
+        if x <= 0 || df <= 0 { return 1 }
         return regularizedGammaQ(df / 2, x / 2)
     }
 

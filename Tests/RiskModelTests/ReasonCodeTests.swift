@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import Dossiers
+import LinearAlgebra
+@testable import RiskModel
+
+@Suite struct ReasonCodeTests {
+    func model() throws -> (ModelArtifact, TrainingData) {
+        let ref = try Reference.load("fair")
+        let data = try ref.read()
+        return (try LogisticRegression.fit(data), data)
+    }
+
+    @Test func contributionsSumToTheLogitDifferenceFromTheReference() throws {
+        let (m, data) = try model()
+        let codes = try ReasonCodes(model: m)
+        for i in stride(from: 0, to: data.design.rows, by: 211) {
+            let row = Array(data.design.row(i))
+            let logit = zip(row, m.estimates).reduce(0) { $0 + $1.0 * $1.1 }
+            let total = codes.contributions(row: row).reduce(0, +)
+            #expect(abs(total - (logit - codes.referenceLogit)) < 1e-10)
+        }
+    }
+
+    @Test func aCategoricalColumnIsOneReason() throws {
+        let (m, data) = try model()
+        let codes = try ReasonCodes(model: m)
+        #expect(codes.columns.count == 7, "six numeric columns and one categorical block")
+        #expect(codes.columns.filter { $0 == "occupation" }.count == 1)
+        let row = Array(data.design.row(0))
+        let reasons = row.withUnsafeBufferPointer { codes.top(10, row: $0.baseAddress!) }
+        #expect(reasons.allSatisfy { $0.contribution > 0 })
+        #expect(zip(reasons, reasons.dropFirst()).allSatisfy { $0.contribution >= $1.contribution })
+        #expect(Set(reasons.map(\.column)).count == reasons.count)
+    }
+
+    @Test func tiesAreResolvedByColumnOrder() throws {
+        // Two identical columns (different names) scaled so that their contributions tie exactly.
+        let encoding = DesignEncoding(features: [FeatureEncoding(name: "b", kind: .numeric), FeatureEncoding(name: "a", kind: .numeric)])
+        var m = try model().0
+        m.encoding = encoding
+        m.coefficients = Array(m.coefficients.prefix(3))
+        m.coefficients[1].estimate = 0.5; m.coefficients[2].estimate = 0.5
+        m.termMeans = [1, 0, 0]
+        m.spec = nil
+        let codes = try ReasonCodes(model: m)
+        let reasons = [1.0, 2, 2].withUnsafeBufferPointer { codes.top(2, row: $0.baseAddress!) }
+        #expect(reasons.map(\.column) == ["b", "a"])
+        var withoutMeans = m
+        withoutMeans.termMeans = nil
+        #expect(throws: FitError.self) { try ReasonCodes(model: withoutMeans) }
+    }
+
+    @Test func scoreWithReasonsAddsLabelledColumns() throws {
+        let (m, _) = try model()
+        let ref = try Reference.load("fair")
+        let out = temporaryDirectory().appendingPathComponent("scores.csv").path
+        try Scorer.score(model: m, input: ref.csvPath, output: out, options: ScoringOptions(reasons: 2))
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        #expect(lines[0] == "row,score,raison_1,contribution_1,raison_2,contribution_2")
+        #expect(lines[1].split(separator: ",", omittingEmptySubsequences: false).count == 6)
+    }
+}
+
+@Suite struct SelectionTests {
+    /// Stepwise on the simulated PBDF sample with 200 candidates: the strong variables of the generating
+    /// process enter, and pure-noise candidates enter at about the stated level.
+    @Test func stepwiseRecoversTheGeneratingVariables() throws {
+        let dir = temporaryDirectory()
+        let sample = dir.appendingPathComponent("pbdf.csv").path
+        _ = try PopulationSimulator.run(SimulationOptions(dossiers: 60_000, seed: 21, candidates: 200, randomSample: 7000),
+                                        outputs: SimulationOutputs(randomSample: sample))
+        let spec = PopulationSimulator.featureSpec(candidates: 200)
+        let data = try TrainingData.read(path: sample, spec: try TableSpec(spec: spec))
+        #expect(data.encoding.features.count == 219)
+        let level = 0.01
+        let result = try VariableSelection.run(data, options: .init(method: .stepwise, entryLevel: level, stayLevel: level))
+        print(VariableSelection.historyTable(result.history, method: .stepwise))
+        for strong in ["enfant_19_plus", "nb_changements_loyer_18m", "moyenne_rsa_12m", "revenu_rapport_smic"] {
+            #expect(result.selected.contains(strong), "\(strong) should be selected")
+        }
+        let noise = (1...200).filter { $0 % 10 != 0 }.map { "c" + String(repeating: "0", count: 3 - String($0).count) + String($0) }
+        let falsePositives = result.selected.filter(noise.contains)
+        // 180 noise candidates at level 0.01: about 1.8 expected by chance.
+        #expect(falsePositives.count <= 6, "noise selected: \(falsePositives)")
+        #expect(result.history.first?.test == "score")
+        #expect(result.model.termNames.count > 5)
+        // Every step's p-value respects the levels.
+        #expect(result.history.allSatisfy { $0.entered == nil || $0.pValue < level })
+        #expect(result.history.allSatisfy { $0.removed == nil || $0.pValue > level })
+    }
+
+    @Test func forwardAndBackwardAgreeOnAClearCase() throws {
+        let ref = try Reference.load("fair")
+        let data = try ref.read()
+        let forward = try VariableSelection.run(data, options: .init(method: .forward))
+        let backward = try VariableSelection.run(data, options: .init(method: .backward))
+        #expect(Set(forward.selected) == Set(backward.selected))
+        #expect(!forward.selected.contains("educ") && !forward.selected.contains("children"), "p = 0.88 and 0.62 in the full model")
+        #expect(forward.selected.contains("occupation"), "the categorical block enters as one effect")
+        #expect(backward.history.allSatisfy { $0.removed != nil && $0.test == "wald" })
+    }
+
+    @Test func screeningRanksByInformationValue() throws {
+        let data = try Reference.load("fair").read()
+        let screen = Screening.run(data)
+        #expect(screen.first?.name == "rate_marriage")
+        #expect(zip(screen, screen.dropFirst()).allSatisfy { $0.informationValue >= $1.informationValue })
+        let occupation = screen.first { $0.name == "occupation" }!
+        #expect(occupation.bins.count == 6)
+    }
+}
