@@ -140,6 +140,43 @@ import Testing
         #expect(try String(contentsOfFile: path("m4.json"), encoding: .utf8).contains("\"reason\" : \"étude de calibration\""))
     }
 
+    @Test func evaluateSelectExplainAndReasons() throws {
+        let dir = scratch()
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let spec = Self.packageRoot.appendingPathComponent("models/dmde-simule.spec.yaml").path
+        let model = Self.packageRoot.appendingPathComponent("models/dmde-simule.model.json").path
+        #expect(try run(["simulate", "--dossiers", "30000", "--seed", "9", "--random-sample", "4000", "--sample-output", path("pbdf.csv")]).status == 0)
+        let evaluate = try run(["evaluate", "--model", model, "--data", path("pbdf.csv"), "--bootstrap", "20", "--cv", "3",
+                                "--report", path("report.html"), "--json", path("eval.json")])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        #expect(evaluate.stdout.contains("auc") && evaluate.stdout.contains("Hosmer-Lemeshow") && evaluate.stdout.contains("cross-validation (3"))
+        let html = try String(contentsOfFile: path("report.html"), encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("Courbe ROC") && !html.contains("src="))
+        #expect(!html.contains("<script"), "self-contained, no script")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("eval.json")))) as! [String: Any]
+        #expect((json["metrics"] as! [String: Any])["auc"] != nil)
+
+        let select = try run(["select", "--spec", spec, "--data", path("pbdf.csv"), "--method", "forward", "--screen", "--output", path("selected.json")])
+        #expect(select.status == 0, "\(select.stderr)")
+        #expect(select.stdout.contains("Summary of Forward Selection") && select.stdout.contains("IV"))
+        #expect(try run(["inspect", path("selected.json")]).status == 0)
+
+        let id = "D00000001"
+        let all = try String(contentsOfFile: path("pbdf.csv"), encoding: .utf8).split(separator: "\n")
+        let first = String(all[1].split(separator: ",")[0])
+        let explain = try run(["explain", "--model", model, "--data", path("pbdf.csv"), "--id", first, "--json", path("explain.json")])
+        #expect(explain.status == 0, "\(explain.stderr)")
+        #expect(explain.stdout.contains("R311-3-1-2") && explain.stdout.contains("Les opérations effectuées"))
+        #expect(explain.stdout.contains("Présence d'un enfant de 19 ans ou plus"))
+        let missing = try run(["explain", "--model", model, "--data", path("pbdf.csv"), "--id", id + "x"])
+        #expect(missing.status == 1 && missing.stderr.contains("no dossier with id"))
+
+        let score = try run(["score", "--model", model, "--data", path("pbdf.csv"), "--output", path("scores.csv"), "--reasons", "3"])
+        #expect(score.status == 0, "\(score.stderr)")
+        let header = try String(contentsOfFile: path("scores.csv"), encoding: .utf8).split(separator: "\n")[0]
+        #expect(header == "id,score,raison_1,contribution_1,raison_2,contribution_2,raison_3,contribution_3")
+    }
+
     @Test func helpExplainsFlagsAndExitsZero() throws {
         let r = try run(["train", "--help"])
         #expect(r.status == 0)
