@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Checks a PMML file written by `ciblage export --pmml` with independent PMML tools.
+
+1. Parses it with nyoka's PMML 4.4 bindings (classes generated from the DMG PMML 4.4 XSD).
+2. Scores a CSV with the pmml4s engine (pypmml, Java) and compares with `ciblage score` on the same CSV.
+
+    python3 -m venv .venv && .venv/bin/pip install pypmml nyoka pandas
+    .venv/bin/python scripts/pmml/check_pmml.py model.pmml dossiers.csv scores.csv
+Exit status 0 when the largest absolute difference of probabilities is below 1e-12.
+"""
+import sys
+
+import pandas as pd
+from nyoka import PMML44
+from pypmml import Model
+
+pmml_path, data_path, scores_path = sys.argv[1:4]
+doc = PMML44.parse(pmml_path, silence=True)
+regression = doc.RegressionModel[0]
+print(f"nyoka: PMML {doc.version}, RegressionModel '{regression.modelName}', normalization {regression.normalizationMethod}, "
+      f"{len(regression.RegressionTable[0].NumericPredictor)} numeric and {len(regression.RegressionTable[0].CategoricalPredictor)} categorical predictors")
+model = Model.load(pmml_path)
+data = pd.read_csv(data_path, dtype=str)
+fields = [f.name for f in model.inputFields]
+frame = data[fields].copy()
+for f in model.inputFields:
+    if f.opType == "continuous":
+        frame[f.name] = frame[f.name].astype(float)
+predicted = model.predict(frame)["probability_1"].to_numpy()
+ours = pd.read_csv(scores_path)["score"].to_numpy()
+diff = abs(predicted - ours).max()
+print(f"pmml4s ({len(ours)} rows): max |PMML probability - ciblage score| = {diff:.3e}")
+sys.exit(0 if diff < 1e-12 else 1)
