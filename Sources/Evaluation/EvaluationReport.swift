@@ -26,11 +26,7 @@ public enum EvaluationData {
         var scores: [Double] = [], outcomes: [Double] = [], weights: [Double] = [], amounts: [Double] = []
         while try reader.next() {
             try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
-            var score = 0.0
-            row.withUnsafeBufferPointer { r in beta.withUnsafeBufferPointer { b in
-                Scorer.scoreRows(r.baseAddress!, rows: 1, columns: row.count, coefficients: b.baseAddress!, into: &score)
-            } }
-            scores.append(score)
+            scores.append(Scorer.probability(row: row, coefficients: beta))
             outcomes.append(try reader.binaryTarget(targetIndex))
             var w = try weightIndex.map { try reader.weight($0) } ?? 1
             if let inclusionIndex {

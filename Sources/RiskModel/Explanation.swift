@@ -46,10 +46,7 @@ public struct Explanation: Codable, Sendable {
         var scores: [Double] = []
         while try reader.next() {
             try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
-            var s = 0.0
-            row.withUnsafeBufferPointer { r in beta.withUnsafeBufferPointer { b in
-                Scorer.scoreRows(r.baseAddress!, rows: 1, columns: row.count, coefficients: b.baseAddress!, into: &s)
-            } }
+            let s = Scorer.probability(row: row, coefficients: beta)
             scores.append(s)
             if found == nil, try reader.string(idIndex).trimmingCharacters(in: .whitespaces) == id {
                 found = (row, try columnIndex.map { try reader.string($0) }, s)

@@ -50,7 +50,7 @@ public enum Scorer {
         var idEnds: [Int] = []
         var line: [UInt8] = []
         let out = try AtomicFile(path: output)
-        try out.write(idIndex.map { csvQuoted(reader.header[$0]) } ?? "row")
+        try out.write(idIndex.map { csvField(reader.header[$0]) } ?? "row")
         try out.write(",score")
         let reasonCodes = options.reasons > 0 ? try ReasonCodes(model: model) : nil
         for k in 0..<options.reasons { try out.write(",raison_\(k + 1),contribution_\(k + 1)") }
@@ -76,7 +76,7 @@ public enum Scorer {
                     for k in 0..<options.reasons {
                         line.append(UInt8(ascii: ","))
                         if k < reasons.count {
-                            line.append(contentsOf: csvQuoted(reasons[k].label).utf8)
+                            line.append(contentsOf: csvField(reasons[k].label).utf8)
                             line.append(UInt8(ascii: ","))
                             line.append(contentsOf: reasons[k].contribution.description.utf8)
                         } else {
@@ -94,7 +94,7 @@ public enum Scorer {
             try encoder.encodeCurrentRecord(into: x + filled * p)
             if let idIndex {
                 let text = try reader.string(idIndex)
-                ids.append(contentsOf: csvQuoted(text).utf8)
+                ids.append(contentsOf: csvField(text).utf8)
                 idEnds.append(ids.count)
             }
             filled += 1; rowNumber += 1
@@ -103,6 +103,15 @@ public enum Scorer {
         if filled > 0 { try flush() }
         try out.commit()
         return ScoringSummary(rows: rowNumber, idColumn: idIndex.map { reader.header[$0] })
+    }
+
+    /// σ(xᵀβ) for one design row (same kernel, so the same bytes as the streaming scorer).
+    public static func probability(row: [Double], coefficients beta: [Double]) -> Double {
+        var out = 0.0
+        row.withUnsafeBufferPointer { r in
+            beta.withUnsafeBufferPointer { b in scoreRows(r.baseAddress!, rows: 1, columns: row.count, coefficients: b.baseAddress!, into: &out) }
+        }
+        return out
     }
 
     /// σ(xᵢᵀβ) for each row of a row-major block.
@@ -129,12 +138,6 @@ public enum Scorer {
         }
         for i in 0..<n { out[i] = 1 / (1 + exp(-out[i])) }
     }
-}
-
-/// Quotes a CSV field when it contains a delimiter, a quote or a line break (RFC 4180).
-func csvQuoted(_ s: String) -> String {
-    guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" || $0 == "\t" }) else { return s }
-    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
 
 import Foundation

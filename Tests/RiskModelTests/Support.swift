@@ -3,21 +3,10 @@ import Foundation
 import LinearAlgebra
 @testable import RiskModel
 
-/// SplitMix64: small deterministic generator for simulated test data.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func normal() -> Double {
-        let u = max(uniform(), 1e-300), v = uniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
+/// The simulator's generator, under the name the tests use.
+typealias SplitMix = SplitMix64
+extension SplitMix64 {
+    init(state: UInt64) { self.init(seed: state) }
 }
 
 /// A logistic data set drawn from known coefficients: intercept plus `features` standard-normal columns.
