@@ -71,3 +71,23 @@ import Glibc
 #else
 import Foundation
 #endif
+
+extension Cholesky {
+    /// Factors the symmetric positive definite p×p matrix at `a` in place (upper triangle, column-major;
+    /// a symmetric matrix has the same bytes either way). For hot loops that must not allocate.
+    public static func factorInPlace(_ a: UnsafeMutablePointer<Double>, order: Int) throws(LinearAlgebraError) {
+        guard order > 0 else { return }
+        var n = try blasInt(order), lda = n, info: Int32 = 0
+        dpotrf_("U", &n, a, &lda, &info, 1)
+        if info < 0 { throw .illegalArgument(position: Int(-info)) }
+        if info > 0 { throw .notPositiveDefinite(minor: Int(info)) }
+    }
+
+    /// Solves A·x = b in place (`b` becomes x), with `factor` from `factorInPlace`.
+    public static func solveInPlace(factor: UnsafePointer<Double>, order: Int, rhs b: UnsafeMutablePointer<Double>) throws(LinearAlgebraError) {
+        guard order > 0 else { return }
+        var n = try blasInt(order), nrhs: Int32 = 1, lda = n, ldb = n, info: Int32 = 0
+        dpotrs_("U", &n, &nrhs, factor, &lda, b, &ldb, &info, 1)
+        if info < 0 { throw .illegalArgument(position: Int(-info)) }
+    }
+}

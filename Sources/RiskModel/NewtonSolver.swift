@@ -37,7 +37,10 @@ import Glibc
 /// (dgemv), r and √H row scaling in Swift, Xᵀr (dgemv) and (√H X_b)ᵀ(√H X_b) (dsyrk) accumulated into
 /// the segment's partials; partials are added in segment order, so the result does not depend on
 /// the thread count.
-final class NewtonSolver {
+///
+/// Public so that benchmarks and custom solvers can drive single iterations; `LogisticRegression.fit`
+/// is the API for everything else.
+public final class NewtonSolver {
     let x: Matrix
     let y: [Double]
     let w: [Double]?
@@ -46,20 +49,21 @@ final class NewtonSolver {
     let segments: RowSegments
     let blockRows = 256
 
-    // Workspace, allocated once per fit: no allocation per iteration.
+    // Workspace, allocated once per fit: an iteration allocates nothing.
     private let partialHessian: UnsafeMutablePointer<Double>
     private let partialGradient: UnsafeMutablePointer<Double>
     private let partialLogLikelihood: UnsafeMutablePointer<Double>
     private let scratch: UnsafeMutablePointer<Double>
     private let scratchPerWorker: Int
+    /// Xᵀr and XᵀHX of the last evaluation with derivatives (full symmetric p×p).
+    let scoreVector: UnsafeMutablePointer<Double>
+    let information: UnsafeMutablePointer<Double>
+    /// Penalised Hessian, then its Cholesky factor; the Newton direction; the trial point.
+    private let factor: UnsafeMutablePointer<Double>
+    private let direction: UnsafeMutablePointer<Double>
+    private let gradient: UnsafeMutablePointer<Double>
 
-    struct Evaluation {
-        var logLikelihood: Double
-        var gradientOfLogLikelihood: [Double]  // Xᵀr
-        var information: Matrix                // XᵀHX
-    }
-
-    init(x: Matrix, y: [Double], w: [Double]?, threads: Int) throws {
+    public init(x: Matrix, y: [Double], w: [Double]?, threads: Int) throws {
         self.x = x; self.y = y; self.w = w
         p = x.columns
         self.threads = max(1, threads)
@@ -71,73 +75,77 @@ final class NewtonSolver {
         partialLogLikelihood = .allocate(capacity: s)
         scratchPerWorker = blockRows * (p + 2)
         scratch = .allocate(capacity: segments.workerCount(threads: self.threads) * scratchPerWorker)
+        scoreVector = .allocate(capacity: p)
+        information = .allocate(capacity: p * p)
+        factor = .allocate(capacity: p * p)
+        direction = .allocate(capacity: p)
+        gradient = .allocate(capacity: p)
     }
 
     deinit {
         partialHessian.deallocate(); partialGradient.deallocate()
         partialLogLikelihood.deallocate(); scratch.deallocate()
+        scoreVector.deallocate(); information.deallocate(); factor.deallocate(); direction.deallocate(); gradient.deallocate()
     }
 
-    /// ℓ(β) alone (line search), or ℓ with Xᵀr and XᵀHX (Newton step).
-    func evaluate(_ beta: [Double], derivatives: Bool) -> Evaluation {
+    /// ℓ(β) alone (line search), or ℓ with Xᵀr into `scoreVector` and XᵀHX into `information`.
+    public func evaluate(_ beta: UnsafePointer<Double>, derivatives: Bool) -> Double {
         let p = self.p, blockRows = self.blockRows, pp = p * p
         let hs = UncheckedSendable(partialHessian), gs = UncheckedSendable(partialGradient)
         let ls = UncheckedSendable(partialLogLikelihood), sc = UncheckedSendable(scratch)
         let perWorker = scratchPerWorker
+        let bb = UncheckedSendable(beta)
         x.storage.withUnsafeBufferPointer { xBuffer in
             y.withUnsafeBufferPointer { yBuffer in
-                beta.withUnsafeBufferPointer { betaBuffer in
-                    let xb = UncheckedSendable(xBuffer.baseAddress!), yb = UncheckedSendable(yBuffer.baseAddress!)
-                    let bb = UncheckedSendable(betaBuffer.baseAddress!)
-                    let wb = UncheckedSendable(w)
-                    segments.forEach(threads: threads) { worker, s, rows in
-                        let eta = sc.value + worker * perWorker
-                        let r = eta + blockRows
-                        let scaled = r + blockRows
-                        let H = hs.value + s * pp, g = gs.value + s * p
-                        if derivatives { H.update(repeating: 0, count: pp); g.update(repeating: 0, count: p) }
-                        var ll = 0.0
-                        var start = rows.lowerBound
-                        while start < rows.upperBound {
-                            let m = min(blockRows, rows.upperBound - start)
-                            let block = xb.value + start * p
-                            try! BLAS.multiply(block, rows: m, columns: p, by: bb.value, into: eta)
-                            for i in 0..<m {
-                                let e = eta[i], yi = yb.value[start + i]
-                                let wi = wb.value?[start + i] ?? 1
-                                let t = exp(-abs(e))
-                                let softplus = e >= 0 ? e + log1p(t) : log1p(t)
-                                ll += wi * (yi * e - softplus)
-                                if derivatives {
-                                    let mu = e >= 0 ? 1 / (1 + t) : t / (1 + t)
-                                    r[i] = wi * (yi - mu)
-                                    let root = (wi * mu * (1 - mu)).squareRoot()
-                                    let from = block + i * p, to = scaled + i * p
-                                    for j in 0..<p { to[j] = from[j] * root }
-                                }
-                            }
+                let xb = UncheckedSendable(xBuffer.baseAddress!), yb = UncheckedSendable(yBuffer.baseAddress!)
+                let wb = UncheckedSendable(w)
+                segments.forEach(threads: threads) { worker, s, rows in
+                    let eta = sc.value + worker * perWorker
+                    let r = eta + blockRows
+                    let scaled = r + blockRows
+                    let H = hs.value + s * pp, g = gs.value + s * p
+                    if derivatives { H.update(repeating: 0, count: pp); g.update(repeating: 0, count: p) }
+                    var ll = 0.0
+                    var start = rows.lowerBound
+                    while start < rows.upperBound {
+                        let m = min(blockRows, rows.upperBound - start)
+                        let block = xb.value + start * p
+                        try! BLAS.multiply(block, rows: m, columns: p, by: bb.value, into: eta)
+                        for i in 0..<m {
+                            let e = eta[i], yi = yb.value[start + i]
+                            let wi = wb.value?[start + i] ?? 1
+                            let t = exp(-abs(e))
+                            let softplus = e >= 0 ? e + log1p(t) : log1p(t)
+                            ll += wi * (yi * e - softplus)
                             if derivatives {
-                                try! BLAS.multiplyTransposed(block, rows: m, columns: p, by: r, into: g, beta: 1)
-                                try! BLAS.gramUpper(scaled, rows: m, columns: p, into: H, beta: 1)
+                                let mu = e >= 0 ? 1 / (1 + t) : t / (1 + t)
+                                r[i] = wi * (yi - mu)
+                                let root = (wi * mu * (1 - mu)).squareRoot()
+                                let from = block + i * p, to = scaled + i * p
+                                for j in 0..<p { to[j] = from[j] * root }
                             }
-                            start += m
                         }
-                        ls.value[s] = ll
+                        if derivatives {
+                            try! BLAS.multiplyTransposed(block, rows: m, columns: p, by: r, into: g, beta: 1)
+                            try! BLAS.gramUpper(scaled, rows: m, columns: p, into: H, beta: 1)
+                        }
+                        start += m
                     }
+                    ls.value[s] = ll
                 }
             }
         }
         var ll = 0.0
         for s in 0..<segments.count { ll += partialLogLikelihood[s] }
-        guard derivatives else { return Evaluation(logLikelihood: ll, gradientOfLogLikelihood: [], information: Matrix(rows: 0, columns: 0)) }
-        var g = [Double](repeating: 0, count: p)
-        var h = [Double](repeating: 0, count: pp)
+        guard derivatives else { return ll }
+        scoreVector.update(repeating: 0, count: p)
+        information.update(repeating: 0, count: pp)
         for s in 0..<segments.count {
-            for j in 0..<p { g[j] += partialGradient[s * p + j] }
-            for k in 0..<pp { h[k] += partialHessian[s * pp + k] }
+            for j in 0..<p { scoreVector[j] += partialGradient[s * p + j] }
+            for k in 0..<pp { information[k] += partialHessian[s * pp + k] }
         }
-        symmetrizeFromUpper(&h, order: p)
-        return Evaluation(logLikelihood: ll, gradientOfLogLikelihood: g, information: Matrix(rows: p, columns: p, storage: h))
+        for j in 0..<p { for i in (j + 1)..<max(j + 1, p) { information[i + j * p] = information[j + i * p] } }
+        return ll
     }
 
     /// η = Xβ for every row (used after the fit to find fitted probabilities of 0 or 1).
@@ -169,60 +177,68 @@ final class NewtonSolver {
         var singularHessian: Bool
         var maxAbsGradient: Double
         var newtonDecrement: Double
-        /// XᵀHX at the starting point, a multiple of the weighted Gram matrix (for collinearity checks).
-        var initialInformation: Matrix
     }
 
-    /// Runs Newton from the intercept-only start logit(ȳ_w).
+    func informationMatrix() -> Matrix {
+        Matrix(rows: p, columns: p, storage: Array(UnsafeBufferPointer(start: information, count: p * p)))
+    }
+
+    /// One Newton step's linear algebra at the current evaluation: the penalised gradient into
+    /// `gradient`, the direction into `direction`; returns (∇fᵀd, max|∇f|), or nil if the penalised
+    /// Hessian is not positive definite. Allocates nothing.
+    public func newtonDirection(beta: UnsafePointer<Double>, lambda: Double) -> (slope: Double, maxAbsGradient: Double)? {
+        factor.update(from: information, count: p * p)
+        var maxAbs = 0.0
+        for j in 0..<p {
+            gradient[j] = -scoreVector[j] + (j > 0 ? lambda * beta[j] : 0)
+            if j > 0 { factor[j * p + j] += lambda }
+            maxAbs = max(maxAbs, abs(gradient[j]))
+            direction[j] = -gradient[j]
+        }
+        do {
+            try Cholesky.factorInPlace(factor, order: p)
+            try Cholesky.solveInPlace(factor: factor, order: p, rhs: direction)
+        } catch { return nil }
+        var slope = 0.0
+        for j in 0..<p { slope += gradient[j] * direction[j] }
+        return (slope, maxAbs)
+    }
+
+    /// Runs Newton from the intercept-only start logit(ȳ_w). `checkStart` sees XᵀHX at the start, a
+    /// multiple of the weighted Gram matrix (for the collinearity check).
     func solve(l2 lambda: Double, tolerance: Double, maxIterations: Int, sumWeights: Double, meanTarget: Double,
                checkStart: (Matrix) throws -> Void) throws -> Solution {
-        var beta = [Double](repeating: 0, count: p)
+        let beta = UnsafeMutablePointer<Double>.allocate(capacity: p), trial = UnsafeMutablePointer<Double>.allocate(capacity: p)
+        defer { beta.deallocate(); trial.deallocate() }
+        beta.update(repeating: 0, count: p)
         beta[0] = log(meanTarget / (1 - meanTarget))
-        var current = evaluate(beta, derivatives: true)
-        try checkStart(current.information)
-        let initial = current.information
-        func penalty(_ b: [Double]) -> Double {
+        var logLikelihood = evaluate(beta, derivatives: true)
+        try checkStart(informationMatrix())
+        func penalty(_ b: UnsafePointer<Double>) -> Double {
             var s = 0.0
             for j in 1..<max(1, p) { s += b[j] * b[j] }
             return 0.5 * lambda * s
         }
         var iterations = 0
-        var converged = false
-        var singular = false
+        var converged = false, singular = false
         var maxAbsGradient = Double.infinity, decrement = Double.infinity
         while true {
-            // Penalised gradient and Hessian of f = −ℓ + pen.
-            var gradient = [Double](repeating: 0, count: p)
-            var hessian = current.information
-            for j in 0..<p {
-                gradient[j] = -current.gradientOfLogLikelihood[j] + (j > 0 ? lambda * beta[j] : 0)
-                if j > 0 { hessian[j, j] += lambda }
-            }
-            let factor: Cholesky
-            do { factor = try Cholesky(hessian) } catch {
-                // Not positive definite: fitted probabilities reached 0 or 1, or columns are collinear.
-                // Return unconverged so the caller can diagnose which.
-                singular = true
-                break
-            }
-            let direction = try factor.solve(gradient.map { -$0 })
-            var slope = 0.0  // ∇fᵀd = −δ²
-            for j in 0..<p { slope += gradient[j] * direction[j] }
+            guard let (slope, maxAbs) = newtonDirection(beta: beta, lambda: lambda) else { singular = true; break }
             decrement = max(0, -slope).squareRoot()
-            maxAbsGradient = gradient.reduce(0) { max($0, abs($1)) }
+            maxAbsGradient = maxAbs
             if decrement <= tolerance && maxAbsGradient <= tolerance * max(1, sumWeights) { converged = true; break }
             if iterations >= maxIterations { break }
 
-            let objective = -current.logLikelihood + penalty(beta)
+            let objective = -logLikelihood + penalty(beta)
             var step = 1.0
-            var accepted: Evaluation?
-            var trial = beta
+            var accepted: Double? = nil
             for attempt in 0..<60 {
                 for j in 0..<p { trial[j] = beta[j] + step * direction[j] }
-                let e = evaluate(trial, derivatives: attempt == 0)
-                let f = -e.logLikelihood + penalty(trial)
+                let ll = evaluate(trial, derivatives: attempt == 0)
+                let f = -ll + penalty(trial)
                 if f.isFinite && f <= objective + 1e-4 * step * slope {
-                    accepted = attempt == 0 ? e : evaluate(trial, derivatives: true)
+                    if attempt > 0 { _ = evaluate(trial, derivatives: true) }
+                    accepted = ll
                     break
                 }
                 // Near the optimum the predicted decrease falls below the rounding of f itself, and
@@ -230,23 +246,21 @@ final class NewtonSolver {
                 // gradient shrank (as scikit-learn's Newton solver does).
                 if attempt == 0, f.isFinite, abs(f - objective) <= 1e-12 * max(1, abs(objective)) {
                     var trialMax = 0.0
-                    for j in 0..<p {
-                        trialMax = max(trialMax, abs(-e.gradientOfLogLikelihood[j] + (j > 0 ? lambda * trial[j] : 0)))
-                    }
-                    if trialMax < maxAbsGradient { accepted = e; break }
+                    for j in 0..<p { trialMax = max(trialMax, abs(-scoreVector[j] + (j > 0 ? lambda * trial[j] : 0))) }
+                    if trialMax < maxAbsGradient { accepted = ll; break }
                 }
                 step *= 0.5
             }
             guard let next = accepted else {
-                if decrement <= 1e-6 { converged = true; break }  // at floating-point precision
+                if decrement <= 1e-6 { converged = true; _ = evaluate(beta, derivatives: true); break }  // at floating-point precision
                 throw FitError.lineSearchFailed(iteration: iterations + 1, newtonDecrement: decrement)
             }
-            beta = trial
-            current = next
+            beta.update(from: trial, count: p)
+            logLikelihood = next
             iterations += 1
         }
-        return Solution(beta: beta, logLikelihood: current.logLikelihood, information: current.information,
-                        iterations: iterations, converged: converged, singularHessian: singular,
-                        maxAbsGradient: maxAbsGradient, newtonDecrement: decrement, initialInformation: initial)
+        return Solution(beta: Array(UnsafeBufferPointer(start: beta, count: p)), logLikelihood: logLikelihood,
+                        information: informationMatrix(), iterations: iterations, converged: converged,
+                        singularHessian: singular, maxAbsGradient: maxAbsGradient, newtonDecrement: decrement)
     }
 }

@@ -1,0 +1,27 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The hot-path benchmarks (package-benchmark). A package of its own so that the library does not
+// depend on the benchmark framework. Run from the repository root:
+//   swift package --package-path benchmarks benchmark            (full run)
+//   make bench-quick                                             (CI: allocation thresholds only)
+let package = Package(
+    name: "CiblageBenchmarks",
+    dependencies: [
+        .package(name: "Ciblage", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "HotPaths",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LinearAlgebra", package: "Ciblage"),
+                .product(name: "Dossiers", package: "Ciblage"),
+                .product(name: "RiskModel", package: "Ciblage"),
+            ],
+            path: "Benchmarks/HotPaths",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
