@@ -4,7 +4,7 @@ OUT ?= out
 CIBLAGE := .build/release/ciblage
 DATA := Tests/RiskModelTests/References/data
 
-.PHONY: setup build demo test clean
+.PHONY: setup build demo test bench-quick bench clean
 
 setup:
 	@scripts/install-system-deps.sh
@@ -28,6 +28,17 @@ demo: build
 
 test: setup
 	$(SWIFT) test
+
+# CI: every hot-path benchmark runs on a small fixture; allocations are the gate, never time.
+bench-quick: setup
+	@mkdir -p $(OUT)
+	CIBLAGE_BENCH_ROWS=20000 $(SWIFT) package --package-path benchmarks benchmark --metric mallocCountTotal \
+		--format markdown --path stdout --no-progress > $(OUT)/bench-quick.md
+	python3 scripts/check-benchmark-allocations.py $(OUT)/bench-quick.md
+
+# The full suite (200 000 × 40 fixture), with times, throughput and allocations.
+bench: setup
+	$(SWIFT) package --package-path benchmarks benchmark
 
 clean:
 	rm -rf .build $(OUT)
