@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Dossiers", targets: ["Dossiers"]),
         .library(name: "RiskModel", targets: ["RiskModel"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "ControlQueue", targets: ["ControlQueue"]),
         .executable(name: "ciblage", targets: ["ciblage"]),
     ],
     dependencies: [
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // CBLAS from OpenBLAS and the Fortran LAPACK prototypes of lapack.h (BLAS.md, variant B).
@@ -36,10 +38,15 @@ let package = Package(
             dependencies: ["LinearAlgebra", "Dossiers", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "Evaluation", dependencies: ["RiskModel", "Dossiers", "LinearAlgebra"]),
+        .target(
+            name: "ControlQueue",
+            dependencies: ["RiskModel", "Dossiers", "LinearAlgebra", "Yams",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "ciblage",
             dependencies: [
-                "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
+                "ControlQueue", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +65,7 @@ let package = Package(
             dependencies: ["Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
             resources: [.copy("References")]
         ),
+        .testTarget(name: "ControlQueueTests", dependencies: ["ControlQueue", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["ciblage"]),
     ],
     swiftLanguageModes: [.v5]

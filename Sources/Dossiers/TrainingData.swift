@@ -63,6 +63,8 @@ public struct TableSpec: Sendable {
     /// The spec these settings came from, embedded in the model.
     public var featureSpec: FeatureSpec?
     public var sensitiveOverrides: [SensitiveOverride]
+    /// Amount column (euros of indu found) for the severity part of the two-part model.
+    public var amount: String?
 
     public init(target: String, features: [String]? = nil, categorical: [String] = [], boolean: [String] = [],
                 dates: [String] = [], references: [String: String] = [:], weight: String? = nil, id: String? = nil,
@@ -73,6 +75,7 @@ public struct TableSpec: Sendable {
         self.missing = missing; self.bins = bins; self.declaredLevels = declaredLevels; self.provenance = provenance
         featureSpec = nil
         sensitiveOverrides = []
+        amount = nil
     }
 
     /// The settings a feature spec implies. Sensitive columns stay out of the model unless named in
@@ -135,6 +138,9 @@ public struct TrainingData: Sendable {
     public var featureSpec: FeatureSpec?
     public var sensitiveOverrides: [SensitiveOverride]
     public var selection: SelectionSummary?
+    /// Amounts of the amount column (0 where the target is 0), when the spec names one.
+    public var amounts: [Double]?
+    public var amountName: String?
 
     public init(design: Matrix, target: [Double], weights: [Double]? = nil, lines: [Int]? = nil,
                 encoding: DesignEncoding, targetName: String, weightName: String? = nil,
@@ -146,6 +152,8 @@ public struct TrainingData: Sendable {
         featureSpec = nil
         sensitiveOverrides = []
         selection = nil
+        amounts = nil
+        amountName = nil
     }
 
     /// Reads and encodes a CSV file in one streaming pass.
@@ -166,7 +174,9 @@ public struct TrainingData: Sendable {
         if idName == nil, header.contains("id"), spec.target != "id", spec.weight != "id",
            !(spec.features ?? []).contains("id") { idName = "id" }
         if let idName { _ = try index(idName) }
-        let reserved = Set([spec.target, spec.weight, idName, spec.provenance?.column, spec.provenance?.inclusionColumn].compactMap { $0 })
+        let amountIndex = try spec.amount.map { (a) throws(DataError) in try index(a) }
+        if let a = spec.amount, (spec.features ?? []).contains(a) { throw .conflictingRoles(column: a, roles: "amount and feature") }
+        let reserved = Set([spec.target, spec.weight, idName, spec.provenance?.column, spec.provenance?.inclusionColumn, spec.amount].compactMap { $0 })
         let featureNames = spec.features ?? header.filter { !reserved.contains($0) }
         var seenFeatures = Set<String>()
         for f in featureNames {
@@ -210,6 +220,7 @@ public struct TrainingData: Sendable {
         var y: [Double] = []
         var w: [Double] = []
         var lines: [Int] = []
+        var amounts: [Double] = []
         var codes = [[Int32]](repeating: [], count: categorical.count)
         var levelCodes = [[String: Int32]](repeating: [:], count: categorical.count)
         var levelNames = [[String]](repeating: [], count: categorical.count)
@@ -235,6 +246,7 @@ public struct TrainingData: Sendable {
             }
             storage.append(contentsOf: row)
             y.append(try reader.binaryTarget(targetIndex))
+            if let amountIndex { amounts.append(try reader.weight(amountIndex)) }
             if weighted {
                 var wi = try weightIndex.map { (i) throws(DataError) in try reader.weight(i) } ?? 1
                 if ipw, let inclusionIndex {
@@ -355,6 +367,7 @@ public struct TrainingData: Sendable {
                                 fingerprint: fingerprint)
         data.featureSpec = spec.featureSpec
         data.sensitiveOverrides = spec.sensitiveOverrides
+        if amountIndex != nil { data.amounts = amounts; data.amountName = spec.amount }
         if let selection = spec.provenance {
             let targetedUsed = selection.use.contains(.targeted)
             let note: String

@@ -133,12 +133,13 @@ public enum LogisticRegression {
                 : "none: penalised fit; the inverse penalised Hessian is not a valid covariance for Wald inference",
             solver: solverName
         )
+        let severity = try data.amounts.map { try SeverityModel.fit(data, amounts: $0, amountColumn: data.amountName ?? "amount") }
         return ModelArtifact(
             target: TargetDefinition(column: data.targetName), weight: data.weightName, encoding: data.encoding,
             coefficients: coefficients,
             covariance: covariance.map { c in (0..<p).map { Array(c.row($0)) } },
             termMeans: columnMeans(data),
-            fit: statistics, trainingData: data.fingerprint, spec: data.featureSpec,
+            fit: statistics, trainingData: data.fingerprint, severity: severity, spec: data.featureSpec,
             sensitiveOverrides: data.sensitiveOverrides.isEmpty ? nil : data.sensitiveOverrides,
             selection: data.selection,
             warnings: warnings + (data.selection.map { $0.note.hasPrefix("WARNING") ? [$0.note] : [] } ?? [])

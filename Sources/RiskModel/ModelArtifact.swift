@@ -115,6 +115,8 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
     public var termMeans: [Double]?
     public var fit: FitStatistics
     public var trainingData: DataFingerprint
+    /// The severity part of the two-part model (expected indu given an indu), when trained with an amount.
+    public var severity: SeverityModel?
     /// The feature spec the model was trained with (labels, sources, roles), when one was given.
     public var spec: FeatureSpec?
     /// Sensitive columns used as inputs by explicit override, with the reason given.

@@ -24,7 +24,8 @@ public enum PMMLExport {
         var fields = ""
         var derived = ""
         var mining = ""
-        var predictors = ""
+        var numericPredictors = ""      // the schema wants every NumericPredictor before any CategoricalPredictor
+        var categoricalPredictors = ""
         var term = 1
         let beta = m.estimates
         for f in m.encoding.features {
@@ -33,7 +34,7 @@ public enum PMMLExport {
             switch (f.kind, f.cuts) {
             case (.numeric, _), (.boolean, _):
                 fields += "    <DataField name=\"\(esc(f.name))\" optype=\"continuous\" dataType=\"double\"/>\n"
-                predictors += "      <NumericPredictor name=\"\(esc(f.name))\" exponent=\"1\" coefficient=\"\(num(beta[term]))\"/>\n"
+                numericPredictors += "      <NumericPredictor name=\"\(esc(f.name))\" exponent=\"1\" coefficient=\"\(num(beta[term]))\"/>\n"
             case (.categorical, let cuts?):
                 fields += "    <DataField name=\"\(esc(f.name))\" optype=\"continuous\" dataType=\"double\"/>\n"
                 let labels = FeatureEncoding.binLabels(cuts: cuts)
@@ -47,14 +48,14 @@ public enum PMMLExport {
                 }
                 derived += "      </Discretize>\n    </DerivedField>\n"
                 for (t, level) in (f.levels ?? []).filter({ $0 != f.reference }).enumerated() {
-                    predictors += "      <CategoricalPredictor name=\"\(esc(f.name))_bin\" value=\"\(esc(level))\" coefficient=\"\(num(beta[term + t]))\"/>\n"
+                    categoricalPredictors += "      <CategoricalPredictor name=\"\(esc(f.name))_bin\" value=\"\(esc(level))\" coefficient=\"\(num(beta[term + t]))\"/>\n"
                 }
             case (.categorical, nil):
                 fields += "    <DataField name=\"\(esc(f.name))\" optype=\"categorical\" dataType=\"string\">\n"
                 for level in f.levels ?? [] { fields += "      <Value value=\"\(esc(level))\"/>\n" }
                 fields += "    </DataField>\n"
                 for (t, level) in (f.levels ?? []).filter({ $0 != f.reference }).enumerated() {
-                    predictors += "      <CategoricalPredictor name=\"\(esc(f.name))\" value=\"\(esc(level))\" coefficient=\"\(num(beta[term + t]))\"/>\n"
+                    categoricalPredictors += "      <CategoricalPredictor name=\"\(esc(f.name))\" value=\"\(esc(level))\" coefficient=\"\(num(beta[term + t]))\"/>\n"
                 }
             }
             var replacement = ""
@@ -86,7 +87,7 @@ public enum PMMLExport {
                   <OutputField name="probability_1" optype="continuous" dataType="double" feature="probability" value="1"/>
                 </Output>
                 <RegressionTable intercept="\(num(beta[0]))" targetCategory="1">
-            \(predictors)    </RegressionTable>
+            \(numericPredictors)\(categoricalPredictors)    </RegressionTable>
                 <RegressionTable intercept="0" targetCategory="0"/>
               </RegressionModel>
             </PMML>

@@ -52,6 +52,8 @@ public enum Scorer {
         let out = try AtomicFile(path: output)
         try out.write(idIndex.map { csvField(reader.header[$0]) } ?? "row")
         try out.write(",score")
+        let severity = model.severity
+        if severity != nil { try out.write(",expected_amount,expected_value") }
         let reasonCodes = options.reasons > 0 ? try ReasonCodes(model: model) : nil
         for k in 0..<options.reasons { try out.write(",raison_\(k + 1),contribution_\(k + 1)") }
         try out.write("\n")
@@ -71,6 +73,13 @@ public enum Scorer {
                 }
                 line.append(UInt8(ascii: ","))
                 line.append(contentsOf: scores[i].description.utf8)
+                if let severity {
+                    let amount = severity.expectedAmount(row: x + i * p)
+                    line.append(UInt8(ascii: ","))
+                    line.append(contentsOf: amount.description.utf8)
+                    line.append(UInt8(ascii: ","))
+                    line.append(contentsOf: (scores[i] * amount).description.utf8)
+                }
                 if let reasonCodes {
                     let reasons = reasonCodes.top(options.reasons, row: x + i * p)
                     for k in 0..<options.reasons {

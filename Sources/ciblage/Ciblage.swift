@@ -1,4 +1,5 @@
 import ArgumentParser
+import ControlQueue
 import Dossiers
 import Foundation
 import LinearAlgebra
@@ -14,7 +15,7 @@ struct Ciblage: ParsableCommand {
             2 internal error.
             """,
         version: ModelArtifact.generatorName,
-        subcommands: [Simulate.self, Target.self, Train.self, Select.self, Inspect.self, Score.self, Evaluate.self, Explain.self, Export.self, Timings.self]
+        subcommands: [Simulate.self, Target.self, Train.self, Select.self, Inspect.self, Score.self, Evaluate.self, Explain.self, Export.self, Queue.self, Timings.self]
     )
 }
 
@@ -80,6 +81,8 @@ enum Main {
         case let e as DataError: printError("error: \(e)"); return 1
         case let e as FitError: printError("error: \(e)"); return 1
         case let e as ArtifactError: printError("error: \(e)"); return 1
+        case let e as CampaignError: printError("error: \(e)"); return 1
+        case let e as QueueError: printError("error: \(e)"); return 1
         case let e as LinearAlgebraError: printError("internal error: \(e)"); return 2
         default:
             let code = Ciblage.exitCode(for: error)

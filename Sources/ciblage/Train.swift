@@ -49,6 +49,9 @@ struct Train: ParsableCommand {
     @Option(help: "Column of frequency weights (≥ 0): weight 2 counts like the row twice.")
     var weight: String?
 
+    @Option(help: "Amount column (euros of indu found): also fit the severity model, log(amount) by least squares over the positive rows with Duan's smearing, so that scores carry expected amounts and expected values.")
+    var amount: String?
+
     @Option(help: "Identifier column (default: 'id' if present); never used as a feature.")
     var id: String?
 
@@ -119,13 +122,16 @@ struct Train: ParsableCommand {
             let allowed = Dictionary(uniqueKeysWithValues: allowSensitive.map { ($0, reason ?? "") })
             var t = try TableSpec(spec: featureSpec, allowSensitive: allowed, format: try csv.format(), provenanceUse: use, weighting: weighting)
             if let id { t.id = id }
+            t.amount = amount
             table = t
         } else {
             guard let target else { throw ValidationError("missing --target (or give --spec)") }
             if !allowSensitive.isEmpty { throw ValidationError("--allow-sensitive needs --spec, where columns are marked sensitive") }
-            table = TableSpec(target: target, features: commaList(features), categorical: commaList(categorical) ?? [],
+            var t = TableSpec(target: target, features: commaList(features), categorical: commaList(categorical) ?? [],
                               boolean: commaList(boolean) ?? [], references: references, weight: weight, id: id,
                               format: try csv.format())
+            t.amount = amount
+            table = t
         }
         let options = LogisticRegressionOptions(l2: l2, tolerance: tolerance, maxIterations: maxIterations,
                                                 threads: try threads.resolved(), onSeparation: policy)

@@ -1,0 +1,127 @@
+import Dossiers
+import RiskModel
+import Foundation
+import Yams
+
+/// A control channel: document checks (sur pièces) or visits by sworn controllers (sur place).
+public enum ChannelKind: String, Codable, Sendable, CaseIterable {
+    case surPieces = "sur_pieces"
+    case surPlace = "sur_place"
+}
+
+public struct ChannelSpec: Codable, Equatable, Sendable {
+    public var name: ChannelKind
+    /// Controls per period for the whole CAF.
+    public var capacity: Int
+    /// Optional per-sector caps.
+    public var sectorCapacity: [String: Int]?
+    public var costPerControl: Double?
+    /// Share of the true indu a control of this channel finds (visits find more than document checks).
+    public var detectionFactor: Double?
+}
+
+public struct Objective: Codable, Equatable, Sendable {
+    public var volume: Int?
+    public var euros: Double?
+}
+
+/// A cible: a population, a selection rule, channels with capacities, an objective.
+public struct Campaign: Codable, Equatable, Sendable {
+    public var name: String
+    /// The model artifact, relative to the campaign file.
+    public var model: String
+    public var period: String?
+    public var channels: [ChannelSpec]
+    public var objective: Objective?
+    /// Minimum score to be eligible (besides the random share).
+    public var threshold: Double?
+    /// Share of each channel's capacity drawn at random among eligible dossiers (0…1).
+    public var exploration: Double?
+    /// Column with the months since the last control, and the cool-down in months.
+    public var cooldownColumn: String?
+    public var cooldownMonths: Int?
+    /// Dossier ids never planned.
+    public var exclusions: [String]?
+    /// Population filter: only rows whose `column` value is in `values`.
+    public var filter: [String: [String]]?
+    /// Seed of the random share.
+    public var seed: UInt64?
+
+    public var explorationShare: Double { exploration ?? 0.1 }
+
+    /// Reads and validates a campaign; errors name the key.
+    public static func load(path: String) throws -> Campaign {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw CampaignError(file: path, key: nil, problem: "cannot read the file: \((error as NSError).localizedDescription)")
+        }
+        let campaign: Campaign
+        do { campaign = try YAMLDecoder().decode(Campaign.self, from: text) } catch {
+            throw CampaignError(file: path, key: codingPath(error), problem: decodingProblem(error))
+        }
+        try campaign.validate(file: path)
+        return campaign
+    }
+
+    /// The campaign's model, resolved relative to the campaign file; a missing or invalid model is an
+    /// error on the key `model`.
+    public func loadModel(campaignFile: String) throws -> ModelArtifact {
+        let path = model.hasPrefix("/") ? model : URL(fileURLWithPath: campaignFile).deletingLastPathComponent().appendingPathComponent(model).path
+        do { return try ModelArtifact.load(from: path) } catch {
+            throw CampaignError(file: campaignFile, key: "model", problem: "\(error)")
+        }
+    }
+
+    public func validate(file: String) throws {
+        func fail(_ key: String, _ problem: String) -> CampaignError { CampaignError(file: file, key: key, problem: problem) }
+        if name.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("name", "must not be empty") }
+        if model.isEmpty { throw fail("model", "names no model file") }
+        if channels.isEmpty { throw fail("channels", "at least one channel (sur_pieces or sur_place) is needed") }
+        var seen = Set<ChannelKind>()
+        for (k, c) in channels.enumerated() {
+            if !seen.insert(c.name).inserted { throw fail("channels[\(k)].name", "channel \(c.name.rawValue) is listed twice") }
+            if c.capacity < 0 { throw fail("channels[\(k)].capacity", "must be ≥ 0, got \(c.capacity)") }
+            for (sector, cap) in c.sectorCapacity ?? [:] where cap < 0 {
+                throw fail("channels[\(k)].sectorCapacity.\(sector)", "must be ≥ 0, got \(cap)")
+            }
+            if let d = c.detectionFactor, !(d > 0 && d <= 1) { throw fail("channels[\(k)].detectionFactor", "must be in (0, 1], got \(d)") }
+            if let cost = c.costPerControl, cost < 0 { throw fail("channels[\(k)].costPerControl", "must be ≥ 0") }
+        }
+        if let e = exploration, !(e >= 0 && e <= 1) { throw fail("exploration", "must be between 0 and 1, got \(e)") }
+        if let t = threshold, !(t >= 0 && t <= 1) { throw fail("threshold", "must be between 0 and 1, got \(t)") }
+        if let m = cooldownMonths, m < 0 { throw fail("cooldownMonths", "must be ≥ 0") }
+        if cooldownMonths != nil && cooldownColumn == nil { throw fail("cooldownColumn", "is needed with cooldownMonths") }
+        if let o = objective, o.volume == nil && o.euros == nil { throw fail("objective", "give volume or euros") }
+    }
+
+    private static func codingPath(_ error: Error) -> String? {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case DecodingError.keyNotFound(let key, let ctx): return path(ctx.codingPath + [key])
+        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx), DecodingError.dataCorrupted(let ctx):
+            return path(ctx.codingPath)
+        default: return nil
+        }
+    }
+
+    private static func decodingProblem(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound: return "is missing"
+        case DecodingError.typeMismatch: return "has the wrong type"
+        case DecodingError.valueNotFound: return "has no value"
+        case DecodingError.dataCorrupted(let ctx): return ctx.debugDescription
+        default: return "not valid YAML: \(error)"
+        }
+    }
+}
+
+/// A problem in a campaign file, naming the key.
+public struct CampaignError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var key: String?
+    public var problem: String
+    public init(file: String, key: String?, problem: String) { self.file = file; self.key = key; self.problem = problem }
+    public var description: String { "\(file): campaign\(key.map { " key '\($0)'" } ?? ""): \(problem)" }
+}

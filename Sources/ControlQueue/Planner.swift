@@ -1,0 +1,145 @@
+import Dossiers
+import Foundation
+import LinearAlgebra
+import RiskModel
+
+/// Chooses which dossiers go to which channel.
+///
+/// The rule, in one pass over the population and in memory bounded by the capacities:
+/// 1. **Eligibility**: the campaign's filter, no exclusion, outside the cool-down (months since the
+///    last control ≥ `cooldownMonths`).
+/// 2. **Random share**: for each channel, round(exploration × capacity) dossiers are drawn uniformly
+///    among all eligible dossiers (reservoir sampling, seeded). Each has inclusion probability
+///    (drawn)/(eligible): what inverse-probability weighting of their outcomes needs.
+/// 3. **Ranking by expected value** EV = P(indu) × E[indu | indu] (the two-part model; P alone when the
+///    model has no severity part), among eligible dossiers at or above the score threshold.
+///    Visits (sur place) find more than document checks, so the extra yield of a visit over a document
+///    check, EV × (d_place − d_pieces), is largest for the largest EV: the top of the ranking goes to
+///    sur place, the next to sur pièces, within each channel's (and sector's) capacity.
+///    These dossiers have inclusion probability 1 given the scores.
+public enum Planner {
+    public struct Summary: Sendable {
+        public var eligible: Int
+        public var population: Int
+        public var items: [PlannedItem]
+    }
+
+    struct Candidate { var dossier: String; var sector: String; var score: Double; var amount: Double?; var value: Double; var reasons: String; var order: Int }
+
+    public static func plan(campaign: Campaign, model: ModelArtifact, population path: String, format: CSVFormat = CSVFormat()) throws -> Summary {
+        let reader = try CSVReader(path: path, format: format)
+        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
+        func column(_ name: String?) throws -> Int? {
+            guard let name else { return nil }
+            guard let i = reader.header.firstIndex(of: name) else { throw DataError.unknownColumn(file: path, name: name, available: reader.header) }
+            return i
+        }
+        let idIndex = try column(model.spec?.columns(.id).first?.name ?? "id")!
+        let sectorIndex = reader.header.firstIndex(of: model.spec?.columns(.sector).first?.name ?? "secteur")
+        let cooldownIndex = try column(campaign.cooldownColumn)
+        let filters = try (campaign.filter ?? [:]).sorted { $0.key < $1.key }.map { (try column($0.key)!, Set($0.value)) }
+        let excluded = Set(campaign.exclusions ?? [])
+        let reasons = try ReasonCodes(model: model)
+        let beta = model.estimates
+        let threshold = campaign.threshold ?? 0
+        let channels = campaign.channels.sorted { $0.name == .surPlace && $1.name != .surPlace }  // visits first
+        let explore = channels.map { Int((campaign.explorationShare * Double($0.capacity)).rounded()) }
+        let exploit = zip(channels, explore).map { $0.capacity - $1 }
+        let reservoirSize = explore.reduce(0, +)
+        let heapSize = exploit.reduce(0, +) + reservoirSize  // room for dossiers also drawn at random
+        var reservoir: [Candidate] = []
+        var heap = MinHeap<Candidate> { ($0.value, -$0.order) < ($1.value, -$1.order) }
+        var g = SplitMix64(seed: campaign.seed ?? 1)
+        var row = [Double](repeating: 0, count: encoder.width)
+        var eligible = 0
+        while try reader.next() {
+            if !filters.allSatisfy({ $0.1.contains(try! reader.string($0.0)) }) { continue }
+            let id = try reader.string(idIndex)
+            if excluded.contains(id) { continue }
+            if let cooldownIndex, let months = campaign.cooldownMonths, try reader.number(cooldownIndex) < Double(months) { continue }
+            try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
+            let p = Scorer.probability(row: row, coefficients: beta)
+            let amount = row.withUnsafeBufferPointer { r in model.severity?.expectedAmount(row: r.baseAddress!) }
+            let value = p * (amount ?? 1)
+            let sector = try sectorIndex.map { try reader.string($0) } ?? "all"
+            func candidate() -> Candidate {
+                let top = row.withUnsafeBufferPointer { reasons.top(3, row: $0.baseAddress!) }
+                return Candidate(dossier: id, sector: sector, score: p, amount: amount, value: value,
+                                 reasons: top.map(\.label).joined(separator: " | "), order: eligible)
+            }
+            // Reservoir sampling (algorithm R) for the random share.
+            if reservoirSize > 0 {
+                if reservoir.count < reservoirSize { reservoir.append(candidate()) } else {
+                    let j = Int(g.next() % UInt64(eligible + 1))
+                    if j < reservoirSize { reservoir[j] = candidate() }
+                }
+            }
+            if p >= threshold && heapSize > 0 && (heap.count < heapSize || value > heap.top!.value) {
+                heap.push(candidate())
+                if heap.count > heapSize { _ = heap.pop() }
+            }
+            eligible += 1
+        }
+        var items: [PlannedItem] = []
+        var taken = Set<String>()
+        let probability = eligible > 0 ? Double(min(reservoirSize, eligible)) / Double(eligible) : 0
+        var next = 0
+        for (k, channel) in channels.enumerated() {
+            for c in reservoir[next..<min(reservoir.count, next + explore[k])] {
+                items.append(PlannedItem(dossier: c.dossier, channel: channel.name, sector: c.sector, score: c.score, expectedAmount: c.amount,
+                                         expectedValue: c.value, selection: "explore", inclusionProbability: probability, reasons: c.reasons))
+                taken.insert(c.dossier)
+            }
+            next += explore[k]
+        }
+        // Ranked dossiers not drawn at random; those a channel cannot take (capacity or sector cap) stay
+        // available to the next channel.
+        var pool = heap.sortedDescending().filter { !taken.contains($0.dossier) }
+        for (k, channel) in channels.enumerated() {
+            var used = 0
+            var perSector: [String: Int] = [:]
+            var leftover: [Candidate] = []
+            for c in pool {
+                let sectorFull = channel.sectorCapacity?[c.sector].map { perSector[c.sector, default: 0] >= $0 } ?? false
+                guard used < exploit[k], !sectorFull else { leftover.append(c); continue }
+                items.append(PlannedItem(dossier: c.dossier, channel: channel.name, sector: c.sector, score: c.score, expectedAmount: c.amount,
+                                         expectedValue: c.value, selection: "exploit", inclusionProbability: 1, reasons: c.reasons))
+                used += 1
+                perSector[c.sector, default: 0] += 1
+            }
+            pool = leftover
+        }
+        return Summary(eligible: eligible, population: reader.recordCount, items: items)
+    }
+}
+
+/// A binary heap ordered by `less` (the smallest on top).
+struct MinHeap<T> {
+    private var storage: [T] = []
+    let less: (T, T) -> Bool
+    init(less: @escaping (T, T) -> Bool) { self.less = less }
+    var count: Int { storage.count }
+    var top: T? { storage.first }
+    mutating func push(_ x: T) {
+        storage.append(x)
+        var i = storage.count - 1
+        while i > 0 { let parent = (i - 1) / 2; if less(storage[i], storage[parent]) { storage.swapAt(i, parent); i = parent } else { break } }
+    }
+    mutating func pop() -> T? {
+        guard !storage.isEmpty else { return nil }
+        storage.swapAt(0, storage.count - 1)
+        let out = storage.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < storage.count && less(storage[l], storage[m]) { m = l }
+            if r < storage.count && less(storage[r], storage[m]) { m = r }
+            if m == i { break }
+            storage.swapAt(i, m); i = m
+        }
+        return out
+    }
+    /// All elements, largest first.
+    func sortedDescending() -> [T] { storage.sorted { less($1, $0) } }
+}

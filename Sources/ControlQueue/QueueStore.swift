@@ -1,0 +1,89 @@
+import Foundation
+
+/// One dossier planned for control.
+public struct PlannedItem: Codable, Equatable, Sendable {
+    public var dossier: String
+    public var channel: ChannelKind
+    public var sector: String
+    public var score: Double
+    public var expectedAmount: Double?
+    public var expectedValue: Double
+    /// "exploit" (ranked by expected value) or "explore" (drawn at random).
+    public var selection: String
+    /// Probability that this dossier was selected under the plan's rule (1 for ranked, k/N for random).
+    public var inclusionProbability: Double
+    public var reasons: String
+    public init(dossier: String, channel: ChannelKind, sector: String, score: Double, expectedAmount: Double?, expectedValue: Double,
+                selection: String, inclusionProbability: Double, reasons: String) {
+        self.dossier = dossier; self.channel = channel; self.sector = sector; self.score = score
+        self.expectedAmount = expectedAmount; self.expectedValue = expectedValue; self.selection = selection
+        self.inclusionProbability = inclusionProbability; self.reasons = reasons
+    }
+}
+
+public enum ItemState: String, Codable, Sendable { case planned, assigned, closed }
+
+public struct QueueItem: Codable, Equatable, Sendable {
+    public var id: Int64
+    public var campaign: String
+    public var modelChecksum: String
+    public var item: PlannedItem
+    public var state: ItemState
+    public var controller: String?
+    public var leaseExpires: Date?
+    public var outcome: Outcome?
+}
+
+/// What a controller records when closing an item: the finding and their own judgement of the selection.
+public struct Outcome: Codable, Equatable, Sendable {
+    public var indu: Double
+    public var rappel: Double
+    public var fraud: Bool
+    /// "agree", or "override" with a reason: human oversight is recorded, not assumed.
+    public var judgement: String
+    public var judgementReason: String?
+    public init(indu: Double, rappel: Double, fraud: Bool, judgement: String, judgementReason: String? = nil) {
+        self.indu = indu; self.rappel = rappel; self.fraud = fraud; self.judgement = judgement; self.judgementReason = judgementReason
+    }
+}
+
+public struct ChannelStatus: Codable, Equatable, Sendable {
+    public var channel: String
+    public var sector: String
+    public var planned: Int
+    public var assigned: Int
+    public var closed: Int
+    public var hits: Int
+    public var eurosFound: Double
+}
+
+public struct AuditVerification: Equatable, Sendable {
+    public var entries: Int
+    /// The sequence number of the first entry that does not verify, and why.
+    public var firstBadEntry: Int64?
+    public var problem: String?
+    public var ok: Bool { firstBadEntry == nil }
+}
+
+/// Refusals that leave the store unchanged.
+public struct QueueError: Error, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The queue's persistence. One protocol, one test suite; SQLite (GRDB) is the embedded default.
+/// Every mutating call appends to the hash-chained audit log in the same transaction.
+public protocol QueueStore: Sendable {
+    /// Inserts a plan atomically (all items or none); items already planned for the campaign are skipped.
+    func plan(campaign: String, modelChecksum: String, items: [PlannedItem], actor: String) throws -> (inserted: Int, skipped: Int)
+    /// Assigns the best unassigned item (highest expected value) matching the filters, with a lease.
+    func next(controller: String, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem?
+    func list(controller: String) throws -> [QueueItem]
+    func close(item: Int64, controller: String, outcome: Outcome, now: Date) throws
+    func release(item: Int64, controller: String, now: Date) throws
+    func status(campaign: String?, now: Date) throws -> [ChannelStatus]
+    /// Closed items as labelled rows, recorded in the audit log.
+    func export(campaign: String, actor: String, now: Date) throws -> [QueueItem]
+    func verifyAudit() throws -> AuditVerification
+}

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import Testing
+@testable import ControlQueue
+@testable import Dossiers
+@testable import RiskModel
+
+func scratchDirectory() -> URL {
+    let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("ciblage-queue-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+func items(_ n: Int, sectors: [String] = ["S1", "S2"]) -> [PlannedItem] {
+    (0..<n).map { i in
+        PlannedItem(dossier: "D\(i)", channel: i % 5 == 0 ? .surPlace : .surPieces, sector: sectors[i % sectors.count], score: 0.5,
+                    expectedAmount: 1000, expectedValue: Double(n - i), selection: i % 10 == 0 ? "explore" : "exploit",
+                    inclusionProbability: i % 10 == 0 ? 0.01 : 1, reasons: "r")
+    }
+}
+
+@Suite struct CampaignTests {
+    let valid = """
+        name: c
+        model: m.json
+        channels:
+          - {name: sur_pieces, capacity: 10}
+        exploration: 0.1
+
+        """
+
+    @Test(arguments: [
+        ("name: c\nmodel: m.json\nchannels:\n  - {name: sur_le_web, capacity: 10}\n", "channels[0].name"),
+        ("name: c\nmodel: m.json\nchannels:\n  - {name: sur_pieces, capacity: -5}\n", "channels[0].capacity"),
+        ("name: c\nmodel: m.json\nchannels:\n  - {name: sur_pieces, capacity: 5}\nexploration: 1.5\n", "exploration"),
+        ("name: c\nchannels:\n  - {name: sur_pieces, capacity: 5}\n", "model"),
+        ("name: c\nmodel: m.json\nchannels: []\n", "channels"),
+        ("name: c\nmodel: m.json\nchannels:\n  - {name: sur_pieces, capacity: 5, detectionFactor: 2}\n", "channels[0].detectionFactor"),
+        ("name: c\nmodel: m.json\nchannels:\n  - {name: sur_pieces, capacity: 5}\ncooldownMonths: 12\n", "cooldownColumn"),
+    ])
+    func badCampaignsNameTheKey(yaml: String, key: String) throws {
+        let path = scratchDirectory().appendingPathComponent("c.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        do { _ = try Campaign.load(path: path); Issue.record("accepted") } catch let e as CampaignError {
+            #expect(e.key == key, "\(e)")
+            #expect(e.description.contains("key '\(key)'"))
+        }
+    }
+
+    @Test func aMissingModelIsAnErrorOnTheModelKey() throws {
+        let path = scratchDirectory().appendingPathComponent("c.yaml").path
+        try valid.write(toFile: path, atomically: true, encoding: .utf8)
+        let c = try Campaign.load(path: path)
+        #expect(throws: CampaignError.self) { try c.loadModel(campaignFile: path) }
+        do { _ = try c.loadModel(campaignFile: path) } catch let e as CampaignError { #expect(e.key == "model") }
+    }
+}
+
+@Suite struct StoreTests {
+    func store() throws -> SQLiteQueueStore { try SQLiteQueueStore(path: scratchDirectory().appendingPathComponent("q.sqlite").path) }
+
+    @Test func planIsIdempotentAndNextTakesTheBestItem() throws {
+        let s = try store()
+        #expect(try s.plan(campaign: "c", modelChecksum: "m", items: items(50), actor: "t") == (50, 0))
+        #expect(try s.plan(campaign: "c", modelChecksum: "m", items: items(60), actor: "t") == (10, 50))
+        let first = try #require(try s.next(controller: "alice", channel: nil, sector: nil, lease: 60, now: Date()))
+        #expect(first.item.dossier == "D0" && first.state == .assigned && first.controller == "alice")
+        let place = try #require(try s.next(controller: "bob", channel: .surPlace, sector: "S2", lease: 60, now: Date()))
+        #expect(place.item.channel == .surPlace && place.item.sector == "S2")
+        #expect(try s.verifyAudit().ok)
+    }
+
+    @Test func refusalsChangeNothing() throws {
+        let s = try store()
+        _ = try s.plan(campaign: "c", modelChecksum: "m", items: items(5), actor: "t")
+        let item = try #require(try s.next(controller: "alice", channel: nil, sector: nil, lease: 60, now: Date()))
+        let before = try s.status(campaign: nil, now: Date())
+        let auditBefore = try s.verifyAudit().entries
+        let outcome = Outcome(indu: 800, rappel: 0, fraud: false, judgement: "agree")
+        #expect(throws: QueueError.self) { try s.close(item: item.id, controller: "bob", outcome: outcome, now: Date()) }
+        #expect(throws: QueueError.self) { try s.close(item: item.id, controller: "alice", outcome: Outcome(indu: 1, rappel: 0, fraud: false, judgement: "override"), now: Date()) }
+        #expect(throws: QueueError.self) { try s.close(item: 999, controller: "alice", outcome: outcome, now: Date()) }
+        #expect(try s.status(campaign: nil, now: Date()) == before)
+        #expect(try s.verifyAudit().entries == auditBefore)
+        try s.close(item: item.id, controller: "alice", outcome: outcome, now: Date())
+        let closed = try s.status(campaign: nil, now: Date())
+        #expect(throws: QueueError.self) { try s.close(item: item.id, controller: "alice", outcome: outcome, now: Date()) }
+        #expect(throws: QueueError.self) { try s.release(item: item.id, controller: "alice", now: Date()) }
+        #expect(try s.status(campaign: nil, now: Date()) == closed)
+        let exported = try s.export(campaign: "c", actor: "t", now: Date())
+        #expect(exported.count == 1 && exported[0].outcome?.indu == 800)
+        #expect(try s.verifyAudit().ok)
+    }
+
+    @Test func expiredLeasesReturnToThePool() throws {
+        let s = try store()
+        _ = try s.plan(campaign: "c", modelChecksum: "m", items: items(1), actor: "t")
+        let now = Date()
+        let a = try #require(try s.next(controller: "alice", channel: nil, sector: nil, lease: 60, now: now))
+        #expect(try s.next(controller: "bob", channel: nil, sector: nil, lease: 60, now: now.addingTimeInterval(30)) == nil)
+        let b = try #require(try s.next(controller: "bob", channel: nil, sector: nil, lease: 60, now: now.addingTimeInterval(61)))
+        #expect(a.id == b.id && b.controller == "bob")
+        #expect(throws: QueueError.self) { try s.close(item: a.id, controller: "alice", outcome: Outcome(indu: 0, rappel: 0, fraud: false, judgement: "agree"), now: now.addingTimeInterval(62)) }
+    }
+
+    @Test func tamperingWithTheAuditLogIsNamed() throws {
+        let dir = scratchDirectory()
+        let path = dir.appendingPathComponent("q.sqlite").path
+        let s = try SQLiteQueueStore(path: path)
+        _ = try s.plan(campaign: "c", modelChecksum: "m", items: items(3), actor: "t")
+        for name in ["a", "b", "c"] { _ = try s.next(controller: name, channel: nil, sector: nil, lease: 60, now: Date()) }
+        #expect(try s.verifyAudit() == AuditVerification(entries: 4, firstBadEntry: nil, problem: nil))
+        let db = try DatabaseQueue(path: path)
+        // The triggers refuse edits through SQL…
+        #expect(throws: (any Error).self) { try db.write { try $0.execute(sql: "UPDATE audit SET actor = 'mallory' WHERE seq = 3") } }
+        // …so an attacker drops them first; the chain still tells.
+        try db.write { d in
+            try d.execute(sql: "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete")
+            try d.execute(sql: "UPDATE audit SET actor = 'mallory' WHERE seq = 3")
+        }
+        let altered = try s.verifyAudit()
+        #expect(altered.firstBadEntry == 3 && altered.problem?.contains("altered") == true)
+        try db.write { d in try d.execute(sql: "UPDATE audit SET actor = 'b' WHERE seq = 3") }
+        #expect(try s.verifyAudit().ok)
+        try db.write { d in try d.execute(sql: "DELETE FROM audit WHERE seq = 2") }
+        let removed = try s.verifyAudit()
+        #expect(removed.firstBadEntry == 2 && removed.problem?.contains("missing") == true)
+    }
+}
+
+@Suite struct PlannerTests {
+    @Test func planRespectsCapacitiesExplorationAndInclusionProbabilities() throws {
+        let dir = scratchDirectory()
+        let population = dir.appendingPathComponent("pop.csv").path, sample = dir.appendingPathComponent("pbdf.csv").path
+        _ = try PopulationSimulator.run(SimulationOptions(dossiers: 20_000, seed: 3, candidates: 0, randomSample: 4000),
+                                        outputs: SimulationOutputs(population: population, randomSample: sample))
+        var spec = PopulationSimulator.featureSpec(candidates: 0)
+        spec.columns.removeAll { $0.name.hasPrefix("c0") }
+        var table = try TableSpec(spec: spec)
+        table.amount = "montant_indu"
+        let model = try LogisticRegression.fit(try TrainingData.read(path: sample, spec: table))
+        #expect(model.severity != nil && model.severity!.smearing > 1)
+        let campaign = Campaign(name: "c", model: "m.json", channels: [
+            ChannelSpec(name: .surPieces, capacity: 300, sectorCapacity: ["C01-S1": 5], detectionFactor: 0.6),
+            ChannelSpec(name: .surPlace, capacity: 50, detectionFactor: 1)],
+            threshold: 0.02, exploration: 0.2, cooldownColumn: "mois_depuis_dernier_controle", cooldownMonths: 12, seed: 5)
+        let plan = try Planner.plan(campaign: campaign, model: model, population: population)
+        #expect(plan.items.count == 350)
+        #expect(Set(plan.items.map(\.dossier)).count == 350, "no dossier twice")
+        let place = plan.items.filter { $0.channel == .surPlace }, pieces = plan.items.filter { $0.channel == .surPieces }
+        #expect(place.count == 50 && pieces.count == 300)
+        #expect(place.filter { $0.selection == "explore" }.count == 10 && pieces.filter { $0.selection == "explore" }.count == 60)
+        #expect(pieces.filter { $0.sector == "C01-S1" && $0.selection == "exploit" }.count <= 5)
+        let explore = plan.items.filter { $0.selection == "explore" }
+        #expect(explore.allSatisfy { abs($0.inclusionProbability - 70.0 / Double(plan.eligible)) < 1e-12 })
+        // Visits take the highest expected values.
+        let minPlace = place.filter { $0.selection == "exploit" }.map(\.expectedValue).min()!
+        let maxPieces = pieces.filter { $0.selection == "exploit" }.map(\.expectedValue).max()!
+        #expect(minPlace >= maxPieces)
+        #expect(plan.eligible < plan.population, "the cool-down removes recently controlled dossiers")
+        // The same campaign and data give the same plan.
+        #expect(try Planner.plan(campaign: campaign, model: model, population: population).items == plan.items)
+    }
+}
