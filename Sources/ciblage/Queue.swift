@@ -33,8 +33,9 @@ struct Queue: ParsableCommand {
         func run() throws {
             let c = try Campaign.load(path: campaign)
             let model = try c.loadModel(campaignFile: campaign)
+            let queue = try store.open()
             let summary = try Planner.plan(campaign: c, model: model, population: data)
-            let result = try store.open().plan(campaign: c.name, modelChecksum: model.checksum ?? "", items: summary.items, actor: Queue.actor())
+            let result = try queue.plan(campaign: c.name, modelChecksum: model.checksum ?? "", items: summary.items, actor: Queue.actor())
             let explore = summary.items.filter { $0.selection == "explore" }.count
             print("planned \(c.name): \(result.inserted) new items (\(result.skipped) already planned), \(explore) drawn at random, from \(summary.eligible) eligible of \(summary.population) dossiers")
         }
