@@ -26,8 +26,9 @@ demo: build
 	@echo "Top 10 dossiers by score (of $(DEMO_DOSSIERS)):"
 	@(head -1 $(OUT)/scores.csv; tail -n +2 $(OUT)/scores.csv | sort -t, -k2,2 -g -r | head -10) | column -t -s,
 
+# The whole suite; the queue's store tests also run against a local PostgreSQL that this starts.
 test: setup
-	$(SWIFT) test
+	CIBLAGE_TEST_POSTGRES_URL=$$(scripts/start-test-postgres.sh) $(SWIFT) test
 
 # CI: every hot-path benchmark runs on a small fixture; allocations are the gate, never time.
 bench-quick: setup

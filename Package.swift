@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // CBLAS from OpenBLAS and the Fortran LAPACK prototypes of lapack.h (BLAS.md, variant B).
@@ -38,6 +39,11 @@ let package = Package(
             dependencies: ["LinearAlgebra", "Dossiers", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "Evaluation", dependencies: ["RiskModel", "Dossiers", "LinearAlgebra"]),
+        // SwiftNIO and postgres-nio stay in this edge target.
+        .target(
+            name: "ControlQueuePostgres",
+            dependencies: ["ControlQueue", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "ControlQueue",
             dependencies: ["RiskModel", "Dossiers", "LinearAlgebra", "Yams",
@@ -46,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "ciblage",
             dependencies: [
-                "ControlQueue", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
+                "ControlQueue", "ControlQueuePostgres", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,7 +71,8 @@ let package = Package(
             dependencies: ["Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
             resources: [.copy("References")]
         ),
-        .testTarget(name: "ControlQueueTests", dependencies: ["ControlQueue", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ControlQueueTests", dependencies: ["ControlQueue", "ControlQueuePostgres", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),
+                                          .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "CLITests", dependencies: ["ciblage"]),
     ],
     swiftLanguageModes: [.v5]

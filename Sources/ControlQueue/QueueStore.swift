@@ -32,6 +32,11 @@ public struct QueueItem: Codable, Equatable, Sendable {
     public var controller: String?
     public var leaseExpires: Date?
     public var outcome: Outcome?
+    public init(id: Int64, campaign: String, modelChecksum: String, item: PlannedItem, state: ItemState, controller: String?,
+                leaseExpires: Date?, outcome: Outcome?) {
+        self.id = id; self.campaign = campaign; self.modelChecksum = modelChecksum; self.item = item; self.state = state
+        self.controller = controller; self.leaseExpires = leaseExpires; self.outcome = outcome
+    }
 }
 
 /// What a controller records when closing an item: the finding and their own judgement of the selection.
@@ -55,6 +60,10 @@ public struct ChannelStatus: Codable, Equatable, Sendable {
     public var closed: Int
     public var hits: Int
     public var eurosFound: Double
+    public init(channel: String, sector: String, planned: Int, assigned: Int, closed: Int, hits: Int, eurosFound: Double) {
+        self.channel = channel; self.sector = sector; self.planned = planned; self.assigned = assigned; self.closed = closed
+        self.hits = hits; self.eurosFound = eurosFound
+    }
 }
 
 public struct AuditVerification: Equatable, Sendable {
@@ -63,6 +72,9 @@ public struct AuditVerification: Equatable, Sendable {
     public var firstBadEntry: Int64?
     public var problem: String?
     public var ok: Bool { firstBadEntry == nil }
+    public init(entries: Int, firstBadEntry: Int64?, problem: String?) {
+        self.entries = entries; self.firstBadEntry = firstBadEntry; self.problem = problem
+    }
 }
 
 /// Refusals that leave the store unchanged.

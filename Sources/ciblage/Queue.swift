@@ -1,5 +1,6 @@
 import ArgumentParser
 import ControlQueue
+import ControlQueuePostgres
 import Dossiers
 import Foundation
 import RiskModel
@@ -12,13 +13,11 @@ struct Queue: ParsableCommand {
     )
 
     struct StoreOptions: ParsableArguments {
-        @Option(help: "The queue store: a SQLite file (default ciblage-queue.sqlite).")
+        @Option(help: "The queue store: a SQLite file (default ciblage-queue.sqlite), or postgres://user:password@host:port/database to share one queue between machines.")
         var store: String = "ciblage-queue.sqlite"
 
         func open() throws -> QueueStore {
-            if store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") {
-                throw ValidationError("the PostgreSQL store is not available in this version; use a SQLite file")
-            }
+            if store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") { return try PostgresQueueStore(url: store) }
             return try SQLiteQueueStore(path: store)
         }
     }

@@ -26,9 +26,27 @@ import Testing
         return (dir, path("campaign.yaml"), path("pop.csv"))
     }
 
-    @Test func sixteenProcessesPullWithoutDoubleAssignment() throws {
+    /// SQLite, and PostgreSQL when CIBLAGE_TEST_POSTGRES_URL is set (a database of its own, made with createdb).
+    static var stores: [String] { ProcessInfo.processInfo.environment["CIBLAGE_TEST_POSTGRES_URL"] == nil ? ["sqlite"] : ["sqlite", "postgres"] }
+
+    func newStore(_ kind: String, in dir: URL) throws -> String {
+        guard kind == "postgres", let base = ProcessInfo.processInfo.environment["CIBLAGE_TEST_POSTGRES_URL"],
+              var url = URLComponents(string: base) else { return dir.appendingPathComponent("q.sqlite").path }
+        let name = "p_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/createdb")
+        p.arguments = ["-h", url.host!, "-p", "\(url.port ?? 5432)", "-U", url.user!, name]
+        p.environment = ["PGPASSWORD": url.password ?? ""]
+        try p.run(); p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "createdb failed")
+        url.path = "/" + name
+        return url.string!
+    }
+
+    @Test(arguments: stores)
+    func sixteenProcessesPullWithoutDoubleAssignment(kind: String) throws {
         let (dir, campaign, population) = try setUp(capacity: 8000, dossiers: 12_000)
-        let store = dir.appendingPathComponent("q.sqlite").path
+        let store = try newStore(kind, in: dir)
         let plan = try cli.run(["queue", "plan", "--campaign", campaign, "--data", population, "--store", store])
         #expect(plan.status == 0 && plan.stdout.contains("8000 new items"), "\(plan.stdout) \(plan.stderr)")
         let start = Date()
@@ -52,7 +70,7 @@ import Testing
             latencies.append(String(decoding: e, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         let seconds = Date().timeIntervalSince(start)
-        print("16 processes × 500 next: \(ids.count) assignments in \(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", Double(ids.count) / seconds)) next/s")
+        print("\(kind): 16 processes × 500 next: \(ids.count) assignments in \(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", Double(ids.count) / seconds)) next/s")
         print(latencies.joined(separator: "\n"))
         #expect(ids.count == 8000, "every item assigned once, none lost")
         #expect(Set(ids).count == ids.count, "no item assigned twice")

@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+import Logging
+import PostgresNIO
+@testable import ControlQueuePostgres
 import Testing
 @testable import ControlQueue
 @testable import Dossiers
@@ -56,74 +59,139 @@ func items(_ n: Int, sectors: [String] = ["S1", "S2"]) -> [PlannedItem] {
     }
 }
 
-@Suite struct StoreTests {
-    func store() throws -> SQLiteQueueStore { try SQLiteQueueStore(path: scratchDirectory().appendingPathComponent("q.sqlite").path) }
-
-    @Test func planIsIdempotentAndNextTakesTheBestItem() throws {
-        let s = try store()
-        #expect(try s.plan(campaign: "c", modelChecksum: "m", items: items(50), actor: "t") == (50, 0))
-        #expect(try s.plan(campaign: "c", modelChecksum: "m", items: items(60), actor: "t") == (10, 50))
-        let first = try #require(try s.next(controller: "alice", channel: nil, sector: nil, lease: 60, now: Date()))
-        #expect(first.item.dossier == "D0" && first.state == .assigned && first.controller == "alice")
-        let place = try #require(try s.next(controller: "bob", channel: .surPlace, sector: "S2", lease: 60, now: Date()))
-        #expect(place.item.channel == .surPlace && place.item.sector == "S2")
-        #expect(try s.verifyAudit().ok)
+/// Runs blocking work on a thread of its own: the stores' synchronous API waits on semaphores, which
+/// must not happen on the cooperative pool that Swift Testing runs tests on.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
+}
 
-    @Test func refusalsChangeNothing() throws {
-        let s = try store()
-        _ = try s.plan(campaign: "c", modelChecksum: "m", items: items(5), actor: "t")
-        let item = try #require(try s.next(controller: "alice", channel: nil, sector: nil, lease: 60, now: Date()))
-        let before = try s.status(campaign: nil, now: Date())
-        let auditBefore = try s.verifyAudit().entries
-        let outcome = Outcome(indu: 800, rappel: 0, fraud: false, judgement: "agree")
-        #expect(throws: QueueError.self) { try s.close(item: item.id, controller: "bob", outcome: outcome, now: Date()) }
-        #expect(throws: QueueError.self) { try s.close(item: item.id, controller: "alice", outcome: Outcome(indu: 1, rappel: 0, fraud: false, judgement: "override"), now: Date()) }
-        #expect(throws: QueueError.self) { try s.close(item: 999, controller: "alice", outcome: outcome, now: Date()) }
-        #expect(try s.status(campaign: nil, now: Date()) == before)
-        #expect(try s.verifyAudit().entries == auditBefore)
-        try s.close(item: item.id, controller: "alice", outcome: outcome, now: Date())
-        let closed = try s.status(campaign: nil, now: Date())
-        #expect(throws: QueueError.self) { try s.close(item: item.id, controller: "alice", outcome: outcome, now: Date()) }
-        #expect(throws: QueueError.self) { try s.release(item: item.id, controller: "alice", now: Date()) }
-        #expect(try s.status(campaign: nil, now: Date()) == closed)
-        let exported = try s.export(campaign: "c", actor: "t", now: Date())
-        #expect(exported.count == 1 && exported[0].outcome?.indu == 800)
-        #expect(try s.verifyAudit().ok)
+/// A store seen through async calls that run off the pool.
+struct AsyncStore: Sendable {
+    let store: QueueStore
+    func plan(_ n: Int) async throws -> (inserted: Int, skipped: Int) { try await offPool { try store.plan(campaign: "c", modelChecksum: "m", items: items(n), actor: "t") } }
+    func next(_ controller: String, channel: ChannelKind? = nil, sector: String? = nil, now: Date = Date()) async throws -> QueueItem? {
+        try await offPool { try store.next(controller: controller, channel: channel, sector: sector, lease: 60, now: now) }
     }
-
-    @Test func expiredLeasesReturnToThePool() throws {
-        let s = try store()
-        _ = try s.plan(campaign: "c", modelChecksum: "m", items: items(1), actor: "t")
-        let now = Date()
-        let a = try #require(try s.next(controller: "alice", channel: nil, sector: nil, lease: 60, now: now))
-        #expect(try s.next(controller: "bob", channel: nil, sector: nil, lease: 60, now: now.addingTimeInterval(30)) == nil)
-        let b = try #require(try s.next(controller: "bob", channel: nil, sector: nil, lease: 60, now: now.addingTimeInterval(61)))
-        #expect(a.id == b.id && b.controller == "bob")
-        #expect(throws: QueueError.self) { try s.close(item: a.id, controller: "alice", outcome: Outcome(indu: 0, rappel: 0, fraud: false, judgement: "agree"), now: now.addingTimeInterval(62)) }
+    func list(_ controller: String) async throws -> [QueueItem] { try await offPool { try store.list(controller: controller) } }
+    func close(_ id: Int64, _ controller: String, _ outcome: Outcome, now: Date = Date()) async throws {
+        try await offPool { try store.close(item: id, controller: controller, outcome: outcome, now: now) }
     }
+    func release(_ id: Int64, _ controller: String) async throws { try await offPool { try store.release(item: id, controller: controller, now: Date()) } }
+    func status() async throws -> [ChannelStatus] { try await offPool { try store.status(campaign: nil, now: Date()) } }
+    func export() async throws -> [QueueItem] { try await offPool { try store.export(campaign: "c", actor: "t", now: Date()) } }
+    func verify() async throws -> AuditVerification { try await offPool { try store.verifyAudit() } }
+}
 
-    @Test func tamperingWithTheAuditLogIsNamed() throws {
-        let dir = scratchDirectory()
-        let path = dir.appendingPathComponent("q.sqlite").path
-        let s = try SQLiteQueueStore(path: path)
-        _ = try s.plan(campaign: "c", modelChecksum: "m", items: items(3), actor: "t")
-        for name in ["a", "b", "c"] { _ = try s.next(controller: name, channel: nil, sector: nil, lease: 60, now: Date()) }
-        #expect(try s.verifyAudit() == AuditVerification(entries: 4, firstBadEntry: nil, problem: nil))
-        let db = try DatabaseQueue(path: path)
-        // The triggers refuse edits through SQL…
-        #expect(throws: (any Error).self) { try db.write { try $0.execute(sql: "UPDATE audit SET actor = 'mallory' WHERE seq = 3") } }
-        // …so an attacker drops them first; the chain still tells.
-        try db.write { d in
-            try d.execute(sql: "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete")
-            try d.execute(sql: "UPDATE audit SET actor = 'mallory' WHERE seq = 3")
+/// The stores under test: SQLite always; PostgreSQL when CIBLAGE_TEST_POSTGRES_URL is set (make test
+/// starts a local server and sets it). Each PostgreSQL test gets a database of its own.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["CIBLAGE_TEST_POSTGRES_URL"] }
+    static var available: [StoreKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// A fresh store, and a way to run raw SQL on it (for tampering).
+    func make() async throws -> (store: AsyncStore, sql: @Sendable (String) async throws -> Void) {
+        switch self {
+        case .sqlite:
+            let path = scratchDirectory().appendingPathComponent("q.sqlite").path
+            let store = try await offPool { try SQLiteQueueStore(path: path) }
+            return (AsyncStore(store: store), { sql in try await offPool { try DatabaseQueue(path: path).write { try $0.execute(sql: sql) } } })
+        case .postgres:
+            let base = URLComponents(string: StoreKind.postgresURL!)!
+            let name = "q_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            try await StoreKind.execute(base, database: String(base.path.dropFirst()), "CREATE DATABASE \(name)")
+            var url = base
+            url.path = "/" + name
+            let target = url.string!
+            let store = try await offPool { try PostgresQueueStore(url: target) }
+            return (AsyncStore(store: store), { sql in try await StoreKind.execute(base, database: name, sql) })
         }
-        let altered = try s.verifyAudit()
+    }
+
+    static func execute(_ url: URLComponents, database: String, _ sql: String) async throws {
+        let configuration = PostgresConnection.Configuration(host: url.host!, port: url.port ?? 5432, username: url.user!,
+                                                             password: url.password, database: database, tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test"))
+        defer { Task { try? await connection.close() } }
+        for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "test"))
+        }
+    }
+}
+
+@Suite struct StoreTests {
+    @Test(arguments: StoreKind.available)
+    func planIsIdempotentAndNextTakesTheBestItem(_ kind: StoreKind) async throws {
+        let s = try await kind.make().store
+        #expect(try await s.plan(50) == (50, 0))
+        #expect(try await s.plan(60) == (10, 50))
+        let first = try #require(try await s.next("alice"))
+        #expect(first.item.dossier == "D0" && first.state == .assigned && first.controller == "alice")
+        let place = try #require(try await s.next("bob", channel: .surPlace, sector: "S2"))
+        #expect(place.item.channel == .surPlace && place.item.sector == "S2")
+        #expect(try await s.list("alice").map(\.id) == [first.id])
+        #expect(try await s.verify().ok)
+    }
+
+    @Test(arguments: StoreKind.available)
+    func refusalsChangeNothing(_ kind: StoreKind) async throws {
+        let s = try await kind.make().store
+        _ = try await s.plan(5)
+        let item = try #require(try await s.next("alice"))
+        let before = try await s.status()
+        let auditBefore = try await s.verify().entries
+        let outcome = Outcome(indu: 800, rappel: 0, fraud: false, judgement: "agree")
+        await #expect(throws: QueueError.self) { try await s.close(item.id, "bob", outcome) }
+        await #expect(throws: QueueError.self) { try await s.close(item.id, "alice", Outcome(indu: 1, rappel: 0, fraud: false, judgement: "override")) }
+        await #expect(throws: QueueError.self) { try await s.close(999, "alice", outcome) }
+        #expect(try await s.status() == before)
+        #expect(try await s.verify().entries == auditBefore)
+        try await s.close(item.id, "alice", outcome)
+        let closed = try await s.status()
+        await #expect(throws: QueueError.self) { try await s.close(item.id, "alice", outcome) }
+        await #expect(throws: QueueError.self) { try await s.release(item.id, "alice") }
+        #expect(try await s.status() == closed)
+        let exported = try await s.export()
+        #expect(exported.count == 1 && exported[0].outcome?.indu == 800)
+        #expect(try await s.verify().ok)
+    }
+
+    @Test(arguments: StoreKind.available)
+    func expiredLeasesReturnToThePool(_ kind: StoreKind) async throws {
+        let s = try await kind.make().store
+        _ = try await s.plan(1)
+        let now = Date()
+        let a = try #require(try await s.next("alice", now: now))
+        #expect(try await s.next("bob", now: now.addingTimeInterval(30)) == nil)
+        let b = try #require(try await s.next("bob", now: now.addingTimeInterval(61)))
+        #expect(a.id == b.id && b.controller == "bob")
+        await #expect(throws: QueueError.self) { try await s.close(a.id, "alice", Outcome(indu: 0, rappel: 0, fraud: false, judgement: "agree"), now: now.addingTimeInterval(62)) }
+        #expect(try await s.verify().ok)
+    }
+
+    @Test(arguments: StoreKind.available)
+    func tamperingWithTheAuditLogIsNamed(_ kind: StoreKind) async throws {
+        let (s, sql) = try await kind.make()
+        _ = try await s.plan(3)
+        for name in ["a", "b", "c"] { _ = try await s.next(name) }
+        #expect(try await s.verify() == AuditVerification(entries: 4, firstBadEntry: nil, problem: nil))
+        // The triggers refuse edits through SQL…
+        await #expect(throws: (any Error).self) { try await sql("UPDATE audit SET actor = 'mallory' WHERE seq = 3") }
+        // …so an attacker disables them first; the chain still tells.
+        switch kind {
+        case .sqlite: try await sql("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete")
+        case .postgres: try await sql("ALTER TABLE audit DISABLE TRIGGER audit_append_only")
+        }
+        try await sql("UPDATE audit SET actor = 'mallory' WHERE seq = 3")
+        let altered = try await s.verify()
         #expect(altered.firstBadEntry == 3 && altered.problem?.contains("altered") == true)
-        try db.write { d in try d.execute(sql: "UPDATE audit SET actor = 'b' WHERE seq = 3") }
-        #expect(try s.verifyAudit().ok)
-        try db.write { d in try d.execute(sql: "DELETE FROM audit WHERE seq = 2") }
-        let removed = try s.verifyAudit()
+        try await sql("UPDATE audit SET actor = 'b' WHERE seq = 3")
+        #expect(try await s.verify().ok)
+        try await sql("DELETE FROM audit WHERE seq = 2")
+        let removed = try await s.verify()
         #expect(removed.firstBadEntry == 2 && removed.problem?.contains("missing") == true)
     }
 }

@@ -1,0 +1,270 @@
+import ControlQueue
+import Crypto
+import Dispatch
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The shared store: several controllers on several machines pull from one PostgreSQL queue.
+///
+/// `next` takes the best free item with `FOR UPDATE SKIP LOCKED`, so concurrent pulls skip each other's
+/// row instead of waiting; each operation is one transaction. Audit entries are appended under a lock
+/// on the single `audit_head` row, which serialises the hash chain; a trigger refuses UPDATE and
+/// DELETE on the audit table. The protocol is synchronous (the CLI is); each call runs its
+/// async work on the client's event loops and waits for it.
+public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger = Logger(label: "ciblage.queue.postgres")
+
+    /// `url`: postgres://user:password@host:port/database
+    public init(url: String) throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, let user = components.user else {
+            throw QueueError("--store \(url): expected postgres://user:password@host:port/database")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        let configuration = PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user,
+                                                         password: components.password, database: database.isEmpty ? user : database, tls: .disable)
+        let client = PostgresClient(configuration: configuration)
+        self.client = client
+        runner = Task { await client.run() }
+        try blocking { try await self.createSchema() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Runs async work from synchronous code and waits for it (never called from the concurrency pool).
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = ResultBox<T>(), done = DispatchSemaphore(value: 0)
+        Task {
+            do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        switch box.result! {
+        case .success(let v): return v
+        case .failure(let e as QueueError): throw e
+        case .failure(let e as PostgresTransactionError):
+            // A refusal inside a transaction (rolled back): report the refusal itself.
+            if let inner = e.closureError as? QueueError { throw inner }
+            if let inner = e.closureError as? PSQLError { throw QueueError("PostgreSQL: \(inner.serverInfo?[PSQLError.ServerInfo.Field.message] ?? String(reflecting: inner))") }
+            throw e
+        case .failure(let e as PSQLError): throw QueueError("PostgreSQL: \(e.serverInfo?[PSQLError.ServerInfo.Field.message] ?? String(reflecting: e))")
+        case .failure(let e): throw e
+        }
+    }
+
+    private func createSchema() async throws {
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(7347231)", logger: logger)  // one schema creator at a time
+            try await c.query("""
+                CREATE TABLE IF NOT EXISTS items (
+                    id BIGSERIAL PRIMARY KEY, campaign TEXT NOT NULL, model_checksum TEXT NOT NULL, dossier TEXT NOT NULL,
+                    channel TEXT NOT NULL, sector TEXT NOT NULL, score DOUBLE PRECISION NOT NULL, expected_amount DOUBLE PRECISION,
+                    expected_value DOUBLE PRECISION NOT NULL, selection TEXT NOT NULL, inclusion_probability DOUBLE PRECISION NOT NULL,
+                    reasons TEXT NOT NULL, state TEXT NOT NULL, controller TEXT, lease_expires DOUBLE PRECISION,
+                    indu DOUBLE PRECISION, rappel DOUBLE PRECISION, fraud BOOLEAN, judgement TEXT, judgement_reason TEXT,
+                    closed_at DOUBLE PRECISION, UNIQUE (campaign, dossier))
+                """, logger: logger)
+            try await c.query("CREATE INDEX IF NOT EXISTS items_free ON items (state, sector, channel, expected_value)", logger: logger)
+            try await c.query("""
+                CREATE TABLE IF NOT EXISTS audit (
+                    seq BIGINT PRIMARY KEY, time DOUBLE PRECISION NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                    item BIGINT, details TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
+                """, logger: logger)
+            try await c.query("CREATE TABLE IF NOT EXISTS audit_head (one BOOLEAN PRIMARY KEY DEFAULT TRUE, seq BIGINT NOT NULL, hash TEXT NOT NULL)", logger: logger)
+            try await c.query("INSERT INTO audit_head (one, seq, hash) VALUES (TRUE, 0, 'genesis') ON CONFLICT DO NOTHING", logger: logger)
+            try await c.query("""
+                CREATE OR REPLACE FUNCTION ciblage_audit_append_only() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql
+                """, logger: logger)
+            try await c.query("DROP TRIGGER IF EXISTS audit_append_only ON audit", logger: logger)
+            try await c.query("CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION ciblage_audit_append_only()", logger: logger)
+        }
+    }
+
+    private func audit(_ c: PostgresConnection, actor: String, action: String, item: Int64?, details: String, now: Date) async throws {
+        var seq: Int64 = 0, previous = "genesis"
+        for try await (s, h) in try await c.query("SELECT seq, hash FROM audit_head FOR UPDATE", logger: logger).decode((Int64, String).self) {
+            seq = s; previous = h
+        }
+        seq += 1
+        let time = now.timeIntervalSince1970
+        let h = PostgresQueueStore.hash(seq: seq, time: time, actor: actor, action: action, item: item, details: details, previous: previous)
+        try await c.query("INSERT INTO audit (seq, time, actor, action, item, details, previous_hash, hash) VALUES (\(seq), \(time), \(actor), \(action), \(item), \(details), \(previous), \(h))", logger: logger)
+        try await c.query("UPDATE audit_head SET seq = \(seq), hash = \(h)", logger: logger)
+    }
+
+    static func hash(seq: Int64, time: Double, actor: String, action: String, item: Int64?, details: String, previous: String) -> String {
+        let text = "\(seq)|\(time)|\(actor)|\(action)|\(item.map(String.init) ?? "")|\(details)|\(previous)"
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static let itemColumns = """
+        id, campaign, model_checksum, dossier, channel, sector, score, expected_amount, expected_value, selection, inclusion_probability,
+        reasons, state, controller, lease_expires, indu, rappel, fraud, judgement, judgement_reason
+        """
+
+    private func items(_ rows: PostgresRowSequence) async throws -> [QueueItem] {
+        var out: [QueueItem] = []
+        for try await row in rows {
+            let r = try row.decode((Int64, String, String, String, String, String, Double, Double?, Double, String, Double,
+                                    String, String, String?, Double?, Double?, Double?, Bool?, String?, String?).self)
+            let state = ItemState(rawValue: r.12) ?? .planned
+            out.append(QueueItem(
+                id: r.0, campaign: r.1, modelChecksum: r.2,
+                item: PlannedItem(dossier: r.3, channel: ChannelKind(rawValue: r.4) ?? .surPieces, sector: r.5, score: r.6, expectedAmount: r.7,
+                                  expectedValue: r.8, selection: r.9, inclusionProbability: r.10, reasons: r.11),
+                state: state, controller: r.13, leaseExpires: r.14.map { Date(timeIntervalSince1970: $0) },
+                outcome: state == .closed ? Outcome(indu: r.15 ?? 0, rappel: r.16 ?? 0, fraud: r.17 ?? false, judgement: r.18 ?? "", judgementReason: r.19) : nil))
+        }
+        return out
+    }
+
+    public func plan(campaign: String, modelChecksum: String, items: [PlannedItem], actor: String) throws -> (inserted: Int, skipped: Int) {
+        let now = Date()
+        let result: [Int] = try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                var inserted = 0
+                for it in items {
+                    let rows = try await c.query("""
+                        INSERT INTO items (campaign, model_checksum, dossier, channel, sector, score, expected_amount, expected_value, selection,
+                            inclusion_probability, reasons, state) VALUES (\(campaign), \(modelChecksum), \(it.dossier), \(it.channel.rawValue),
+                            \(it.sector), \(it.score), \(it.expectedAmount), \(it.expectedValue), \(it.selection), \(it.inclusionProbability),
+                            \(it.reasons), 'planned') ON CONFLICT (campaign, dossier) DO NOTHING RETURNING id
+                        """, logger: logger)
+                    for try await _ in rows { inserted += 1 }
+                }
+                try await audit(c, actor: actor, action: "plan", item: nil,
+                                details: "campaign=\(campaign) model=\(modelChecksum) inserted=\(inserted) skipped=\(items.count - inserted)", now: now)
+                return [inserted, items.count - inserted]
+            }
+        }
+        return (result[0], result[1])
+    }
+
+    public func next(controller: String, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem? {
+        guard !controller.isEmpty else { throw QueueError("a controller name is needed") }
+        let channelName = channel?.rawValue
+        return try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                // Expired leases go back to the pool.
+                let t = now.timeIntervalSince1970
+                for try await (id, who) in try await c.query("UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL WHERE id IN (SELECT id FROM items WHERE state = 'assigned' AND lease_expires < \(t) FOR UPDATE SKIP LOCKED) RETURNING id, (SELECT 'expired')", logger: logger).decode((Int64, String).self) {
+                    try await audit(c, actor: "system", action: "lease-expired", item: id, details: who, now: now)
+                }
+                var picked: Int64?
+                for try await id in try await c.query("""
+                    SELECT id FROM items WHERE state = 'planned' AND (\(channelName)::TEXT IS NULL OR channel = \(channelName))
+                        AND (\(sector)::TEXT IS NULL OR sector = \(sector))
+                    ORDER BY expected_value DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED
+                    """, logger: logger).decode(Int64.self) { picked = id }
+                guard let id = picked else { return nil }
+                try await c.query("UPDATE items SET state = 'assigned', controller = \(controller), lease_expires = \(t + lease) WHERE id = \(id)", logger: logger)
+                try await audit(c, actor: controller, action: "assign", item: id, details: "lease=\(Int(lease))s", now: now)
+                return try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = \(id)", logger: logger)).first
+            }
+        }
+    }
+
+    public func list(controller: String) throws -> [QueueItem] {
+        try blocking { [self] in
+            try await items(client.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE controller = \(controller) ORDER BY state, expected_value DESC, id", logger: logger))
+        }
+    }
+
+    public func close(item id: Int64, controller: String, outcome: Outcome, now: Date) throws {
+        guard outcome.indu >= 0, outcome.rappel >= 0, outcome.indu.isFinite, outcome.rappel.isFinite else { throw QueueError("indu and rappel must be finite amounts ≥ 0") }
+        guard outcome.judgement == "agree" || outcome.judgement == "override" else { throw QueueError("the judgement is 'agree' or 'override', got '\(outcome.judgement)'") }
+        if outcome.judgement == "override", (outcome.judgementReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw QueueError("an override needs a reason: human oversight is recorded, not assumed")
+        }
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                guard let current = try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = \(id) FOR UPDATE", logger: logger)).first else {
+                    throw QueueError("no item \(id)")
+                }
+                switch current.state {
+                case .closed: throw QueueError("item \(id) is already closed (by \(current.controller ?? "?")); nothing changed")
+                case .planned: throw QueueError("item \(id) is not assigned: pull it with 'queue next' first; nothing changed")
+                case .assigned where current.controller != controller:
+                    throw QueueError("item \(id) is assigned to \(current.controller ?? "?"), not to \(controller); nothing changed")
+                case .assigned: break
+                }
+                try await c.query("""
+                    UPDATE items SET state = 'closed', indu = \(outcome.indu), rappel = \(outcome.rappel), fraud = \(outcome.fraud),
+                        judgement = \(outcome.judgement), judgement_reason = \(outcome.judgementReason), closed_at = \(now.timeIntervalSince1970),
+                        lease_expires = NULL WHERE id = \(id)
+                    """, logger: logger)
+                try await audit(c, actor: controller, action: "close", item: id,
+                                details: "indu=\(outcome.indu) rappel=\(outcome.rappel) fraud=\(outcome.fraud) judgement=\(outcome.judgement)"
+                                    + (outcome.judgementReason.map { " reason=\($0)" } ?? ""), now: now)
+            }
+        }
+    }
+
+    public func release(item id: Int64, controller: String, now: Date) throws {
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                guard let current = try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = \(id) FOR UPDATE", logger: logger)).first else {
+                    throw QueueError("no item \(id)")
+                }
+                guard current.state == .assigned else { throw QueueError("item \(id) is \(current.state.rawValue), not assigned: it cannot be released; nothing changed") }
+                guard current.controller == controller else { throw QueueError("item \(id) is assigned to \(current.controller ?? "?"), not to \(controller); nothing changed") }
+                try await c.query("UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL WHERE id = \(id)", logger: logger)
+                try await audit(c, actor: controller, action: "release", item: id, details: "", now: now)
+            }
+        }
+    }
+
+    public func status(campaign: String?, now: Date) throws -> [ChannelStatus] {
+        try blocking { [self] in
+            var out: [ChannelStatus] = []
+            let rows = try await client.query("""
+                SELECT channel, sector, COUNT(*) FILTER (WHERE state = 'planned'), COUNT(*) FILTER (WHERE state = 'assigned'),
+                    COUNT(*) FILTER (WHERE state = 'closed'), COUNT(*) FILTER (WHERE state = 'closed' AND indu > 0),
+                    COALESCE(SUM(indu) FILTER (WHERE state = 'closed'), 0)
+                FROM items WHERE (\(campaign)::TEXT IS NULL OR campaign = \(campaign)) GROUP BY channel, sector ORDER BY channel, sector
+                """, logger: logger)
+            for try await r in rows.decode((String, String, Int64, Int64, Int64, Int64, Double).self) {
+                out.append(ChannelStatus(channel: r.0, sector: r.1, planned: Int(r.2), assigned: Int(r.3), closed: Int(r.4), hits: Int(r.5), eurosFound: r.6))
+            }
+            return out
+        }
+    }
+
+    public func export(campaign: String, actor: String, now: Date) throws -> [QueueItem] {
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                let out = try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE campaign = \(campaign) AND state = 'closed' ORDER BY id", logger: logger))
+                try await audit(c, actor: actor, action: "export", item: nil, details: "campaign=\(campaign) rows=\(out.count)", now: now)
+                return out
+            }
+        }
+    }
+
+    public func verifyAudit() throws -> AuditVerification {
+        try blocking { [self] in
+            let rows = try await client.query("SELECT seq, time, actor, action, item, details, previous_hash, hash FROM audit ORDER BY seq", logger: logger)
+            var previous = "genesis", expected: Int64 = 1, count = 0
+            var failure: AuditVerification?
+            for try await r in rows.decode((Int64, Double, String, String, Int64?, String, String, String).self) {
+                count += 1
+                guard failure == nil else { continue }
+                if r.0 != expected { failure = AuditVerification(entries: 0, firstBadEntry: expected, problem: "entry \(expected) is missing (next entry is \(r.0))"); continue }
+                if r.6 != previous { failure = AuditVerification(entries: 0, firstBadEntry: r.0, problem: "entry \(r.0) does not follow entry \(r.0 - 1) (chain broken: removed, reordered or altered)"); continue }
+                let h = PostgresQueueStore.hash(seq: r.0, time: r.1, actor: r.2, action: r.3, item: r.4, details: r.5, previous: r.6)
+                if h != r.7 { failure = AuditVerification(entries: 0, firstBadEntry: r.0, problem: "entry \(r.0) was altered (its hash does not match its content)"); continue }
+                previous = h; expected += 1
+            }
+            if var f = failure { f.entries = count; return f }
+            return AuditVerification(entries: count, firstBadEntry: nil, problem: nil)
+        }
+    }
+}
+
+/// The result of async work handed back to a waiting synchronous caller.
+private final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, Error>?
+}
