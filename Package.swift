@@ -42,7 +42,7 @@ let package = Package(
         // SwiftNIO and postgres-nio stay in this edge target.
         .target(
             name: "ControlQueuePostgres",
-            dependencies: ["ControlQueue", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ControlQueue", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .target(
             name: "ControlQueue",

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 
@@ -56,17 +55,12 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
 
     // MARK: Audit chain
 
-    static func hash(seq: Int64, time: Double, actor: String, action: String, item: Int64?, details: String, previous: String) -> String {
-        let text = "\(seq)|\(time)|\(actor)|\(action)|\(item.map(String.init) ?? "")|\(details)|\(previous)"
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
     private func audit(_ db: Database, actor: String, action: String, item: Int64?, details: String, now: Date) throws {
         let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         let seq: Int64 = (last?["seq"] ?? 0) + 1
-        let previous: String = last?["hash"] ?? "genesis"
+        let previous: String = last?["hash"] ?? AuditChain.genesis
         let time = now.timeIntervalSince1970
-        let h = Self.hash(seq: seq, time: time, actor: actor, action: action, item: item, details: details, previous: previous)
+        let h = AuditChain.hash(seq: seq, time: time, actor: actor, action: action, item: item, details: details, previous: previous)
         try db.execute(sql: "INSERT INTO audit (seq, time, actor, action, item, details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        arguments: [seq, time, actor, action, item, details, previous, h])
     }
@@ -74,26 +68,10 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
     public func verifyAudit() throws -> AuditVerification {
         try queue.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT seq, time, actor, action, item, details, previous_hash, hash FROM audit ORDER BY seq")
-            var previous = "genesis"
-            var expectedSeq: Int64 = 1
-            for row in rows {
-                let seq: Int64 = row["seq"]
-                if seq != expectedSeq {
-                    return AuditVerification(entries: rows.count, firstBadEntry: expectedSeq, problem: "entry \(expectedSeq) is missing (next entry is \(seq))")
-                }
-                let stored: String = row["previous_hash"]
-                if stored != previous {
-                    return AuditVerification(entries: rows.count, firstBadEntry: seq, problem: "entry \(seq) does not follow entry \(seq - 1) (chain broken: removed, reordered or altered)")
-                }
-                let h = Self.hash(seq: seq, time: row["time"], actor: row["actor"], action: row["action"], item: row["item"],
-                                  details: row["details"], previous: stored)
-                if h != (row["hash"] as String) {
-                    return AuditVerification(entries: rows.count, firstBadEntry: seq, problem: "entry \(seq) was altered (its hash does not match its content)")
-                }
-                previous = h
-                expectedSeq += 1
-            }
-            return AuditVerification(entries: rows.count, firstBadEntry: nil, problem: nil)
+            return AuditChain.verify(rows.map { r in
+                AuditEntry(seq: r["seq"], time: r["time"], actor: r["actor"], action: r["action"], item: r["item"], details: r["details"],
+                           previousHash: r["previous_hash"], hash: r["hash"])
+            })
         }
     }
 
@@ -172,40 +150,24 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
     }
 
     public func close(item id: Int64, controller: String, outcome: Outcome, now: Date) throws {
-        guard outcome.indu >= 0, outcome.rappel >= 0, outcome.indu.isFinite, outcome.rappel.isFinite else {
-            throw QueueError("indu and rappel must be finite amounts ≥ 0")
-        }
-        guard outcome.judgement == "agree" || outcome.judgement == "override" else {
-            throw QueueError("the judgement is 'agree' or 'override', got '\(outcome.judgement)'")
-        }
-        if outcome.judgement == "override", (outcome.judgementReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw QueueError("an override needs a reason: human oversight is recorded, not assumed")
-        }
+        try outcome.validate()
         try transaction { db in
             guard let current = try fetchItem(db, id) else { throw QueueError("no item \(id)") }
-            switch current.state {
-            case .closed: throw QueueError("item \(id) is already closed (by \(current.controller ?? "?")); nothing changed")
-            case .planned: throw QueueError("item \(id) is not assigned: pull it with 'queue next' first; nothing changed")
-            case .assigned where current.controller != controller:
-                throw QueueError("item \(id) is assigned to \(current.controller ?? "?"), not to \(controller); nothing changed")
-            case .assigned: break
-            }
+            try current.ensureClosable(by: controller)
             try db.execute(sql: """
                 UPDATE items SET state = 'closed', indu = ?, rappel = ?, fraud = ?, judgement = ?, judgement_reason = ?, closed_at = ?,
                     lease_expires = NULL WHERE id = ?
                 """, arguments: [outcome.indu, outcome.rappel, outcome.fraud ? 1 : 0, outcome.judgement, outcome.judgementReason,
                                  now.timeIntervalSince1970, id])
             try audit(db, actor: controller, action: "close", item: id,
-                      details: "indu=\(outcome.indu) rappel=\(outcome.rappel) fraud=\(outcome.fraud) judgement=\(outcome.judgement)"
-                        + (outcome.judgementReason.map { " reason=\($0)" } ?? ""), now: now)
+                      details: outcome.auditDetails, now: now)
         }
     }
 
     public func release(item id: Int64, controller: String, now: Date) throws {
         try transaction { db in
             guard let current = try fetchItem(db, id) else { throw QueueError("no item \(id)") }
-            guard current.state == .assigned else { throw QueueError("item \(id) is \(current.state.rawValue), not assigned: it cannot be released; nothing changed") }
-            guard current.controller == controller else { throw QueueError("item \(id) is assigned to \(current.controller ?? "?"), not to \(controller); nothing changed") }
+            try current.ensureReleasable(by: controller)
             try db.execute(sql: "UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL WHERE id = ?", arguments: [id])
             try audit(db, actor: controller, action: "release", item: id, details: "", now: now)
         }

@@ -1,5 +1,4 @@
 import ControlQueue
-import Crypto
 import Dispatch
 import Foundation
 import Logging
@@ -91,14 +90,9 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         }
         seq += 1
         let time = now.timeIntervalSince1970
-        let h = PostgresQueueStore.hash(seq: seq, time: time, actor: actor, action: action, item: item, details: details, previous: previous)
+        let h = AuditChain.hash(seq: seq, time: time, actor: actor, action: action, item: item, details: details, previous: previous)
         try await c.query("INSERT INTO audit (seq, time, actor, action, item, details, previous_hash, hash) VALUES (\(seq), \(time), \(actor), \(action), \(item), \(details), \(previous), \(h))", logger: logger)
         try await c.query("UPDATE audit_head SET seq = \(seq), hash = \(h)", logger: logger)
-    }
-
-    static func hash(seq: Int64, time: Double, actor: String, action: String, item: Int64?, details: String, previous: String) -> String {
-        let text = "\(seq)|\(time)|\(actor)|\(action)|\(item.map(String.init) ?? "")|\(details)|\(previous)"
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     private static let itemColumns = """
@@ -175,31 +169,20 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
     }
 
     public func close(item id: Int64, controller: String, outcome: Outcome, now: Date) throws {
-        guard outcome.indu >= 0, outcome.rappel >= 0, outcome.indu.isFinite, outcome.rappel.isFinite else { throw QueueError("indu and rappel must be finite amounts ≥ 0") }
-        guard outcome.judgement == "agree" || outcome.judgement == "override" else { throw QueueError("the judgement is 'agree' or 'override', got '\(outcome.judgement)'") }
-        if outcome.judgement == "override", (outcome.judgementReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw QueueError("an override needs a reason: human oversight is recorded, not assumed")
-        }
+        try outcome.validate()
         try blocking { [self] in
             try await client.withTransaction(logger: logger) { c in
                 guard let current = try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = \(id) FOR UPDATE", logger: logger)).first else {
                     throw QueueError("no item \(id)")
                 }
-                switch current.state {
-                case .closed: throw QueueError("item \(id) is already closed (by \(current.controller ?? "?")); nothing changed")
-                case .planned: throw QueueError("item \(id) is not assigned: pull it with 'queue next' first; nothing changed")
-                case .assigned where current.controller != controller:
-                    throw QueueError("item \(id) is assigned to \(current.controller ?? "?"), not to \(controller); nothing changed")
-                case .assigned: break
-                }
+                try current.ensureClosable(by: controller)
                 try await c.query("""
                     UPDATE items SET state = 'closed', indu = \(outcome.indu), rappel = \(outcome.rappel), fraud = \(outcome.fraud),
                         judgement = \(outcome.judgement), judgement_reason = \(outcome.judgementReason), closed_at = \(now.timeIntervalSince1970),
                         lease_expires = NULL WHERE id = \(id)
                     """, logger: logger)
                 try await audit(c, actor: controller, action: "close", item: id,
-                                details: "indu=\(outcome.indu) rappel=\(outcome.rappel) fraud=\(outcome.fraud) judgement=\(outcome.judgement)"
-                                    + (outcome.judgementReason.map { " reason=\($0)" } ?? ""), now: now)
+                                details: outcome.auditDetails, now: now)
             }
         }
     }
@@ -210,8 +193,7 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                 guard let current = try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = \(id) FOR UPDATE", logger: logger)).first else {
                     throw QueueError("no item \(id)")
                 }
-                guard current.state == .assigned else { throw QueueError("item \(id) is \(current.state.rawValue), not assigned: it cannot be released; nothing changed") }
-                guard current.controller == controller else { throw QueueError("item \(id) is assigned to \(current.controller ?? "?"), not to \(controller); nothing changed") }
+                try current.ensureReleasable(by: controller)
                 try await c.query("UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL WHERE id = \(id)", logger: logger)
                 try await audit(c, actor: controller, action: "release", item: id, details: "", now: now)
             }
@@ -246,20 +228,12 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
 
     public func verifyAudit() throws -> AuditVerification {
         try blocking { [self] in
+            var entries: [AuditEntry] = []
             let rows = try await client.query("SELECT seq, time, actor, action, item, details, previous_hash, hash FROM audit ORDER BY seq", logger: logger)
-            var previous = "genesis", expected: Int64 = 1, count = 0
-            var failure: AuditVerification?
             for try await r in rows.decode((Int64, Double, String, String, Int64?, String, String, String).self) {
-                count += 1
-                guard failure == nil else { continue }
-                if r.0 != expected { failure = AuditVerification(entries: 0, firstBadEntry: expected, problem: "entry \(expected) is missing (next entry is \(r.0))"); continue }
-                if r.6 != previous { failure = AuditVerification(entries: 0, firstBadEntry: r.0, problem: "entry \(r.0) does not follow entry \(r.0 - 1) (chain broken: removed, reordered or altered)"); continue }
-                let h = PostgresQueueStore.hash(seq: r.0, time: r.1, actor: r.2, action: r.3, item: r.4, details: r.5, previous: r.6)
-                if h != r.7 { failure = AuditVerification(entries: 0, firstBadEntry: r.0, problem: "entry \(r.0) was altered (its hash does not match its content)"); continue }
-                previous = h; expected += 1
+                entries.append(AuditEntry(seq: r.0, time: r.1, actor: r.2, action: r.3, item: r.4, details: r.5, previousHash: r.6, hash: r.7))
             }
-            if var f = failure { f.entries = count; return f }
-            return AuditVerification(entries: count, firstBadEntry: nil, problem: nil)
+            return AuditChain.verify(entries)
         }
     }
 }

@@ -60,3 +60,20 @@ public struct UncheckedSendable<T>: @unchecked Sendable {
     public let value: T
     public init(_ value: T) { self.value = value }
 }
+
+/// Sums every value with two SIMD4 accumulators: the fastest plain read of a buffer, the baseline
+/// that memory-bound kernels (scoring) are measured against.
+public func memoryReadSum(_ x: UnsafeBufferPointer<Double>) -> Double {
+    guard let base = x.baseAddress else { return 0 }
+    let raw = UnsafeRawPointer(base)
+    var a = SIMD4<Double>(), c = SIMD4<Double>()
+    var k = 0
+    while k + 8 <= x.count {
+        a += raw.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+        c += raw.loadUnaligned(fromByteOffset: (k + 4) * 8, as: SIMD4<Double>.self)
+        k += 8
+    }
+    var s = (a + c).sum()
+    while k < x.count { s += x[k]; k += 1 }
+    return s
+}

@@ -59,19 +59,7 @@ struct Timings: ParsableCommand {
         }
         var readRate = Double.infinity
         for _ in 0..<max(1, repeats) {
-            let (_, t) = time { () -> Double in
-                table.design.storage.withUnsafeBufferPointer { x in
-                    let raw = UnsafeRawPointer(x.baseAddress!)
-                    var a = SIMD4<Double>(), c = SIMD4<Double>()
-                    var k = 0
-                    while k + 8 <= x.count {
-                        a += raw.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
-                        c += raw.loadUnaligned(fromByteOffset: (k + 4) * 8, as: SIMD4<Double>.self)
-                        k += 8
-                    }
-                    return (a + c).sum()
-                }
-            }
+            let (_, t) = time { table.design.storage.withUnsafeBufferPointer { memoryReadSum($0) } }
             readRate = min(readRate, t)
         }
         let result: [String: Double] = [

@@ -122,17 +122,7 @@ let benchmarks: @Sendable () -> Void = {
     // The machine's read rate over the same bytes: the bound of a memory-bound kernel.
     Benchmark("Memory read baseline (SIMD sum)", configuration: gated) { benchmark in
         for _ in benchmark.scaledIterations {
-            Fixture.data.design.storage.withUnsafeBufferPointer { x in
-                let raw = UnsafeRawPointer(x.baseAddress!)
-                var a = SIMD4<Double>(), c = SIMD4<Double>()
-                var k = 0
-                while k + 8 <= x.count {
-                    a += raw.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
-                    c += raw.loadUnaligned(fromByteOffset: (k + 4) * 8, as: SIMD4<Double>.self)
-                    k += 8
-                }
-                blackHole((a + c).sum())
-            }
+            blackHole(Fixture.data.design.storage.withUnsafeBufferPointer { memoryReadSum($0) })
         }
     }
 

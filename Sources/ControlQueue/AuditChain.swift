@@ -1,0 +1,85 @@
+import Crypto
+import Foundation
+
+/// One entry of the audit log as stored.
+public struct AuditEntry: Sendable {
+    public var seq: Int64
+    public var time: Double
+    public var actor: String
+    public var action: String
+    public var item: Int64?
+    public var details: String
+    public var previousHash: String
+    public var hash: String
+    public init(seq: Int64, time: Double, actor: String, action: String, item: Int64?, details: String, previousHash: String, hash: String) {
+        self.seq = seq; self.time = time; self.actor = actor; self.action = action; self.item = item
+        self.details = details; self.previousHash = previousHash; self.hash = hash
+    }
+}
+
+/// The tamper-evident chain shared by every store: each entry's hash covers its content and the
+/// previous entry's hash, so editing, removing or reordering an entry breaks every hash after it.
+public enum AuditChain {
+    public static let genesis = "genesis"
+
+    public static func hash(seq: Int64, time: Double, actor: String, action: String, item: Int64?, details: String, previous: String) -> String {
+        let text = "\(seq)|\(time)|\(actor)|\(action)|\(item.map(String.init) ?? "")|\(details)|\(previous)"
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Recomputes the chain over entries in `seq` order and names the first that does not verify.
+    public static func verify<S: Sequence>(_ entries: S) -> AuditVerification where S.Element == AuditEntry {
+        var previous = genesis, expected: Int64 = 1, count = 0
+        var failure: AuditVerification?
+        for e in entries {
+            count += 1
+            guard failure == nil else { continue }
+            if e.seq != expected {
+                failure = AuditVerification(entries: 0, firstBadEntry: expected, problem: "entry \(expected) is missing (next entry is \(e.seq))")
+            } else if e.previousHash != previous {
+                failure = AuditVerification(entries: 0, firstBadEntry: e.seq, problem: "entry \(e.seq) does not follow entry \(e.seq - 1) (chain broken: removed, reordered or altered)")
+            } else if hash(seq: e.seq, time: e.time, actor: e.actor, action: e.action, item: e.item, details: e.details, previous: e.previousHash) != e.hash {
+                failure = AuditVerification(entries: 0, firstBadEntry: e.seq, problem: "entry \(e.seq) was altered (its hash does not match its content)")
+            } else {
+                previous = e.hash; expected += 1
+            }
+        }
+        if var f = failure { f.entries = count; return f }
+        return AuditVerification(entries: count, firstBadEntry: nil, problem: nil)
+    }
+}
+
+extension Outcome {
+    /// The rules every store applies before recording an outcome.
+    public func validate() throws {
+        guard indu >= 0, rappel >= 0, indu.isFinite, rappel.isFinite else { throw QueueError("indu and rappel must be finite amounts ≥ 0") }
+        guard judgement == "agree" || judgement == "override" else { throw QueueError("the judgement is 'agree' or 'override', got '\(judgement)'") }
+        if judgement == "override", (judgementReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw QueueError("an override needs a reason: human oversight is recorded, not assumed")
+        }
+    }
+
+    /// The audit details of a close.
+    public var auditDetails: String {
+        "indu=\(indu) rappel=\(rappel) fraud=\(fraud) judgement=\(judgement)" + (judgementReason.map { " reason=\($0)" } ?? "")
+    }
+}
+
+extension QueueItem {
+    /// Only the controller holding an assigned item may close it.
+    public func ensureClosable(by controller: String) throws {
+        switch state {
+        case .closed: throw QueueError("item \(id) is already closed (by \(self.controller ?? "?")); nothing changed")
+        case .planned: throw QueueError("item \(id) is not assigned: pull it with 'queue next' first; nothing changed")
+        case .assigned where self.controller != controller:
+            throw QueueError("item \(id) is assigned to \(self.controller ?? "?"), not to \(controller); nothing changed")
+        case .assigned: return
+        }
+    }
+
+    /// Only the controller holding an assigned item may release it.
+    public func ensureReleasable(by controller: String) throws {
+        guard state == .assigned else { throw QueueError("item \(id) is \(state.rawValue), not assigned: it cannot be released; nothing changed") }
+        guard self.controller == controller else { throw QueueError("item \(id) is assigned to \(self.controller ?? "?"), not to \(controller); nothing changed") }
+    }
+}
