@@ -28,7 +28,7 @@ demo: build
 
 # The whole suite; the queue's store tests also run against a local PostgreSQL that this starts.
 test: setup
-	CIBLAGE_TEST_POSTGRES_URL=$$(scripts/start-test-postgres.sh) $(SWIFT) test
+	url=$$(scripts/start-test-postgres.sh) && CIBLAGE_TEST_POSTGRES_URL=$$url $(SWIFT) test
 
 # CI: every hot-path benchmark runs on a small fixture; allocations are the gate, never time.
 bench-quick: setup

@@ -27,7 +27,7 @@ import Testing
     }
 
     /// SQLite, and PostgreSQL when CIBLAGE_TEST_POSTGRES_URL is set (a database of its own, made with createdb).
-    static var stores: [String] { ProcessInfo.processInfo.environment["CIBLAGE_TEST_POSTGRES_URL"] == nil ? ["sqlite"] : ["sqlite", "postgres"] }
+    static var stores: [String] { (ProcessInfo.processInfo.environment["CIBLAGE_TEST_POSTGRES_URL"] ?? "").isEmpty ? ["sqlite"] : ["sqlite", "postgres"] }
 
     func newStore(_ kind: String, in dir: URL) throws -> String {
         guard kind == "postgres", let base = ProcessInfo.processInfo.environment["CIBLAGE_TEST_POSTGRES_URL"],

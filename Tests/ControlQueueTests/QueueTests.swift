@@ -89,7 +89,7 @@ struct AsyncStore: Sendable {
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite, postgres
     var testDescription: String { rawValue }
-    static var postgresURL: String? { ProcessInfo.processInfo.environment["CIBLAGE_TEST_POSTGRES_URL"] }
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["CIBLAGE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 } }
     static var available: [StoreKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 
     /// A fresh store, and a way to run raw SQL on it (for tampering).
