@@ -171,6 +171,9 @@ import Testing
         let missing = try run(["explain", "--model", model, "--data", path("pbdf.csv"), "--id", id + "x"])
         #expect(missing.status == 1 && missing.stderr.contains("no dossier with id"))
 
+        let monitor = try run(["monitor", "--model", model, "--reference", path("pbdf.csv"), "--current", path("pbdf.csv")])
+        #expect(monitor.status == 0 && monitor.stdout.contains("score") && !monitor.stdout.contains("shift"), "\(monitor.stdout)")
+
         let score = try run(["score", "--model", model, "--data", path("pbdf.csv"), "--output", path("scores.csv"), "--reasons", "3"])
         #expect(score.status == 0, "\(score.stderr)")
         let header = try String(contentsOfFile: path("scores.csv"), encoding: .utf8).split(separator: "\n")[0]
