@@ -53,7 +53,9 @@ public enum Planner {
         var row = [Double](repeating: 0, count: encoder.width)
         var eligible = 0
         while try reader.next() {
-            if !filters.allSatisfy({ $0.1.contains(try! reader.string($0.0)) }) { continue }
+            var kept = true
+            for (index, values) in filters where !values.contains(try reader.string(index)) { kept = false; break }
+            if !kept { continue }
             let id = try reader.string(idIndex)
             if excluded.contains(id) { continue }
             if let cooldownIndex, let months = campaign.cooldownMonths, try reader.number(cooldownIndex) < Double(months) { continue }

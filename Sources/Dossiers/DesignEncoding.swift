@@ -65,12 +65,6 @@ public struct DesignEncoding: Codable, Equatable, Sendable {
     public var termNames: [String] { ["Intercept"] + features.flatMap(\.termNames) }
     public var width: Int { 1 + features.reduce(0) { $0 + $1.termNames.count } }
 
-    /// For each term, the index of the feature it comes from (−1 for the intercept).
-    public var termFeature: [Int] {
-        var out = [-1]
-        for (f, feature) in features.enumerated() { out += Array(repeating: f, count: feature.termNames.count) }
-        return out
-    }
 }
 
 /// Sorts categorical levels as R and patsy do: numerically when every level is a number, else by

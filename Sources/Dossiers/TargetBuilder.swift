@@ -50,14 +50,14 @@ public enum TargetBuilder {
             rappelTotal += r.rappel
         }
         var positive = false, longest = 0
-        var runLength = 0, runSum = 0.0
+        var runLength = 0
         var runStart = 0
         var prefix = [0.0]
         for v in indu { prefix.append(prefix.last! + v) }
         for (k, v) in indu.enumerated() {
             if v > 0 {
-                if runLength == 0 { runStart = k; runSum = 0 }
-                runLength += 1; runSum += v
+                if runLength == 0 { runStart = k }
+                runLength += 1
                 longest = max(longest, runLength)
                 // Any window of ≥ N consecutive months inside the run may qualify; the whole run so far
                 // has the largest sum of those ending here, since every month in it is positive.
@@ -68,7 +68,6 @@ public enum TargetBuilder {
                 runLength = 0
             }
         }
-        _ = runSum
         return Label(positive: positive, indu: indu.reduce(0, +), rappel: rappelTotal, longestRunMonths: longest)
     }
 

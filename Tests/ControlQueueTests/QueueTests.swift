@@ -196,17 +196,20 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 }
 
+/// A simulated population, its random sample, and a two-part model trained on the sample.
+func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (population: String, model: ModelArtifact) {
+    let dir = scratchDirectory()
+    let population = dir.appendingPathComponent("pop.csv").path, samplePath = dir.appendingPathComponent("pbdf.csv").path
+    _ = try PopulationSimulator.run(SimulationOptions(dossiers: dossiers, seed: seed, candidates: 0, randomSample: sample),
+                                    outputs: SimulationOutputs(population: population, randomSample: samplePath))
+    var table = try TableSpec(spec: PopulationSimulator.featureSpec(candidates: 0))
+    table.amount = "montant_indu"
+    return (population, try LogisticRegression.fit(try TrainingData.read(path: samplePath, spec: table)))
+}
+
 @Suite struct PlannerTests {
     @Test func planRespectsCapacitiesExplorationAndInclusionProbabilities() throws {
-        let dir = scratchDirectory()
-        let population = dir.appendingPathComponent("pop.csv").path, sample = dir.appendingPathComponent("pbdf.csv").path
-        _ = try PopulationSimulator.run(SimulationOptions(dossiers: 20_000, seed: 3, candidates: 0, randomSample: 4000),
-                                        outputs: SimulationOutputs(population: population, randomSample: sample))
-        var spec = PopulationSimulator.featureSpec(candidates: 0)
-        spec.columns.removeAll { $0.name.hasPrefix("c0") }
-        var table = try TableSpec(spec: spec)
-        table.amount = "montant_indu"
-        let model = try LogisticRegression.fit(try TrainingData.read(path: sample, spec: table))
+        let (population, model) = try simulatedPlanning(dossiers: 20_000, seed: 3, sample: 4000)
         #expect(model.severity != nil && model.severity!.smearing > 1)
         let campaign = Campaign(name: "c", model: "m.json", channels: [
             ChannelSpec(name: .surPieces, capacity: 300, sectorCapacity: ["C01-S1": 5], detectionFactor: 0.6),
@@ -226,6 +229,10 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let maxPieces = pieces.filter { $0.selection == "exploit" }.map(\.expectedValue).max()!
         #expect(minPlace >= maxPieces)
         #expect(plan.eligible < plan.population, "the cool-down removes recently controlled dossiers")
+        // A filter on a column the population lacks is an error naming it.
+        var filtered = campaign
+        filtered.filter = ["departement": ["44"]]
+        #expect(throws: DataError.self) { try Planner.plan(campaign: filtered, model: model, population: population) }
         // The same campaign and data give the same plan.
         #expect(try Planner.plan(campaign: campaign, model: model, population: population).items == plan.items)
     }
@@ -244,15 +251,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 
     @Test func expectedValueRankingFindsMoreEurosThanProbabilityAndRandom() throws {
-        let dir = scratchDirectory()
-        let population = dir.appendingPathComponent("pop.csv").path, sample = dir.appendingPathComponent("pbdf.csv").path
-        _ = try PopulationSimulator.run(SimulationOptions(dossiers: 60_000, seed: 17, candidates: 0, randomSample: 7000),
-                                        outputs: SimulationOutputs(population: population, randomSample: sample))
-        var spec = PopulationSimulator.featureSpec(candidates: 0)
-        spec.columns.removeAll { $0.name.hasPrefix("c0") }
-        var table = try TableSpec(spec: spec)
-        table.amount = "montant_indu"
-        let withSeverity = try LogisticRegression.fit(try TrainingData.read(path: sample, spec: table))
+        let (population, withSeverity) = try simulatedPlanning(dossiers: 60_000, seed: 17, sample: 7000)
         var probabilityOnly = withSeverity
         probabilityOnly.severity = nil
         let t = try truth(population)
