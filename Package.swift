@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Dossiers", targets: ["Dossiers"]),
         .library(name: "RiskModel", targets: ["RiskModel"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Accountability", targets: ["Accountability"]),
         .library(name: "ControlQueue", targets: ["ControlQueue"]),
         .executable(name: "ciblage", targets: ["ciblage"]),
     ],
@@ -39,6 +40,8 @@ let package = Package(
             dependencies: ["LinearAlgebra", "Dossiers", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "Evaluation", dependencies: ["RiskModel", "Dossiers", "LinearAlgebra"]),
+        // Bias audit, proxy check, outcome drift and the model card.
+        .target(name: "Accountability", dependencies: ["Evaluation", "RiskModel", "Dossiers", "LinearAlgebra", "Yams"]),
         // SwiftNIO and postgres-nio stay in this edge target.
         .target(
             name: "ControlQueuePostgres",
@@ -52,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "ciblage",
             dependencies: [
-                "ControlQueue", "ControlQueuePostgres", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
+                "Accountability", "ControlQueue", "ControlQueuePostgres", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,6 +72,11 @@ let package = Package(
         .testTarget(
             name: "EvaluationTests",
             dependencies: ["Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
+            resources: [.copy("References")]
+        ),
+        .testTarget(
+            name: "AccountabilityTests",
+            dependencies: ["Accountability", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
             resources: [.copy("References")]
         ),
         .testTarget(name: "ControlQueueTests", dependencies: ["ControlQueue", "ControlQueuePostgres", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),

@@ -83,7 +83,7 @@ extension CSVReader {
         return s.count > 40 ? String(s.prefix(40)) + "…" : s
     }
 
-    private func isBlank(_ index: Int) -> Bool {
+    public func isBlank(_ index: Int) -> Bool {
         withField(index) { $0.allSatisfy { $0 == 0x20 } }
     }
 }

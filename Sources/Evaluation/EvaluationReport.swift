@@ -116,6 +116,15 @@ public struct EvaluationReport: Codable, Sendable {
         return try e.encode(self)
     }
 
+    /// Reads a report written by `json()` (as `ciblage evaluate --json` does).
+    public static func load(path: String) throws -> EvaluationReport {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { return try d.decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            throw DataError.invalidOption("\(path): not an evaluation written by `ciblage evaluate --json` (\(error))")
+        }
+    }
+
     /// A plain-text summary for the terminal.
     public var text: String {
         var lines = ["Evaluation of \(model) on \(data): \(rows) rows\(weighted ? " (weighted)" : ""), prevalence \(String(format: "%.4f", prevalence))"]

@@ -22,21 +22,13 @@ public enum Resampling {
         let estimate = metrics(sample)
         let positives = (0..<sample.count).filter { sample.outcomes[$0] == 1 }
         let negatives = (0..<sample.count).filter { sample.outcomes[$0] != 1 }
-        var draws = [[String: Double]](repeating: [:], count: replicates)
-        draws.withUnsafeMutableBufferPointer { out in
-            let box = UncheckedSendable(out.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, replicates))) { worker in
-                var b = worker
-                while b < replicates {
-                    var g = SplitMix64(seed: seed, index: UInt64(b))
-                    var rows: [Int] = []
-                    rows.reserveCapacity(sample.count)
-                    for _ in 0..<positives.count { rows.append(positives[Int(g.next() % UInt64(positives.count))]) }
-                    for _ in 0..<negatives.count { rows.append(negatives[Int(g.next() % UInt64(negatives.count))]) }
-                    box.value[b] = metrics(sample.subset(rows))
-                    b += max(1, min(threads, replicates))
-                }
-            }
+        let draws = Resampling.replicates(replicates, threads: threads) { b in
+            var g = SplitMix64(seed: seed, index: UInt64(b))
+            var rows: [Int] = []
+            rows.reserveCapacity(sample.count)
+            for _ in 0..<positives.count { rows.append(positives[Int(g.next() % UInt64(positives.count))]) }
+            for _ in 0..<negatives.count { rows.append(negatives[Int(g.next() % UInt64(negatives.count))]) }
+            return metrics(sample.subset(rows))
         }
         var out: [String: Interval] = [:]
         let alpha = (1 - level) / 2
@@ -48,8 +40,26 @@ public enum Resampling {
         return out
     }
 
+    /// `body(b)` for b in 0..<count, spread over `threads` workers (replicate b goes to worker b mod threads).
+    /// Each replicate must draw from its own stream (seed, b), so the results do not depend on `threads`.
+    package static func replicates<T>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> T) -> [T] {
+        var out = [T?](repeating: nil, count: count)
+        let workers = max(1, min(threads, count))
+        out.withUnsafeMutableBufferPointer { buffer in
+            let box = UncheckedSendable(buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var b = worker
+                while b < count {
+                    box.value[b] = body(b)
+                    b += workers
+                }
+            }
+        }
+        return out.map { $0! }
+    }
+
     /// Type-7 quantile of sorted values.
-    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+    package static func quantile(_ sorted: [Double], _ q: Double) -> Double {
         let h = Double(sorted.count - 1) * q
         let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
         return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])

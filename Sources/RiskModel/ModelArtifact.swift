@@ -95,6 +95,31 @@ public enum ArtifactError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// One input's power to predict one level of a sensitive attribute: the AUC of a one-variable model
+/// (the input's value for numeric inputs, its level's rate of the attribute for categorical ones).
+public struct ProxyFinding: Codable, Equatable, Sendable {
+    public var input: String
+    public var attribute: String
+    public var level: String
+    public var auc: Double
+    public var flagged: Bool
+    public init(input: String, attribute: String, level: String, auc: Double, flagged: Bool) {
+        self.input = input; self.attribute = attribute; self.level = level; self.auc = auc; self.flagged = flagged
+    }
+}
+
+/// The proxy check run at training time: for each (input, attribute) the best level's AUC.
+public struct ProxyCheck: Codable, Equatable, Sendable {
+    public var threshold: Double
+    public var rows: Int
+    public var attributes: [String]
+    public var findings: [ProxyFinding]
+    public var flagged: [ProxyFinding] { findings.filter(\.flagged) }
+    public init(threshold: Double, rows: Int, attributes: [String], findings: [ProxyFinding]) {
+        self.threshold = threshold; self.rows = rows; self.attributes = attributes; self.findings = findings
+    }
+}
+
 /// The model artifact (contract: see docs/ARCHITECTURE.md): everything needed to score, explain and
 /// audit, with a SHA-256 checksum of its own content.
 public struct ModelArtifact: Codable, Equatable, Sendable {
@@ -123,6 +148,8 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
     public var sensitiveOverrides: [SensitiveOverride]?
     /// Which labelled rows were used (provenance) and how selection was corrected for.
     public var selection: SelectionSummary?
+    /// How well each input predicts each sensitive attribute on the training rows (proxy check).
+    public var proxyCheck: ProxyCheck?
     public var warnings: [String]
     /// "sha256:" + hex digest of the artifact encoded with `checksum` absent.
     public var checksum: String?

@@ -148,11 +148,11 @@ struct Queue: ParsableCommand {
         @OptionGroup var store: StoreOptions
         func run() throws {
             let items = try store.open().export(campaign: campaign, actor: Queue.actor(), now: Date())
-            var text = "id,cible,montant_indu,montant_rappel,fraude,provenance,proba_inclusion,canal,jugement,modele\n"
+            var text = "id,cible,montant_indu,montant_rappel,fraude,provenance,proba_inclusion,score,canal,jugement,modele\n"
             for q in items {
                 let o = q.outcome!
                 text += "\(csvField(q.item.dossier)),\(o.indu >= amount ? 1 : 0),\(o.indu),\(o.rappel),\(o.fraud ? 1 : 0),"
-                    + "\(q.item.selection == "explore" ? "random" : "targeted"),\(q.item.inclusionProbability),\(q.item.channel.rawValue),"
+                    + "\(q.item.selection == "explore" ? "random" : "targeted"),\(q.item.inclusionProbability),\(q.item.score),\(q.item.channel.rawValue),"
                     + "\(o.judgement),\(q.modelChecksum)\n"
             }
             try AtomicFile.write(Data(text.utf8), to: output)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Accountability
 import Dossiers
 import Foundation
 import RiskModel
@@ -70,6 +71,9 @@ struct Train: ParsableCommand {
     @Option(help: "Convergence tolerance on the Newton decrement and on max|gradient|/Σw.")
     var tolerance: Double = 1e-10
 
+    @Option(help: "Proxy check: flag inputs whose one-variable AUC for predicting a sensitive column (of the spec, present in the data) reaches this value.")
+    var proxyThreshold: Double = 0.7
+
     @Option(help: "Where to write the model artifact (JSON).")
     var output: String
 
@@ -139,14 +143,19 @@ struct Train: ParsableCommand {
         let readStart = clock.now
         let trainingData = try TrainingData.read(path: data, spec: table)
         let fitStart = clock.now
-        let model = try LogisticRegression.fit(trainingData, options: options)
+        var model = try LogisticRegression.fit(trainingData, options: options)
         let fitEnd = clock.now
+        guard proxyThreshold > 0.5 && proxyThreshold <= 1 else { throw ValidationError("--proxy-threshold must be in (0.5, 1]") }
+        model.proxyCheck = try ProxyDetection.run(data: trainingData, path: data, format: try csv.format(), threshold: proxyThreshold)
         if let s = trainingData.selection {
             print("rows: \(s.rowsUsed) with provenance \(s.used.joined(separator: ", "))"
                   + (s.rowsExcluded.isEmpty ? "" : "; left out: " + s.rowsExcluded.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
         }
         try model.write(to: output)
         for w in model.warnings { printError("warning: \(w)") }
+        for p in model.proxyCheck?.flagged ?? [] {
+            printError(String(format: "warning: proxy: %@ predicts %@=%@ with AUC %.3f (threshold %.2f); see the model card", p.input, p.attribute, p.level, p.auc, proxyThreshold))
+        }
         let f = model.fit
         print("wrote \(output): \(model.coefficients.count) terms, \(f.rows) rows, "
               + "\(f.converged ? "converged" : "NOT converged") in \(f.iterations) iterations, "

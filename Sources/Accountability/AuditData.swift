@@ -1,0 +1,169 @@
+import Dossiers
+import Foundation
+import RiskModel
+
+/// How the audited selection is made.
+public enum SelectionRule: Sendable, Equatable {
+    /// The k highest scores.
+    case topK(Int)
+    /// The highest scores, this share of the population.
+    case topShare(Double)
+    /// Every score at or above the threshold.
+    case threshold(Double)
+    /// The dossiers whose identifiers are listed (a plan's selection).
+    case listed(Set<String>, source: String)
+
+    public var description: String {
+        switch self {
+        case .topK(let k): return "the \(k) highest scores"
+        case .topShare(let s): return String(format: "the top %.2f%% of scores", 100 * s)
+        case .threshold(let t): return String(format: "scores ≥ %.4f", t)
+        case .listed(let ids, let source): return "the \(ids.count) dossiers listed in \(source)"
+        }
+    }
+}
+
+/// Which columns the audit reads from the population file.
+public struct AuditColumns: Sendable {
+    /// Attributes to audit one by one (sensitive columns, or any column).
+    public var attributes: [String]
+    /// Intersections, each a list of attributes (e.g. ["parent_isole", "revenu_rapport_smic"]).
+    public var intersections: [[String]]
+    /// Numeric attributes cut into bands at these points (a band is [a, b)).
+    public var bands: [String: [Double]]
+    /// Reference cell per attribute (default: the largest cell).
+    public var references: [String: String]
+    /// Outcome column (default: the model's target): 1, 0, or empty when not controlled.
+    public var outcome: String?
+    /// Provenance column and the value that marks the random stratum. When the file has no such
+    /// column, every row with a known outcome counts as random stratum (true of a simulated population).
+    public var provenance: String?
+    public var randomValue: String
+    /// Identifier column, to match a plan's list and name dossiers.
+    public var id: String?
+
+    public init(attributes: [String], intersections: [[String]] = [], bands: [String: [Double]] = [:], references: [String: String] = [:],
+                outcome: String? = nil, provenance: String? = nil, randomValue: String = "random", id: String? = nil) {
+        self.attributes = attributes; self.intersections = intersections; self.bands = bands; self.references = references
+        self.outcome = outcome; self.provenance = provenance; self.randomValue = randomValue; self.id = id
+    }
+}
+
+/// A population file read and scored for the audit.
+public struct AuditTable: Sendable {
+    public var population: AuditPopulation
+    public var groupings: [Grouping]
+    /// Human-readable notes on how the file was read (e.g. how the random stratum was taken).
+    public var notes: [String]
+}
+
+public enum AuditData {
+    /// Scores `path` with `model`, applies `rule`, and builds one grouping per attribute and intersection.
+    public static func read(model: ModelArtifact, path: String, columns: AuditColumns, rule: SelectionRule,
+                            format: CSVFormat = CSVFormat()) throws -> AuditTable {
+        let reader = try CSVReader(path: path, format: format)
+        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
+        func index(_ name: String) throws -> Int {
+            guard let i = reader.header.firstIndex(of: name) else { throw DataError.unknownColumn(file: path, name: name, available: reader.header) }
+            return i
+        }
+        let wanted = columns.attributes + columns.intersections.flatMap { $0 }
+        var attributeNames: [String] = []
+        for a in wanted where !attributeNames.contains(a) { attributeNames.append(a) }
+        guard !attributeNames.isEmpty else { throw AuditError.noAttribute }
+        let attributeIndex = try attributeNames.map(index)
+        for b in columns.bands.keys where !attributeNames.contains(b) { throw AuditError.bandWithoutAttribute(b) }
+        let outcomeIndex = try index(columns.outcome ?? model.target.column)
+        let provenanceName = columns.provenance ?? model.spec?.columns(.provenance).first?.name
+        let provenanceIndex: Int? = try columns.provenance.map(index) ?? provenanceName.flatMap { reader.header.firstIndex(of: $0) }
+        var notes: [String] = []
+        let idName = columns.id ?? model.spec?.columns(.id).first?.name ?? "id"
+        var idIndex = reader.header.firstIndex(of: idName)
+        if case .listed = rule, idIndex == nil { idIndex = try index(idName) }
+
+        var row = [Double](repeating: 0, count: encoder.width)
+        let beta = model.estimates
+        var scores: [Double] = [], outcomes: [Double] = [], random: [Bool] = [], listed: [Bool] = []
+        var text = [[String]](repeating: [], count: attributeNames.count)
+        while try reader.next() {
+            try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
+            scores.append(Scorer.probability(row: row, coefficients: beta))
+            let y: Double = reader.isBlank(outcomeIndex) ? .nan : try reader.binaryTarget(outcomeIndex)
+            outcomes.append(y)
+            if let provenanceIndex { random.append(try reader.string(provenanceIndex).trimmingSpaces == columns.randomValue) } else { random.append(!y.isNaN) }
+            for (k, name) in attributeNames.enumerated() {
+                if let cuts = columns.bands[name] {
+                    if reader.isBlank(attributeIndex[k]) { text[k].append("NA"); continue }
+                    text[k].append(band(try reader.number(attributeIndex[k]), cuts: cuts))
+                } else {
+                    let s = try reader.string(attributeIndex[k]).trimmingSpaces
+                    text[k].append(s.isEmpty ? "NA" : s)
+                }
+            }
+            if case .listed(let ids, _) = rule { listed.append(ids.contains(try reader.string(idIndex!).trimmingSpaces)) }
+        }
+        if reader.recordCount == 0 { throw DataError.headerOnly(file: path) }
+        if provenanceIndex == nil {
+            notes.append("no provenance column: every row with a known outcome is taken as the random stratum (right for a simulated population, not for real controls)")
+        }
+        let selected: [Bool]
+        switch rule {
+        case .topK(let k): selected = AuditPopulation.topK(scores, k)
+        case .topShare(let s): selected = AuditPopulation.topK(scores, Int((s * Double(scores.count)).rounded()))
+        case .threshold(let t): selected = scores.map { $0 >= t }
+        case .listed(let ids, let source):
+            selected = listed
+            let found = listed.filter { $0 }.count
+            if found < ids.count { notes.append("\(ids.count - found) of the \(ids.count) dossiers listed in \(source) are not in \(path)") }
+        }
+
+        var single: [String: Grouping] = [:]
+        for (k, name) in attributeNames.enumerated() {
+            let levels = orderedLevels(Set(text[k]), cuts: columns.bands[name])
+            let code = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Int32($0)) })
+            var reference: Int?
+            if let r = columns.references[name] {
+                guard let i = levels.firstIndex(of: r) else { throw AuditError.unknownReference(attribute: name, level: r, levels: levels) }
+                reference = i
+            }
+            single[name] = Grouping(name: name, levels: levels, codes: text[k].map { code[$0]! }, reference: reference)
+        }
+        let groupings = columns.attributes.map { single[$0]! } + columns.intersections.map { Grouping.intersection($0.map { single[$0]! }) }
+        return AuditTable(population: AuditPopulation(scores: scores, selected: selected, outcomes: outcomes, randomStratum: random),
+                          groupings: groupings, notes: notes)
+    }
+
+    /// "[a, b)" label of a value's band.
+    static func band(_ v: Double, cuts: [Double]) -> String {
+        let k = cuts.firstIndex { v < $0 } ?? cuts.count
+        func f(_ x: Double) -> String { x == x.rounded() ? String(format: "%.0f", x) : String(format: "%g", x) }
+        if k == 0 { return "< \(f(cuts[0]))" }
+        if k == cuts.count { return "≥ \(f(cuts[k - 1]))" }
+        return "[\(f(cuts[k - 1])), \(f(cuts[k])))"
+    }
+
+    /// Bands in numeric order, other levels sorted, "NA" last.
+    static func orderedLevels(_ levels: Set<String>, cuts: [Double]?) -> [String] {
+        if let cuts {
+            let all = (0...cuts.count).map { band(($0 == 0 ? cuts[0] - 1 : cuts[$0 - 1]), cuts: cuts) }
+            return all.filter(levels.contains) + (levels.contains("NA") ? ["NA"] : [])
+        }
+        return levels.filter { $0 != "NA" }.sorted() + (levels.contains("NA") ? ["NA"] : [])
+    }
+}
+
+public enum AuditError: Error, CustomStringConvertible, Equatable {
+    case noAttribute
+    case bandWithoutAttribute(String)
+    case unknownReference(attribute: String, level: String, levels: [String])
+    case invalidFile(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .noAttribute: return "no attribute to audit: give --attribute (a sensitive column such as parent_isole) or --intersection"
+        case .bandWithoutAttribute(let b): return "--band \(b): \(b) is not among the audited attributes or intersections"
+        case .unknownReference(let a, let l, let levels): return "--reference \(a)=\(l): no such cell; the cells are \(levels.joined(separator: ", "))"
+        case .invalidFile(let file, let reason): return "\(file): \(reason)"
+        }
+    }
+}

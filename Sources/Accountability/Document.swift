@@ -1,0 +1,74 @@
+import Evaluation
+import Foundation
+
+/// A small structured document rendered to both Markdown and HTML, so the two outputs of the model
+/// card cannot say different things.
+public struct Document: Sendable {
+    public enum Block: Sendable {
+        case paragraph(String)
+        case list([String])
+        case table(header: [String], rows: [[String]])
+        /// Raw HTML for the HTML output only (charts); Markdown gets the fallback text.
+        case figure(html: String, fallback: String)
+    }
+
+    public struct Section: Sendable {
+        public var title: String
+        public var blocks: [Block]
+        public init(_ title: String, _ blocks: [Block]) { self.title = title; self.blocks = blocks }
+    }
+
+    public var title: String
+    public var sections: [Section]
+
+    public var markdown: String {
+        var out = "# \(title)\n"
+        for s in sections {
+            out += "\n## \(s.title)\n"
+            for b in s.blocks {
+                switch b {
+                case .paragraph(let t): out += "\n\(t)\n"
+                case .list(let items): out += "\n" + items.map { "- \($0)\n" }.joined()
+                case .table(let header, let rows):
+                    func cells(_ r: [String]) -> String { "| " + r.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
+                    out += "\n" + cells(header) + "|" + header.map { _ in "---|" }.joined() + "\n" + rows.map(cells).joined()
+                case .figure(_, let fallback): out += "\n\(fallback)\n"
+                }
+            }
+        }
+        return out
+    }
+
+    public var html: String {
+        typealias E = HTMLReport
+        var body = "<h1>\(E.escape(title))</h1>"
+        for s in sections {
+            body += "<h2>\(E.escape(s.title))</h2>"
+            for b in s.blocks {
+                switch b {
+                case .paragraph(let t): body += "<p>\(inline(t))</p>"
+                case .list(let items): body += "<ul>" + items.map { "<li>\(inline($0))</li>" }.joined() + "</ul>"
+                case .table(let header, let rows):
+                    body += "<table><tr>" + header.map { "<th>\(inline($0))</th>" }.joined() + "</tr>"
+                        + rows.map { "<tr>" + $0.map { "<td>\(inline($0))</td>" }.joined() + "</tr>" }.joined() + "</table>"
+                case .figure(let html, _): body += "<div class='grid'>\(html)</div>"
+                }
+            }
+        }
+        return HTMLReport.page(title: title, body: body)
+    }
+
+    /// Escapes, then renders the two Markdown marks the card uses: **bold** and `code`.
+    func inline(_ text: String) -> String {
+        var s = HTMLReport.escape(text)
+        for (mark, tag) in [("**", "b"), ("`", "code")] {
+            var parts = s.components(separatedBy: mark)
+            guard parts.count >= 3 else { continue }
+            var out = parts.removeFirst()
+            for (k, p) in parts.enumerated() { out += (k % 2 == 0 ? "<\(tag)>" : "</\(tag)>") + p }
+            if parts.count % 2 == 1 { out += "</\(tag)>" }
+            s = out
+        }
+        return s
+    }
+}

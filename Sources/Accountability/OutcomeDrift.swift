@@ -1,0 +1,119 @@
+import Dossiers
+import Evaluation
+import Foundation
+import LinearAlgebra
+import RiskModel
+
+/// Drift of what the model is for, measured on closed controls of the random stratum (the only
+/// outcomes not shaped by the model's own choices):
+///
+/// - **hit rate**: the irregularity rate of the random stratum, Σ(y/π) / Σ(1/π), against the
+///   training prevalence. A change means the population or the law moved under the model.
+/// - **calibration**: observed over expected, Σ(y/π) / Σ(score/π), overall and by score quintile.
+///   Above 1 the model underestimates risk; below 1 it overestimates it.
+///
+/// Intervals are percentile bootstraps of the closed random controls. A verdict says "drift" only
+/// when the interval of a ratio excludes 1; fewer than `minimumControls` controls give no verdict.
+public enum OutcomeDrift {
+    public struct Item: Codable, Equatable, Sendable {
+        public var name: String
+        public var value: Double?
+        public var lower: Double?
+        public var upper: Double?
+        public var reference: Double?
+        public var verdict: String
+    }
+
+    public struct Report: Codable, Equatable, Sendable {
+        public var closedControls: Int
+        public var randomControls: Int
+        public var items: [Item]
+    }
+
+    public static let minimumControls = 30
+
+    /// Reads a closed-controls file (as written by `ciblage queue export`: cible, score, provenance,
+    /// proba_inclusion) and measures drift against the model's training prevalence.
+    public static func measure(model: ModelArtifact, closed path: String, outcome: String = "cible", replicates: Int = 500, seed: UInt64 = 1,
+                               format: CSVFormat = CSVFormat()) throws -> Report {
+        let reader = try CSVReader(path: path, format: format)
+        func index(_ name: String) throws -> Int {
+            guard let i = reader.header.firstIndex(of: name) else { throw DataError.unknownColumn(file: path, name: name, available: reader.header) }
+            return i
+        }
+        let y = try index(outcome)
+        let s = try index("score"), prov = try index("provenance"), pi = try index("proba_inclusion")
+        var scores: [Double] = [], outcomes: [Double] = [], weights: [Double] = []
+        var closed = 0
+        while try reader.next() {
+            closed += 1
+            guard try reader.string(prov).trimmingSpaces == "random" else { continue }
+            let p = try reader.weight(pi)
+            guard p > 0 && p <= 1 else {
+                throw DataError.invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(pi), value: String(p))
+            }
+            let score = try reader.number(s)
+            guard score >= 0 && score <= 1 else { throw DataError.notANumber(file: path, line: reader.line, column: "score", value: "\(score) (expected a probability in [0, 1])") }
+            scores.append(score); outcomes.append(try reader.binaryTarget(y)); weights.append(1 / p)
+        }
+        let prevalence = model.fit.weightedPositives / model.fit.sumWeights
+        return Report(closedControls: closed, randomControls: scores.count,
+                      items: items(scores: scores, outcomes: outcomes, weights: weights, trainingPrevalence: prevalence,
+                                   replicates: replicates, seed: seed))
+    }
+
+    /// The drift items from closed random controls (scores, 0/1 outcomes, weights 1/π).
+    public static func items(scores: [Double], outcomes: [Double], weights: [Double], trainingPrevalence: Double,
+                             replicates: Int = 500, seed: UInt64 = 1) -> [Item] {
+        let n = scores.count
+        guard n >= minimumControls else {
+            let verdict = "no verdict: \(n) closed random controls, at least \(minimumControls) are needed"
+            return [Item(name: "hit rate", value: nil, lower: nil, upper: nil, reference: trainingPrevalence, verdict: verdict),
+                    Item(name: "calibration (observed/expected)", value: nil, lower: nil, upper: nil, reference: 1, verdict: verdict)]
+        }
+        // Quintiles of the score among these controls.
+        let sorted = scores.sorted()
+        let cuts = (1...4).map { sorted[n * $0 / 5] }
+        let quintile = scores.map { s in cuts.filter { s >= $0 }.count }
+        @Sendable func statistics(_ m: [Double]?) -> [Double] {
+            var w = 0.0, wy = 0.0, ws = 0.0
+            var qy = [Double](repeating: 0, count: 5), qs = qy
+            for i in 0..<n {
+                let k = (m?[i] ?? 1) * weights[i]
+                w += k; wy += k * outcomes[i]; ws += k * scores[i]
+                qy[quintile[i]] += k * outcomes[i]; qs[quintile[i]] += k * scores[i]
+            }
+            return [wy / w, wy / ws] + (0..<5).map { qy[$0] / qs[$0] }
+        }
+        let estimate = statistics(nil)
+        let draws = Resampling.replicates(replicates, threads: Parallelism.defaultThreads) { b in
+            var rng = SplitMix64(seed: seed, index: UInt64(b))
+            var m = [Double](repeating: 0, count: n)
+            for _ in 0..<n { m[Int(rng.next() % UInt64(n))] += 1 }
+            return statistics(m)
+        }
+        func interval(_ k: Int) -> (Double?, Double?) {
+            let v = draws.map { $0[k] }.filter(\.isFinite).sorted()
+            return v.isEmpty ? (nil, nil) : (Resampling.quantile(v, 0.025), Resampling.quantile(v, 0.975))
+        }
+        var items: [Item] = []
+        let (hlo, hhi) = interval(0)
+        let hitVerdict: String
+        if let hlo, let hhi, hlo > trainingPrevalence || hhi < trainingPrevalence {
+            hitVerdict = String(format: "drift: the random stratum's irregularity rate is %.1f%% against %.1f%% at training; retrain or review the target",
+                                100 * estimate[0], 100 * trainingPrevalence)
+        } else { hitVerdict = "stable: the training prevalence is inside the interval" }
+        items.append(Item(name: "hit rate", value: estimate[0], lower: hlo, upper: hhi, reference: trainingPrevalence, verdict: hitVerdict))
+        for k in 1..<7 {
+            let (lo, hi) = interval(k)
+            let name = k == 1 ? "calibration (observed/expected)" : "calibration, score quintile \(k - 1) of 5"
+            let verdict: String
+            if let lo, let hi, lo > 1 || hi < 1 {
+                verdict = estimate[k] > 1 ? String(format: "drift: the score underestimates risk (observed %.2f× expected); recalibrate or retrain", estimate[k])
+                    : String(format: "drift: the score overestimates risk (observed %.2f× expected); recalibrate or retrain", estimate[k])
+            } else { verdict = "calibrated: 1 is inside the interval" }
+            items.append(Item(name: name, value: estimate[k].isFinite ? estimate[k] : nil, lower: lo, upper: hi, reference: 1, verdict: verdict))
+        }
+        return items
+    }
+}
