@@ -14,7 +14,7 @@ build: setup
 
 # The main job on the embedded default: simulate a CAF (200 000 dossiers and a PBDF-like random sample
 # of 7 000), train the DMDE model on the random sample with the shipped spec, score the whole
-# population and print the top of the list.
+# population, print the top of the list, audit the top 2% for bias and write the model card.
 DEMO_DOSSIERS ?= 200000
 demo: build
 	@mkdir -p $(OUT)
@@ -25,6 +25,12 @@ demo: build
 	$(CIBLAGE) score --model $(OUT)/model.json --data $(OUT)/population.csv --output $(OUT)/scores.csv
 	@echo "Top 10 dossiers by score (of $(DEMO_DOSSIERS)):"
 	@(head -1 $(OUT)/scores.csv; tail -n +2 $(OUT)/scores.csv | sort -t, -k2,2 -g -r | head -10) | column -t -s,
+	$(CIBLAGE) audit --model $(OUT)/model.json --data $(OUT)/population.csv --attribute parent_isole --attribute nationalite \
+		--attribute handicap --intersection parent_isole,revenu_rapport_smic --band revenu_rapport_smic=0.5,1 \
+		--reference 'revenu_rapport_smic=< 0.5' --top-share 0.02 --archetypes models/archetypes.yaml \
+		--json $(OUT)/audit.json --html $(OUT)/audit.html
+	$(CIBLAGE) card --model $(OUT)/model.json --audit $(OUT)/audit.json --organisation "Caf simulée" \
+		--markdown $(OUT)/card.md --html $(OUT)/card.html
 
 # The whole suite; the queue's store tests also run against a local PostgreSQL that this starts.
 test: setup

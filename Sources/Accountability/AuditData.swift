@@ -129,6 +129,9 @@ public enum AuditData {
             single[name] = Grouping(name: name, levels: levels, codes: text[k].map { code[$0]! }, reference: reference)
         }
         let groupings = columns.attributes.map { single[$0]! } + columns.intersections.map { Grouping.intersection($0.map { single[$0]! }) }
+        for g in groupings where !zip(g.codes, selected).contains(where: { $0 == g.reference && $1 }) {
+            notes.append("\(g.name): the reference cell \(g.levels[g.reference]) has no selected dossier, so ratios to it are undefined; choose another with --reference")
+        }
         return AuditTable(population: AuditPopulation(scores: scores, selected: selected, outcomes: outcomes, randomStratum: random),
                           groupings: groupings, notes: notes)
     }

@@ -49,7 +49,7 @@ public struct Document: Sendable {
                 case .paragraph(let t): body += "<p>\(inline(t))</p>"
                 case .list(let items): body += "<ul>" + items.map { "<li>\(inline($0))</li>" }.joined() + "</ul>"
                 case .table(let header, let rows):
-                    body += "<table><tr>" + header.map { "<th>\(inline($0))</th>" }.joined() + "</tr>"
+                    body += "<table class='doc'><tr>" + header.map { "<th>\(inline($0))</th>" }.joined() + "</tr>"
                         + rows.map { "<tr>" + $0.map { "<td>\(inline($0))</td>" }.joined() + "</tr>" }.joined() + "</table>"
                 case .figure(let html, _): body += "<div class='grid'>\(html)</div>"
                 }

@@ -80,7 +80,7 @@ public enum HTMLReport {
         .grid{display:flex;flex-wrap:wrap;gap:18px}.grid svg{border:1px solid #ddd;background:#fff}
         table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}
         td:first-child,th:first-child{text-align:left}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 14px;vertical-align:middle}
-        .flag{color:#b00020}.muted{color:#777}
+        .flag{color:#b00020}.muted{color:#777}.doc td{text-align:left}
         """
 
     /// A complete page around `body`.

@@ -41,6 +41,9 @@ public enum ModelSummary {
         if let spec = m.spec { lines.append("Feature spec: \(spec.name)") }
         if let s = m.selection { lines.append("Label provenance: \(s.rowsUsed) rows used (\(s.used.joined(separator: ", "))); \(s.note).") }
         for w in m.warnings { lines.append("Warning: \(w)") }
+        for p in m.proxyCheck?.flagged ?? [] {
+            lines.append(String(format: "Proxy: %@ predicts %@=%@ with AUC %.3f (threshold %.2f)", p.input, p.attribute, p.level, p.auc, m.proxyCheck!.threshold))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

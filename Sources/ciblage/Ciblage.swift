@@ -1,3 +1,4 @@
+import Accountability
 import ArgumentParser
 import ControlQueue
 import Dossiers
@@ -83,6 +84,7 @@ enum Main {
         case let e as ArtifactError: printError("error: \(e)"); return 1
         case let e as CampaignError: printError("error: \(e)"); return 1
         case let e as QueueError: printError("error: \(e)"); return 1
+        case let e as AuditError: printError("error: \(e)"); return 1
         case let e as LinearAlgebraError: printError("internal error: \(e)"); return 2
         default:
             let code = Ciblage.exitCode(for: error)

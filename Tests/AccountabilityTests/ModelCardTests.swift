@@ -53,7 +53,7 @@ import Testing
         #expect(notice.contains("L311-3-1"))
 
         let html = card.document.html
-        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<table>") && !html.contains("**"))
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<table class='doc'>") && !html.contains("**"))
         #expect(html.contains("<b>Disparité</b>"))
     }
 

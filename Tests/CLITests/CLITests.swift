@@ -114,7 +114,9 @@ import Testing
         #expect(train.stdout.contains("3000 with provenance random"))
         let inspect = try run(["inspect", path("model.json")])
         #expect(inspect.stdout.contains("Feature spec: dmde-simule") && inspect.stdout.contains("trained on random rows only"))
-        #expect(!inspect.stdout.contains("parent_isole"), "sensitive columns are not inputs")
+        let terms = inspect.stdout.split(separator: "\n").filter { !$0.hasPrefix("Proxy:") }
+        #expect(!terms.contains { $0.contains("parent_isole") }, "sensitive columns are not inputs")
+        #expect(inspect.stdout.contains("Proxy: ") && train.stderr.contains("warning: proxy: "), "the proxy check flags the proxies of single parenthood")
         let score = try run(["score", "--model", path("model.json"), "--data", path("pop.csv"), "--output", path("scores.csv")])
         #expect(score.status == 0 && score.stdout.contains("20000 scores"))
         #expect(try String(contentsOfFile: path("scores.csv"), encoding: .utf8).hasPrefix("id,score\nD00000001,"))
@@ -138,6 +140,59 @@ import Testing
                                   "--reason", "étude de calibration", "--output", path("m4.json")])
         #expect(withReason.status == 0 && withReason.stderr.contains("sensitive column 'parent_isole' used as a model input by override"))
         #expect(try String(contentsOfFile: path("m4.json"), encoding: .utf8).contains("\"reason\" : \"étude de calibration\""))
+    }
+
+    /// Audit, card and monitor end to end on a simulated population, and their argument errors.
+    @Test func auditCardAndMonitor() throws {
+        let dir = scratch()
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let model = Self.packageRoot.appendingPathComponent("models/dmde-simule.model.json").path
+        let sim = try run(["simulate", "--dossiers", "20000", "--seed", "5", "--output", path("pop.csv"), "--random-sample", "3000", "--sample-output", path("pbdf.csv")])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        var profile = "nb_enfants: 2, enfant_19_plus: 0, couple: 0, activite_titulaire: salarie, activite_conjoint: sans_conjoint, revenu_rapport_smic: 0.6, "
+        profile += "declaration_trimestrielle: 1, moyenne_rsa_12m: 0, moyenne_ppa_12m: 180, moyenne_al_12m: 250, moyenne_af_12m: 140, moyenne_cf_12m: 0, "
+        profile += "moyenne_aah_12m: 900, nb_changements_loyer_18m: 1, nb_changements_adresse_24m: 0, changement_situation_familiale: 0, pension_alimentaire: 1, "
+        profile += "tutelle: 0, nb_contacts_caf_12m: 4, mois_depuis_dernier_controle: 40, sexe_titulaire: F, parent_isole: 1, "
+        profile += (1...20).map { String(format: "c%03d: 0", $0) }.joined(separator: ", ")
+        try "archetypes:\n  - name: Mère isolée avec AAH\n    profile: {\(profile)}\n    edits: {sexe_titulaire: [M], activite_titulaire: [chomeur]}\n"
+            .write(toFile: path("arch.yaml"), atomically: true, encoding: .utf8)
+        let audit = try run(["audit", "--model", model, "--data", path("pop.csv"), "--attribute", "parent_isole", "--intersection", "parent_isole,revenu_rapport_smic",
+                             "--band", "revenu_rapport_smic=0.5,1", "--top-k", "1000", "--bootstrap", "30", "--archetypes", path("arch.yaml"),
+                             "--json", path("audit.json"), "--html", path("audit.html")])
+        #expect(audit.status == 0, "\(audit.stderr)")
+        #expect(audit.stdout.contains("disparities:") && audit.stdout.contains("archetype Mère isolée avec AAH"))
+        #expect(audit.stdout.contains("sexe_titulaire: F → M  score +0.0000, +0 places (not a model input)"))
+        #expect(try String(contentsOfFile: path("audit.html"), encoding: .utf8).contains("<svg"))
+        let evaluate = try run(["evaluate", "--model", model, "--data", path("pbdf.csv"), "--bootstrap", "20", "--json", path("eval.json")])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let card = try run(["card", "--model", model, "--evaluation", path("eval.json"), "--audit", path("audit.json"), "--valid-from", "2026-01-01",
+                            "--markdown", path("card.md"), "--html", path("card.html")])
+        #expect(card.status == 0, "\(card.stderr)")
+        let md = try String(contentsOfFile: path("card.md"), encoding: .utf8)
+        #expect(md.contains("article L312-1-3") && md.contains("| AUC |") && md.contains("**Disparité**"))
+
+        // Monitor: the closed controls of a campaign, as `queue export` writes them.
+        var closed = "id,cible,montant_indu,montant_rappel,fraude,provenance,proba_inclusion,score,canal,jugement,modele\n"
+        for i in 0..<400 { closed += "D\(i),\(i % 3 == 0 ? 1 : 0),0,0,0,random,0.01,0.1,pieces,agree,x\n" }
+        try closed.write(toFile: path("closed.csv"), atomically: true, encoding: .utf8)
+        let monitor = try run(["monitor", "--model", model, "--closed", path("closed.csv"), "--json", path("monitor.json")])
+        #expect(monitor.status == 0, "\(monitor.stderr)")
+        #expect(monitor.stdout.contains("400 closed random controls") && monitor.stdout.contains("underestimates risk"))
+
+        for (arguments, message) in [
+            (["audit", "--model", model, "--data", path("pop.csv"), "--attribute", "parent_isole", "--top-k", "10", "--threshold", "0.5"], "exactly one selection rule"),
+            (["audit", "--model", model, "--data", path("pop.csv"), "--attribute", "religion", "--top-k", "10"], "religion"),
+            (["audit", "--model", model, "--data", path("pop.csv"), "--attribute", "revenu_rapport_smic", "--band", "revenu_rapport_smic=1,0.5", "--top-k", "10"], "increasing numbers"),
+            (["audit", "--model", model, "--data", path("pop.csv"), "--top-k", "10"], "no attribute to audit"),
+            (["audit", "--model", model, "--data", path("pop.csv"), "--attribute", "parent_isole", "--reference", "parent_isole=7", "--top-k", "10"], "the cells are 0, 1"),
+            (["card", "--model", model], "--markdown"),
+            (["card", "--model", model, "--markdown", path("x.md"), "--valid-from", "janvier"], "YYYY-MM-DD"),
+            (["monitor", "--model", model], "--closed"),
+        ] {
+            let r = try run(arguments)
+            #expect(r.status == 1 && r.stderr.contains(message), "\(arguments): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: path("x.md")))
     }
 
     @Test func evaluateSelectExplainAndReasons() throws {
