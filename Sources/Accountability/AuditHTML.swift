@@ -102,5 +102,9 @@ public enum AuditHTML {
         return (flag ? "<b class='flag'>" : "") + String(format: "%.3f", v) + (flag ? "</b>" : "") + interval
     }
 
-    static func short(_ level: String) -> String { level.count > 18 ? String(level.prefix(17)) + "…" : level }
+    /// A tick label: an intersection's values without the attribute names ("1 × < 0.5"), cut at 16 characters.
+    static func short(_ level: String) -> String {
+        let values = level.replacingOccurrences(of: #"[^ ×]+="#, with: "", options: .regularExpression)
+        return values.count > 16 ? String(values.prefix(15)) + "…" : values
+    }
 }
