@@ -50,6 +50,7 @@ public final class CSVReader {
     public private(set) var fieldCount = 0
 
     private let fd: Int32
+    private var borrowed = false
     private let chunkSize = 1 << 20
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
@@ -83,9 +84,33 @@ public final class CSVReader {
         try readHeader()
     }
 
+    /// A reader over one block of whole records already in memory (see `CSVBlockReader`): `bytes` is
+    /// borrowed, not copied, and must outlive the reader; quoted fields are unescaped in place.
+    /// `firstLine` is the file line of the block's first byte, so that errors name the right line.
+    init(block bytes: UnsafeMutableBufferPointer<UInt8>, file: String, header: [String], delimiter: UInt8,
+         format: CSVFormat, firstLine: Int) {
+        self.file = file
+        self.format = format
+        self.header = header
+        self.delimiter = delimiter
+        fd = -1
+        borrowed = true
+        buffer = bytes.baseAddress ?? .allocate(capacity: 1)
+        capacity = bytes.count
+        end = bytes.count
+        atEOF = true
+        physicalLine = firstLine
+        fieldStarts = .allocate(capacity: fieldCapacity)
+        fieldEnds = .allocate(capacity: fieldCapacity)
+    }
+
+    /// Where the data records start: the byte offset just after the header record, and its line.
+    var dataStart: (offset: Int, line: Int) { (bytesRead - (end - position), physicalLine) }
+
     deinit {
-        close(fd)
-        buffer.deallocate(); fieldStarts.deallocate(); fieldEnds.deallocate()
+        if fd >= 0 { close(fd) }
+        if !borrowed { buffer.deallocate() }
+        fieldStarts.deallocate(); fieldEnds.deallocate()
     }
 
     // MARK: Header

@@ -65,6 +65,8 @@ public struct TableSpec: Sendable {
     public var sensitiveOverrides: [SensitiveOverride]
     /// Amount column (euros of indu found) for the severity part of the two-part model.
     public var amount: String?
+    /// Workers parsing the file (the result is the same for any number).
+    public var threads: Int = Parallelism.defaultThreads
 
     public init(target: String, features: [String]? = nil, categorical: [String] = [], boolean: [String] = [],
                 dates: [String] = [], references: [String: String] = [:], weight: String? = nil, id: String? = nil,
@@ -159,7 +161,7 @@ public struct TrainingData: Sendable {
     /// Reads and encodes a CSV file in one streaming pass.
     public static func read(path: String, spec: TableSpec) throws(DataError) -> TrainingData {
         let hasher = HashBox()
-        let reader = try CSVReader(path: path, format: spec.format) { hasher.update($0) }
+        let reader = try CSVBlockReader(path: path, format: spec.format) { hasher.update($0) }
         let header = reader.header
         func index(_ name: String) throws(DataError) -> Int {
             guard let i = header.firstIndex(of: name) else {
@@ -216,6 +218,17 @@ public struct TrainingData: Sendable {
         let dense = (0..<featureNames.count).filter { kinds[$0] != .categorical }
         let categorical = (0..<featureNames.count).filter { kinds[$0] == .categorical }
         let provisionalWidth = 1 + dense.count
+        let denseColumns = dense.map { columns[$0] }
+        let denseTypes = dense.map { valueTypes[$0] }
+        let denseMissing = dense.map { spec.missing[featureNames[$0]] }
+        let categoricalMissing = categorical.map { spec.missing[featureNames[$0]] }
+        let declared = categorical.map { spec.declaredLevels[featureNames[$0]].map(Set.init) }
+        let weighted = weightIndex != nil || ipw
+        let categoricalColumns = categorical.map { columns[$0] }
+        let categoricalNames = categorical.map { featureNames[$0] }
+
+        // Blocks of records are parsed in parallel (CSVBlockReader); each block's rows and its own
+        // level codes are merged in file order, so the result does not depend on the thread count.
         var storage: [Double] = []
         var y: [Double] = []
         var w: [Double] = []
@@ -224,57 +237,73 @@ public struct TrainingData: Sendable {
         var codes = [[Int32]](repeating: [], count: categorical.count)
         var levelCodes = [[String: Int32]](repeating: [:], count: categorical.count)
         var levelNames = [[String]](repeating: [], count: categorical.count)
-        var row = [Double](repeating: 1, count: provisionalWidth)
-        let denseColumns = dense.map { columns[$0] }
-        let denseTypes = dense.map { valueTypes[$0] }
-        let denseMissing = dense.map { spec.missing[featureNames[$0]] }
-        let categoricalMissing = categorical.map { spec.missing[featureNames[$0]] }
-        let declared = categorical.map { spec.declaredLevels[featureNames[$0]].map(Set.init) }
-        let weighted = weightIndex != nil || ipw
         var excluded: [String: Int] = [:]
-
-        while try reader.next() {
-            if let provenanceIndex, let selection = spec.provenance {
-                let text = try reader.string(provenanceIndex).trimmingSpaces
-                guard let provenance = LabelProvenance(rawValue: text) else {
-                    throw .invalidProvenance(file: path, line: reader.line, column: selection.column, value: text)
-                }
-                if !selection.use.contains(provenance) { excluded[provenance.rawValue, default: 0] += 1; continue }
-            }
-            for k in 0..<denseColumns.count {
-                row[k + 1] = try reader.value(denseColumns[k], type: denseTypes[k], missing: denseMissing[k])
-            }
-            storage.append(contentsOf: row)
-            y.append(try reader.binaryTarget(targetIndex))
-            if let amountIndex { amounts.append(try reader.weight(amountIndex)) }
-            if weighted {
-                var wi = try weightIndex.map { (i) throws(DataError) in try reader.weight(i) } ?? 1
-                if ipw, let inclusionIndex {
-                    let pi = try reader.weight(inclusionIndex)
-                    guard pi > 0 && pi <= 1 else {
-                        throw .invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: reader.text(inclusionIndex))
+        let parse = { (reader: CSVReader) throws(DataError) -> TrainingBlock in
+            var part = TrainingBlock(categories: categorical.count)
+            var row = [Double](repeating: 1, count: provisionalWidth)
+            while try reader.next() {
+                if let provenanceIndex, let selection = spec.provenance {
+                    let text = try reader.string(provenanceIndex).trimmingSpaces
+                    guard let provenance = LabelProvenance(rawValue: text) else {
+                        throw .invalidProvenance(file: path, line: reader.line, column: selection.column, value: text)
                     }
-                    wi /= pi
+                    if !selection.use.contains(provenance) { part.excluded[provenance.rawValue, default: 0] += 1; continue }
                 }
-                w.append(wi)
-            }
-            for (k, f) in categorical.enumerated() {
-                let level = try reader.level(columns[f], missing: categoricalMissing[k])
-                if let code = levelCodes[k][level] {
-                    codes[k].append(code)
-                } else {
-                    if let allowed = declared[k], !allowed.contains(level), categoricalMissing[k] != .level(level) {
-                        throw .undeclaredLevel(file: path, line: reader.line, column: featureNames[f], level: level,
-                                               declared: spec.declaredLevels[featureNames[f]]!)
+                for k in 0..<denseColumns.count {
+                    row[k + 1] = try reader.value(denseColumns[k], type: denseTypes[k], missing: denseMissing[k])
+                }
+                part.storage.append(contentsOf: row)
+                part.y.append(try reader.binaryTarget(targetIndex))
+                if let amountIndex { part.amounts.append(try reader.weight(amountIndex)) }
+                if weighted {
+                    var wi = try weightIndex.map { (i) throws(DataError) in try reader.weight(i) } ?? 1
+                    if ipw, let inclusionIndex {
+                        let pi = try reader.weight(inclusionIndex)
+                        guard pi > 0 && pi <= 1 else {
+                            throw .invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: reader.text(inclusionIndex))
+                        }
+                        wi /= pi
                     }
+                    part.w.append(wi)
+                }
+                for k in 0..<categoricalColumns.count {
+                    let level = try reader.level(categoricalColumns[k], missing: categoricalMissing[k])
+                    if let code = part.levelCodes[k][level] {
+                        part.codes[k].append(code)
+                    } else {
+                        if let allowed = declared[k], !allowed.contains(level), categoricalMissing[k] != .level(level) {
+                            throw .undeclaredLevel(file: path, line: reader.line, column: categoricalNames[k], level: level,
+                                                   declared: spec.declaredLevels[categoricalNames[k]]!)
+                        }
+                        let code = Int32(part.levelNames[k].count)
+                        part.levelCodes[k][level] = code
+                        part.levelNames[k].append(level)
+                        part.codes[k].append(code)
+                    }
+                }
+                part.lines.append(reader.line)
+            }
+            return part
+        }
+        do { try reader.forEachBlock(threads: spec.threads, parse: { (r: CSVReader) throws -> TrainingBlock in try parse(r) }) { part in
+            storage.append(contentsOf: part.storage)
+            y.append(contentsOf: part.y)
+            w.append(contentsOf: part.w)
+            lines.append(contentsOf: part.lines)
+            amounts.append(contentsOf: part.amounts)
+            for (key, count) in part.excluded { excluded[key, default: 0] += count }
+            for k in 0..<categorical.count {
+                // The block's codes, renumbered in the order levels first appear in the file.
+                let global: [Int32] = part.levelNames[k].map { level in
+                    if let code = levelCodes[k][level] { return code }
                     let code = Int32(levelNames[k].count)
                     levelCodes[k][level] = code
                     levelNames[k].append(level)
-                    codes[k].append(code)
+                    return code
                 }
+                codes[k].append(contentsOf: part.codes[k].map { global[Int($0)] })
             }
-            lines.append(reader.line)
-        }
+        } } catch let error as DataError { throw error } catch { throw .cannotOpen(file: path, reason: "\(error)") }
         let n = y.count
         if reader.recordCount == 0 { throw .headerOnly(file: path) }
         if n == 0 {
@@ -382,6 +411,24 @@ public struct TrainingData: Sendable {
                                               rowsUsed: n, rowsExcluded: excluded, weighting: selection.weighting.rawValue, note: note)
         }
         return data
+    }
+}
+
+/// What one block of a training file gives, before the merge renumbers its level codes.
+struct TrainingBlock {
+    var storage: [Double] = []
+    var y: [Double] = []
+    var w: [Double] = []
+    var lines: [Int] = []
+    var amounts: [Double] = []
+    var excluded: [String: Int] = [:]
+    var codes: [[Int32]]
+    var levelCodes: [[String: Int32]]
+    var levelNames: [[String]]
+    init(categories: Int) {
+        codes = .init(repeating: [], count: categories)
+        levelCodes = .init(repeating: [:], count: categories)
+        levelNames = .init(repeating: [], count: categories)
     }
 }
 

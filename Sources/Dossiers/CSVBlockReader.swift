@@ -1,0 +1,222 @@
+import Dispatch
+import LinearAlgebra
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Parallel reading of a CSV file: the file is cut into blocks of whole records, workers parse the
+/// blocks at the same time, and the caller merges their results in file order.
+///
+/// Parsing (tokenising and converting every field) is the most expensive part of reading a CSV, and
+/// it is independent from record to record; finding where records end is cheap. So one thread reads
+/// the file in large blocks, finds the last record boundary of each (a line break outside quotes),
+/// counts its lines and feeds the bytes to `onBytes` (the training-data fingerprint), while the
+/// workers parse the previous batch of blocks with an ordinary `CSVReader` over memory. Results are
+/// merged in block order, so the output is the same bytes for any thread count, and the first error
+/// reported is the first error in the file: a block's error is thrown only after every earlier block
+/// has been merged without one.
+///
+/// Memory: two batches of `threads` blocks (4 MiB each by default) plus what the results hold.
+public final class CSVBlockReader {
+    public let file: String
+    public let header: [String]
+    public let format: CSVFormat
+    public let delimiter: UInt8
+    /// Data records parsed so far, and bytes of the file read so far (header included).
+    public private(set) var recordCount = 0
+    public private(set) var bytesRead = 0
+
+    private let dataOffset: Int
+    private let firstDataLine: Int
+    private let blockSize: Int
+    private let onBytes: ((UnsafeBufferPointer<UInt8>) -> Void)?
+
+    /// Opens `path` and reads its header (delimiter detection, BOM, quoting: as `CSVReader`).
+    public init(path: String, format: CSVFormat = CSVFormat(), blockSize: Int = 4 << 20,
+                onBytes: ((UnsafeBufferPointer<UInt8>) -> Void)? = nil) throws(DataError) {
+        let headerReader = try CSVReader(path: path, format: format)
+        file = path
+        header = headerReader.header
+        delimiter = headerReader.delimiter
+        self.format = format
+        (dataOffset, firstDataLine) = headerReader.dataStart
+        self.blockSize = max(blockSize, 64)
+        self.onBytes = onBytes
+    }
+
+    /// A block of whole records and the file line of its first byte.
+    fileprivate struct Block { var bytes: UnsafeMutableBufferPointer<UInt8>; var firstLine: Int }
+
+    /// Parses every block with `parse` on up to `threads` workers, then hands each result to `merge`
+    /// on the calling thread, in file order. `parse` gets a `CSVReader` positioned before the block's
+    /// first record; it reads with `next()` as usual and must not keep the reader.
+    public func forEachBlock<R>(threads: Int, parse: @escaping (CSVReader) throws -> R, merge: (R) throws -> Void) throws {
+        let fd = open(file, O_RDONLY)
+        guard fd >= 0 else { throw DataError.cannotOpen(file: file, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let workers = max(1, threads)
+        let splitter = Splitter(file: file, fd: fd, blockSize: blockSize, onBytes: onBytes, skip: dataOffset, firstLine: firstDataLine)
+        defer { splitter.release() }
+        var batch = try splitter.nextBatch(workers)
+        let parseBox = UncheckedSendable(parse)
+        while !batch.isEmpty {
+            // Read and split the next batch while the workers parse this one.
+            let ahead = Ahead()
+            let reading = DispatchGroup()
+            let box = UncheckedSendable((splitter, ahead))
+            DispatchQueue.global().async(group: reading) {
+                do { box.value.1.blocks = try box.value.0.nextBatch(workers) } catch { box.value.1.error = error }
+            }
+            var results = [(result: Result<R, Error>, records: Int)?](repeating: nil, count: batch.count)
+            let header = self.header, delimiter = self.delimiter, format = self.format, file = self.file
+            let blocks = batch
+            results.withUnsafeMutableBufferPointer { out in
+                let outBox = UncheckedSendable(out.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: blocks.count) { k in
+                    let reader = CSVReader(block: blocks[k].bytes, file: file, header: header, delimiter: delimiter,
+                                           format: format, firstLine: blocks[k].firstLine)
+                    let result = Result { try parseBox.value(reader) }
+                    outBox.value[k] = (result, reader.recordCount)
+                }
+            }
+            reading.wait()
+            let next = ahead.blocks
+            for b in batch { b.bytes.deallocate() }
+            for r in results {
+                switch r!.result {
+                case .success(let value): recordCount += r!.records; try merge(value)
+                case .failure(let error): for b in next { b.bytes.deallocate() }; throw error
+                }
+            }
+            if let error = ahead.error { throw error }
+            batch = next
+        }
+        bytesRead = splitter.bytesRead
+    }
+}
+
+/// The batch read ahead while the workers parse the current one.
+private final class Ahead {
+    var blocks: [CSVBlockReader.Block] = []
+    var error: Error?
+}
+
+/// Cuts the file into blocks that end just after a line break outside quotes.
+private final class Splitter {
+    let file: String
+    let fd: Int32
+    let blockSize: Int
+    let onBytes: ((UnsafeBufferPointer<UInt8>) -> Void)?
+    /// Header bytes still to drop from the front of the file.
+    var skip: Int
+    /// File line of the next block's first byte.
+    var line: Int
+    var carry: UnsafeMutablePointer<UInt8>?
+    var carryCount = 0
+    var eof = false
+    var bytesRead = 0
+
+    init(file: String, fd: Int32, blockSize: Int, onBytes: ((UnsafeBufferPointer<UInt8>) -> Void)?, skip: Int, firstLine: Int) {
+        self.file = file; self.fd = fd; self.blockSize = blockSize; self.onBytes = onBytes; self.skip = skip; line = firstLine
+    }
+
+    func release() { carry?.deallocate(); carry = nil }
+
+    func nextBatch(_ n: Int) throws -> [CSVBlockReader.Block] {
+        var out: [CSVBlockReader.Block] = []
+        while out.count < n, let b = try nextBlock() { out.append(b) }
+        return out
+    }
+
+    func nextBlock() throws -> CSVBlockReader.Block? {
+        var capacity = blockSize + carryCount
+        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        var count = carryCount
+        if let carry { buffer.update(from: carry, count: carryCount); carry.deallocate() }
+        carry = nil; carryCount = 0
+        while true {
+            while !eof && count < capacity {
+                var n = 0
+                repeat { n = read(fd, buffer + count, capacity - count) } while n < 0 && errno == EINTR
+                if n < 0 { buffer.deallocate(); throw DataError.cannotOpen(file: file, reason: String(cString: strerror(errno))) }
+                if n == 0 { eof = true; break }
+                onBytes?(UnsafeBufferPointer(start: buffer + count, count: n))
+                bytesRead += n
+                if skip > 0 {  // the header, already parsed
+                    let drop = min(skip, n)
+                    (buffer + count).update(from: buffer + count + drop, count: n - drop)
+                    skip -= drop
+                    count += n - drop
+                } else {
+                    count += n
+                }
+            }
+            if count == 0 { buffer.deallocate(); return nil }
+            if eof {
+                let block = CSVBlockReader.Block(bytes: UnsafeMutableBufferPointer(start: buffer, count: count), firstLine: line)
+                return block
+            }
+            if let (boundary, lines) = Self.boundary(buffer, count) {
+                carryCount = count - boundary
+                if carryCount > 0 {
+                    carry = .allocate(capacity: carryCount)
+                    carry!.update(from: buffer + boundary, count: carryCount)
+                }
+                let block = CSVBlockReader.Block(bytes: UnsafeMutableBufferPointer(start: buffer, count: boundary), firstLine: line)
+                line += lines
+                return block
+            }
+            // A record longer than the block: grow and read on.
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            grown.update(from: buffer, count: count)
+            buffer.deallocate()
+            buffer = grown; capacity *= 2
+        }
+    }
+
+    /// The offset just after the last line break outside quotes, and the number of lines before it
+    /// (counted as `CSVReader` counts them: every LF, and every CR not followed by LF). Blocks start
+    /// outside quotes, because they start at such a boundary.
+    static func boundary(_ p: UnsafeMutablePointer<UInt8>, _ n: Int) -> (Int, Int)? {
+        // Fast path: no quote and no CR, the usual case; 16 bytes at a time.
+        let q = SIMD16<UInt8>(repeating: UInt8(ascii: "\"")), cr = SIMD16<UInt8>(repeating: 0x0D), lf = SIMD16<UInt8>(repeating: 0x0A)
+        var i = 0, lines = 0, simple = true
+        while i + 16 <= n {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            if any((v .== q) .| (v .== cr)) { simple = false; break }
+            let hits = SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: v .== lf)
+            lines += Int(hits.wrappedSum())
+            i += 16
+        }
+        if simple {
+            while i < n {
+                let c = p[i]
+                if c == UInt8(ascii: "\"") || c == 0x0D { simple = false; break }
+                if c == 0x0A { lines += 1 }
+                i += 1
+            }
+        }
+        if simple {
+            var j = n - 1
+            while j >= 0 && p[j] != 0x0A { j -= 1 }
+            return j >= 0 ? (j + 1, lines) : nil
+        }
+        // Quotes or carriage returns: the state machine's view of line breaks.
+        var inQuotes = false
+        var found: (Int, Int)?
+        lines = 0
+        for k in 0..<n {
+            let c = p[k]
+            if c == UInt8(ascii: "\"") {
+                inQuotes.toggle()
+            } else if c == 0x0A {
+                lines += 1
+                if !inQuotes { found = (k + 1, lines) }
+            } else if c == 0x0D, k + 1 < n, p[k + 1] != 0x0A {
+                lines += 1
+                if !inQuotes { found = (k + 1, lines) }
+            }
+        }
+        return found
+    }
+}

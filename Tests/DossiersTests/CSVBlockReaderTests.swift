@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import Dossiers
+
+/// The parallel block reader sees exactly the records, fields and line numbers of the sequential
+/// reader, whatever the block size and the thread count, and reports the same first error.
+@Suite struct CSVBlockReaderTests {
+    func write(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "blocks-\(UUID().uuidString).csv"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func sequential(_ path: String) throws -> [String] {
+        let r = try CSVReader(path: path)
+        var out: [String] = []
+        while try r.next() { out.append("\(r.line):" + (0..<r.fieldCount).map { try! r.string($0) }.joined(separator: "|")) }
+        return out
+    }
+
+    func blocks(_ path: String, size: Int, threads: Int) throws -> [String] {
+        let r = try CSVBlockReader(path: path, blockSize: size)
+        var out: [String] = []
+        try r.forEachBlock(threads: threads, parse: { reader -> [String] in
+            var part: [String] = []
+            while try reader.next() { part.append("\(reader.line):" + (0..<reader.fieldCount).map { try! reader.string($0) }.joined(separator: "|")) }
+            return part
+        }) { out.append(contentsOf: $0) }
+        #expect(r.recordCount == out.count)
+        return out
+    }
+
+    /// A file with every hard case: quoted delimiters, doubled quotes, line breaks inside quotes
+    /// (LF, CRLF and CR), CRLF and CR line ends, blank lines, a BOM and no final line break.
+    static func tricky(rows: Int, seed: UInt64) -> String {
+        var g = SplitMix64(seed: seed)
+        var text = "\u{FEFF}id,texte,valeur\r\n"
+        for i in 0..<rows {
+            let field: String
+            switch g.next() % 7 {
+            case 0: field = "\"a,b\""
+            case 1: field = "\"dit \"\"oui\"\"\""
+            case 2: field = "\"ligne\nsuivante\""
+            case 3: field = "\"ligne\r\nsuivante\""
+            case 4: field = "\"cr\rseul\""
+            case 5: field = ""
+            default: field = "simple\(i)"
+            }
+            let end = ["\n", "\r\n", "\n\n", "\r\n\r\n"][Int(g.next() % 4)]
+            text += "D\(i),\(field),\(Double(i) * 0.5)" + (i == rows - 1 ? "" : end)
+        }
+        return text
+    }
+
+    @Test(arguments: [64, 97, 1000, 1 << 20])
+    func sameRecordsAsTheSequentialReader(blockSize: Int) throws {
+        let path = try write(Self.tricky(rows: 3000, seed: UInt64(blockSize)))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let expected = try sequential(path)
+        #expect(expected.count == 3000)
+        for threads in [1, 2, 3] {
+            #expect(try blocks(path, size: blockSize, threads: threads) == expected, "block size \(blockSize), \(threads) threads")
+        }
+    }
+
+    @Test func crOnlyLineEndsAreSplitToo() throws {
+        let path = try write("a,b\r" + (0..<500).map { "\($0),x\($0)" }.joined(separator: "\r") + "\r")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try blocks(path, size: 64, threads: 2) == sequential(path))
+    }
+
+    @Test func theFirstErrorInTheFileIsTheOneReported() throws {
+        var lines = ["a,b"] + (1...2000).map { "\($0),\($0)" }
+        lines[700] = "700"          // ragged row, line 701
+        lines[1500] = "1500,\"x"    // unclosed quote later on
+        let path = try write(lines.joined(separator: "\n") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var sequentialError: DataError?
+        do { _ = try sequential(path) } catch let e as DataError { sequentialError = e }
+        #expect(sequentialError == .raggedRow(file: path, line: 701, expected: 2, found: 1))
+        for threads in [1, 2] {
+            #expect(throws: sequentialError!) { _ = try blocks(path, size: 128, threads: threads) }
+        }
+    }
+
+    @Test func everyByteReachesTheFingerprint() throws {
+        let text = Self.tricky(rows: 500, seed: 3)
+        let path = try write(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var seen = 0
+        let r = try CSVBlockReader(path: path, blockSize: 100) { seen += $0.count }
+        try r.forEachBlock(threads: 2, parse: { reader in while try reader.next() {} }) { _ in }
+        #expect(seen == text.utf8.count && r.bytesRead == seen)
+    }
+}
