@@ -67,6 +67,8 @@ public struct TableSpec: Sendable {
     public var amount: String?
     /// Workers parsing the file (the result is the same for any number).
     public var threads: Int = Parallelism.defaultThreads
+    /// Bytes of the file per block handed to a worker.
+    public var blockBytes: Int = 4 << 20
 
     public init(target: String, features: [String]? = nil, categorical: [String] = [], boolean: [String] = [],
                 dates: [String] = [], references: [String: String] = [:], weight: String? = nil, id: String? = nil,
@@ -161,7 +163,7 @@ public struct TrainingData: Sendable {
     /// Reads and encodes a CSV file in one streaming pass.
     public static func read(path: String, spec: TableSpec) throws(DataError) -> TrainingData {
         let hasher = HashBox()
-        let reader = try CSVBlockReader(path: path, format: spec.format) { hasher.update($0) }
+        let reader = try CSVBlockReader(path: path, format: spec.format, blockSize: spec.blockBytes) { hasher.update($0) }
         let header = reader.header
         func index(_ name: String) throws(DataError) -> Int {
             guard let i = header.firstIndex(of: name) else {

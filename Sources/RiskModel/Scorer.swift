@@ -12,6 +12,10 @@ public struct ScoringOptions: Sendable {
     public var chunkRows: Int
     /// Number of reason codes per dossier (0: none). Each adds `raison_k,contribution_k` columns.
     public var reasons: Int
+    /// Workers parsing, scoring and formatting blocks (the output is the same for any number).
+    public var threads: Int = Parallelism.defaultThreads
+    /// Bytes of input per block handed to a worker.
+    public var blockBytes: Int = 4 << 20
 
     public init(idColumn: String? = nil, format: CSVFormat = CSVFormat(), chunkRows: Int = 8192, reasons: Int = 0) {
         self.idColumn = idColumn; self.format = format; self.chunkRows = max(1, chunkRows); self.reasons = max(0, reasons)
@@ -26,11 +30,13 @@ public struct ScoringSummary: Equatable, Sendable {
 /// Streaming scorer: CSV in, `id,score` CSV out, in bounded memory.
 public enum Scorer {
     /// Scores `input` with `model` and writes `output` atomically. On any error the output is not created.
+    ///
+    /// Blocks of records are parsed, encoded, scored and formatted by `options.threads` workers
+    /// (`CSVBlockReader`) and written in file order, so the file is the same bytes for any thread count.
     @discardableResult
     public static func score(model: ModelArtifact, input: String, output: String,
                              options: ScoringOptions = ScoringOptions()) throws -> ScoringSummary {
-        let reader = try CSVReader(path: input, format: options.format)
-        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
+        let reader = try CSVBlockReader(path: input, format: options.format, blockSize: options.blockBytes)
         var idIndex: Int? = nil
         if let id = options.idColumn {
             guard let i = reader.header.firstIndex(of: id) else {
@@ -40,78 +46,106 @@ public enum Scorer {
         } else {
             idIndex = reader.header.firstIndex(of: "id")
         }
-        let p = encoder.width
-        let beta = model.estimates
-        let chunk = options.chunkRows
-        let x = UnsafeMutablePointer<Double>.allocate(capacity: chunk * p)
-        let scores = UnsafeMutablePointer<Double>.allocate(capacity: chunk)
-        defer { x.deallocate(); scores.deallocate() }
-        var ids: [UInt8] = []
-        var idEnds: [Int] = []
-        var line: [UInt8] = []
+        for feature in model.encoding.features where !reader.header.contains(feature.name) {
+            throw DataError.missingColumn(file: input, name: feature.name)
+        }
         let out = try AtomicFile(path: output)
         try out.write(idIndex.map { csvField(reader.header[$0]) } ?? "row")
         try out.write(",score")
-        let severity = model.severity
-        if severity != nil { try out.write(",expected_amount,expected_value") }
+        if model.severity != nil { try out.write(",expected_amount,expected_value") }
         let reasonCodes = options.reasons > 0 ? try ReasonCodes(model: model) : nil
         for k in 0..<options.reasons { try out.write(",raison_\(k + 1),contribution_\(k + 1)") }
         try out.write("\n")
+        let formatter = LineFormatter(model: model, idIndex: idIndex, reasons: options.reasons, reasonCodes: reasonCodes, chunk: options.chunkRows)
         var rowNumber = 0
-        var filled = 0
-        func flush() throws {
-            beta.withUnsafeBufferPointer { b in
-                scoreRows(x, rows: filled, columns: p, coefficients: b.baseAddress!, into: scores)
+        try reader.forEachBlock(threads: options.threads, parse: { block in try formatter.format(block) }) { part in
+            if idIndex != nil {
+                try part.bytes.withUnsafeBufferPointer { try out.write($0) }
+            } else {
+                // Without an id the line starts with its row number, known only here, in file order.
+                var start = 0
+                for end in part.lineEnds {
+                    rowNumber += 1
+                    try out.write(String(rowNumber))
+                    try part.bytes.withUnsafeBufferPointer { try out.write(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+                    start = end
+                }
             }
-            for i in 0..<filled {
-                line.removeAll(keepingCapacity: true)
-                if idIndex != nil {
-                    let start = i == 0 ? 0 : idEnds[i - 1]
-                    line.append(contentsOf: ids[start..<idEnds[i]])
-                } else {
-                    line.append(contentsOf: String(rowNumber - filled + i + 1).utf8)
-                }
-                line.append(UInt8(ascii: ","))
-                line.append(contentsOf: scores[i].description.utf8)
-                if let severity {
-                    let amount = severity.expectedAmount(row: x + i * p)
-                    line.append(UInt8(ascii: ","))
-                    line.append(contentsOf: amount.description.utf8)
-                    line.append(UInt8(ascii: ","))
-                    line.append(contentsOf: (scores[i] * amount).description.utf8)
-                }
-                if let reasonCodes {
-                    let reasons = reasonCodes.top(options.reasons, row: x + i * p)
-                    for k in 0..<options.reasons {
-                        line.append(UInt8(ascii: ","))
-                        if k < reasons.count {
-                            line.append(contentsOf: csvField(reasons[k].label).utf8)
-                            line.append(UInt8(ascii: ","))
-                            line.append(contentsOf: reasons[k].contribution.description.utf8)
-                        } else {
-                            line.append(UInt8(ascii: ","))
+        }
+        try out.commit()
+        return ScoringSummary(rows: reader.recordCount, idColumn: idIndex.map { reader.header[$0] })
+    }
+
+    /// Turns one block of records into output lines: encode, score (the SIMD kernel), format.
+    struct LineFormatter: Sendable {
+        var model: ModelArtifact
+        var beta: [Double]
+        var idIndex: Int?
+        var reasons: Int
+        var reasonCodes: ReasonCodes?
+        var chunk: Int
+
+        init(model: ModelArtifact, idIndex: Int?, reasons: Int, reasonCodes: ReasonCodes?, chunk: Int) {
+            self.model = model; beta = model.estimates; self.idIndex = idIndex; self.reasons = reasons; self.reasonCodes = reasonCodes
+            self.chunk = chunk
+        }
+
+        struct Lines { var bytes: [UInt8] = []; var lineEnds: [Int] = [] }
+
+        func format(_ reader: CSVReader) throws -> Lines {
+            let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
+            let p = encoder.width
+            let x = UnsafeMutablePointer<Double>.allocate(capacity: chunk * p)
+            let scores = UnsafeMutablePointer<Double>.allocate(capacity: chunk)
+            defer { x.deallocate(); scores.deallocate() }
+            var out = Lines()
+            var ids: [UInt8] = [], idEnds: [Int] = []
+            var filled = 0
+            func flush() {
+                beta.withUnsafeBufferPointer { b in scoreRows(x, rows: filled, columns: p, coefficients: b.baseAddress!, into: scores) }
+                var idStart = 0
+                for i in 0..<filled {
+                    if idIndex != nil { out.bytes.append(contentsOf: ids[idStart..<idEnds[i]]); idStart = idEnds[i] }
+                    out.bytes.append(UInt8(ascii: ","))
+                    out.bytes.append(contentsOf: scores[i].description.utf8)
+                    if let severity = model.severity {
+                        let amount = severity.expectedAmount(row: x + i * p)
+                        out.bytes.append(UInt8(ascii: ","))
+                        out.bytes.append(contentsOf: amount.description.utf8)
+                        out.bytes.append(UInt8(ascii: ","))
+                        out.bytes.append(contentsOf: (scores[i] * amount).description.utf8)
+                    }
+                    if let reasonCodes {
+                        let top = reasonCodes.top(reasons, row: x + i * p)
+                        for k in 0..<reasons {
+                            out.bytes.append(UInt8(ascii: ","))
+                            if k < top.count {
+                                out.bytes.append(contentsOf: csvField(top[k].label).utf8)
+                                out.bytes.append(UInt8(ascii: ","))
+                                out.bytes.append(contentsOf: top[k].contribution.description.utf8)
+                            } else {
+                                out.bytes.append(UInt8(ascii: ","))
+                            }
                         }
                     }
+                    out.bytes.append(0x0A)
+                    out.lineEnds.append(out.bytes.count)
                 }
-                line.append(0x0A)
-                try line.withUnsafeBufferPointer { try out.write($0) }
+                filled = 0
+                ids.removeAll(keepingCapacity: true); idEnds.removeAll(keepingCapacity: true)
             }
-            filled = 0
-            ids.removeAll(keepingCapacity: true); idEnds.removeAll(keepingCapacity: true)
-        }
-        while try reader.next() {
-            try encoder.encodeCurrentRecord(into: x + filled * p)
-            if let idIndex {
-                let text = try reader.string(idIndex)
-                ids.append(contentsOf: csvField(text).utf8)
-                idEnds.append(ids.count)
+            while try reader.next() {
+                try encoder.encodeCurrentRecord(into: x + filled * p)
+                if let idIndex {
+                    ids.append(contentsOf: csvField(try reader.string(idIndex)).utf8)
+                    idEnds.append(ids.count)
+                }
+                filled += 1
+                if filled == chunk { flush() }
             }
-            filled += 1; rowNumber += 1
-            if filled == chunk { try flush() }
+            if filled > 0 { flush() }
+            return out
         }
-        if filled > 0 { try flush() }
-        try out.commit()
-        return ScoringSummary(rows: rowNumber, idColumn: idIndex.map { reader.header[$0] })
     }
 
     /// σ(xᵀβ) for one design row (same kernel, so the same bytes as the streaming scorer).

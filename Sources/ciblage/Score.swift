@@ -32,6 +32,7 @@ struct Score: ParsableCommand {
     var reasons: Int = 0
 
     @OptionGroup var csv: CSVOptions
+    @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
         guard reasons >= 0 && reasons <= 50 else { throw ValidationError("--reasons must be between 0 and 50") }
@@ -42,8 +43,9 @@ struct Score: ParsableCommand {
         var idColumn = id
         if let spec, idColumn == nil { idColumn = try FeatureSpec.load(path: spec).columns(.id).first?.name }
         if idColumn == nil { idColumn = artifact.spec?.columns(.id).first?.name }
-        let summary = try Scorer.score(model: artifact, input: data, output: output,
-                                       options: ScoringOptions(idColumn: idColumn, format: try csv.format(), reasons: reasons))
+        var options = ScoringOptions(idColumn: idColumn, format: try csv.format(), reasons: reasons)
+        options.threads = try threads.resolved()
+        let summary = try Scorer.score(model: artifact, input: data, output: output, options: options)
         print("wrote \(output): \(summary.rows) scores")
     }
 }

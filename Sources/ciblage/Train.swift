@@ -95,7 +95,7 @@ struct Train: ParsableCommand {
         case "stabilize", "stabilise": policy = .stabilize(l2: stabilizeL2)
         default: throw ValidationError("--on-separation must be 'fail' or 'stabilize', got '\(onSeparation)'")
         }
-        let table: TableSpec
+        var table: TableSpec
         if let specPath = spec {
             let featureSpec = try FeatureSpec.load(path: specPath)
             if features != nil || categorical != nil || boolean != nil || !reference.isEmpty || weight != nil {
@@ -141,6 +141,7 @@ struct Train: ParsableCommand {
                                                 threads: try threads.resolved(), onSeparation: policy)
         let clock = ContinuousClock()
         let readStart = clock.now
+        table.threads = options.threads
         let trainingData = try TrainingData.read(path: data, spec: table)
         let fitStart = clock.now
         var model = try LogisticRegression.fit(trainingData, options: options)

@@ -14,6 +14,29 @@ import LinearAlgebra
         #expect(data.fingerprint.rows == 4 && data.fingerprint.sha256.count == 64)
     }
 
+    /// Blocks parsed in parallel give the same table as one sequential pass: rows, lines, weights,
+    /// levels first seen in different blocks, binned columns, and the fingerprint.
+    @Test func theTableIsTheSameForAnyThreadCountAndBlockSize() throws {
+        var g = SplitMix64(seed: 5)
+        var text = "id,y,w,region,x,age\n"
+        for i in 0..<5000 {
+            let region = i < 3000 ? ["B", "A"][Int(g.next() % 2)] : ["C", "A", "D", "B"][Int(g.next() % 4)]  // C, D appear late
+            text += "D\(i),\(g.next() % 2),\(1 + g.next() % 3),\(region),\(g.normal()),\(20 + g.next() % 50)\n"
+        }
+        let path = temporaryFile(text)
+        var spec = TableSpec(target: "y", categorical: ["region"], weight: "w", bins: ["age": .quantiles(4)])
+        spec.threads = 1
+        let one = try TrainingData.read(path: path, spec: spec)
+        for (threads, block) in [(2, 1000), (3, 4096), (2, 64)] {
+            spec.threads = threads; spec.blockBytes = block
+            let other = try TrainingData.read(path: path, spec: spec)
+            #expect(other.design == one.design && other.target == one.target && other.weights == one.weights)
+            #expect(other.lines == one.lines && other.encoding == one.encoding && other.fingerprint == one.fingerprint)
+        }
+        #expect(one.encoding.features.first { $0.name == "region" }?.levels == ["A", "B", "C", "D"])
+        #expect(one.lines.last == 5001)
+    }
+
     @Test func referenceLevelCanBeChosen() throws {
         let path = temporaryFile("y,region\n1,B\n0,A\n1,C\n")
         let data = try TrainingData.read(path: path, spec: TableSpec(target: "y", categorical: ["region"], references: ["region": "C"]))

@@ -36,10 +36,14 @@ import LinearAlgebra
         let saved = OpenBLAS.threadCount
         defer { OpenBLAS.threadCount = saved }
         var outputs: [Data] = []
-        for (model, blasThreads, chunk) in [(m1, 1, 8192), (m2, 2, 8192), (m2, 2, 7), (m1, 1, 1)] {
+        // Scoring workers (parallel blocks) and chunk sizes change nothing either.
+        for (model, blasThreads, chunk, workers) in [(m1, 1, 8192, 1), (m2, 2, 8192, 2), (m2, 2, 7, 3), (m1, 1, 1, 2)] {
             OpenBLAS.threadCount = blasThreads
             let out = dir.appendingPathComponent("s-\(outputs.count).csv").path
-            try Scorer.score(model: model, input: path, output: out, options: ScoringOptions(chunkRows: chunk))
+            var options = ScoringOptions(chunkRows: chunk)
+            options.threads = workers
+            options.blockBytes = workers == 1 ? 4 << 20 : 50_000 * workers  // 1.2 MB of input: one block, or many
+            try Scorer.score(model: model, input: path, output: out, options: options)
             outputs.append(try Data(contentsOf: URL(fileURLWithPath: out)))
         }
         #expect(outputs.allSatisfy { $0 == outputs[0] })
