@@ -26,61 +26,99 @@ public enum Planner {
 
     struct Candidate { var dossier: String; var sector: String; var score: Double; var amount: Double?; var value: Double; var reasons: String; var order: Int }
 
-    public static func plan(campaign: Campaign, model: ModelArtifact, population path: String, format: CSVFormat = CSVFormat()) throws -> Summary {
-        let reader = try CSVReader(path: path, format: format)
-        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
+    /// The eligible dossiers of one block of the population, scored by a worker. Identifiers and
+    /// sectors stay bytes until a dossier enters the reservoir or the ranking.
+    struct ScoredBlock {
+        var text: [UInt8] = []
+        var idEnds: [Int] = []
+        var sectorEnds: [Int] = []
+        var scores: [Double] = []
+        var amounts: [Double] = []
+        var design: [Double] = []
+    }
+
+    public static func plan(campaign: Campaign, model: ModelArtifact, population path: String, format: CSVFormat = CSVFormat(),
+                            threads: Int = Parallelism.defaultThreads, blockBytes: Int = 4 << 20) throws -> Summary {
+        let reader = try CSVBlockReader(path: path, format: format, blockSize: blockBytes)
         func column(_ name: String?) throws -> Int? {
             guard let name else { return nil }
             guard let i = reader.header.firstIndex(of: name) else { throw DataError.unknownColumn(file: path, name: name, available: reader.header) }
             return i
+        }
+        for feature in model.encoding.features where !reader.header.contains(feature.name) {
+            throw DataError.missingColumn(file: path, name: feature.name)
         }
         let idIndex = try column(model.spec?.columns(.id).first?.name ?? "id")!
         let sectorIndex = reader.header.firstIndex(of: model.spec?.columns(.sector).first?.name ?? "secteur")
         let cooldownIndex = try column(campaign.cooldownColumn)
         let filters = try (campaign.filter ?? [:]).sorted { $0.key < $1.key }.map { (try column($0.key)!, Set($0.value)) }
         let excluded = Set(campaign.exclusions ?? [])
+        let cooldown = campaign.cooldownMonths.map(Double.init)
         let reasons = try ReasonCodes(model: model)
         let beta = model.estimates
+        let width = model.encoding.width
+        let severity = model.severity
         let threshold = campaign.threshold ?? 0
         let channels = campaign.channels.sorted { $0.name == .surPlace && $1.name != .surPlace }  // visits first
         let explore = channels.map { Int((campaign.explorationShare * Double($0.capacity)).rounded()) }
         let exploit = zip(channels, explore).map { $0.capacity - $1 }
         let reservoirSize = explore.reduce(0, +)
         let heapSize = exploit.reduce(0, +) + reservoirSize  // room for dossiers also drawn at random
+
+        // Workers: eligibility, encoding and scores, block by block.
+        let score = { (block: CSVReader) throws -> ScoredBlock in
+            let encoder = try DesignRowEncoder(encoding: model.encoding, reader: block)
+            var out = ScoredBlock()
+            var row = [Double](repeating: 0, count: width)
+            next: while try block.next() {
+                for (index, values) in filters where !values.contains(try block.string(index)) { continue next }
+                if !excluded.isEmpty, excluded.contains(try block.string(idIndex)) { continue }
+                if let cooldownIndex, let cooldown, try block.number(cooldownIndex) < cooldown { continue }
+                try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
+                let p = Scorer.probability(row: row, coefficients: beta)
+                block.withField(idIndex) { out.text.append(contentsOf: $0) }
+                out.idEnds.append(out.text.count)
+                if let sectorIndex { block.withField(sectorIndex) { out.text.append(contentsOf: $0) } }
+                out.sectorEnds.append(out.text.count)
+                out.scores.append(p)
+                out.amounts.append(row.withUnsafeBufferPointer { r in severity?.expectedAmount(row: r.baseAddress!) } ?? .nan)
+                out.design.append(contentsOf: row)
+            }
+            return out
+        }
+
+        // Merge, in file order: the reservoir and the ranking see the dossiers as one sequential pass would.
         var reservoir: [Candidate] = []
         var heap = MinHeap<Candidate> { ($0.value, -$0.order) < ($1.value, -$1.order) }
         var g = SplitMix64(seed: campaign.seed ?? 1)
-        var row = [Double](repeating: 0, count: encoder.width)
         var eligible = 0
-        while try reader.next() {
-            var kept = true
-            for (index, values) in filters where !values.contains(try reader.string(index)) { kept = false; break }
-            if !kept { continue }
-            let id = try reader.string(idIndex)
-            if excluded.contains(id) { continue }
-            if let cooldownIndex, let months = campaign.cooldownMonths, try reader.number(cooldownIndex) < Double(months) { continue }
-            try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
-            let p = Scorer.probability(row: row, coefficients: beta)
-            let amount = row.withUnsafeBufferPointer { r in model.severity?.expectedAmount(row: r.baseAddress!) }
-            let value = p * (amount ?? 1)
-            let sector = try sectorIndex.map { try reader.string($0) } ?? "all"
-            func candidate() -> Candidate {
-                let top = row.withUnsafeBufferPointer { reasons.top(3, row: $0.baseAddress!) }
-                return Candidate(dossier: id, sector: sector, score: p, amount: amount, value: value,
-                                 reasons: top.map(\.label).joined(separator: " | "), order: eligible)
-            }
-            // Reservoir sampling (algorithm R) for the random share.
-            if reservoirSize > 0 {
-                if reservoir.count < reservoirSize { reservoir.append(candidate()) } else {
-                    let j = Int(g.next() % UInt64(eligible + 1))
-                    if j < reservoirSize { reservoir[j] = candidate() }
+        try reader.forEachBlock(threads: threads, parse: score) { block in
+            var start = 0
+            for i in block.scores.indices {
+                let p = block.scores[i], amount = block.amounts[i].isNaN ? nil : block.amounts[i]
+                let value = p * (amount ?? 1)
+                let textStart = start
+                start = block.sectorEnds[i]
+                func candidate() -> Candidate {
+                    let id = String(decoding: block.text[textStart..<block.idEnds[i]], as: UTF8.self)
+                    let sector = sectorIndex == nil ? "all" : String(decoding: block.text[block.idEnds[i]..<block.sectorEnds[i]], as: UTF8.self)
+                    let top = block.design.withUnsafeBufferPointer { reasons.top(3, row: $0.baseAddress! + i * width) }
+                    return Candidate(dossier: id, sector: sector, score: p, amount: amount, value: value,
+                                     reasons: top.map(\.label).joined(separator: " | "), order: eligible)
                 }
+                // Reservoir sampling (algorithm R) for the random share.
+                if reservoirSize > 0 {
+                    if reservoir.count < reservoirSize { reservoir.append(candidate()) } else {
+                        let j = Int(g.next() % UInt64(eligible + 1))
+                        if j < reservoirSize { reservoir[j] = candidate() }
+                    }
+                }
+                if p >= threshold && heapSize > 0 && (heap.count < heapSize || value > heap.top!.value) {
+                    heap.push(candidate())
+                    if heap.count > heapSize { _ = heap.pop() }
+                }
+                eligible += 1
             }
-            if p >= threshold && heapSize > 0 && (heap.count < heapSize || value > heap.top!.value) {
-                heap.push(candidate())
-                if heap.count > heapSize { _ = heap.pop() }
-            }
-            eligible += 1
         }
         var items: [PlannedItem] = []
         var taken = Set<String>()

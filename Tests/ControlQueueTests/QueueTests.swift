@@ -233,8 +233,10 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         var filtered = campaign
         filtered.filter = ["departement": ["44"]]
         #expect(throws: DataError.self) { try Planner.plan(campaign: filtered, model: model, population: population) }
-        // The same campaign and data give the same plan.
+        // The same campaign and data give the same plan, whatever the workers and blocks.
         #expect(try Planner.plan(campaign: campaign, model: model, population: population).items == plan.items)
+        let parallel = try Planner.plan(campaign: campaign, model: model, population: population, threads: 3, blockBytes: 200_000)
+        #expect(parallel.items == plan.items && parallel.eligible == plan.eligible && parallel.population == plan.population)
     }
 }
 
