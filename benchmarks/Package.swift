@@ -19,6 +19,7 @@ let package = Package(
                 .product(name: "LinearAlgebra", package: "Ciblage"),
                 .product(name: "Dossiers", package: "Ciblage"),
                 .product(name: "RiskModel", package: "Ciblage"),
+                .product(name: "ControlQueue", package: "Ciblage"),
             ],
             path: "Benchmarks/HotPaths",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -38,7 +38,7 @@ public enum Planner {
     }
 
     public static func plan(campaign: Campaign, model: ModelArtifact, population path: String, format: CSVFormat = CSVFormat(),
-                            threads: Int = Parallelism.defaultThreads, blockBytes: Int = 4 << 20) throws -> Summary {
+                            threads: Int = Parallelism.defaultThreads, blockBytes: Int = 1 << 20) throws -> Summary {
         let reader = try CSVBlockReader(path: path, format: format, blockSize: blockBytes)
         func column(_ name: String?) throws -> Int? {
             guard let name else { return nil }

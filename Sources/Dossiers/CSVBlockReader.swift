@@ -16,7 +16,8 @@ import Glibc
 /// reported is the first error in the file: a block's error is thrown only after every earlier block
 /// has been merged without one.
 ///
-/// Memory: two batches of `threads` blocks (4 MiB each by default) plus what the results hold.
+/// Memory: two batches of 4 × `threads` blocks (1 MiB each by default) plus what the results hold;
+/// four blocks per worker let Dispatch balance the load when one block parses slower.
 public final class CSVBlockReader {
     public let file: String
     public let header: [String]
@@ -32,7 +33,7 @@ public final class CSVBlockReader {
     private let onBytes: ((UnsafeBufferPointer<UInt8>) -> Void)?
 
     /// Opens `path` and reads its header (delimiter detection, BOM, quoting: as `CSVReader`).
-    public init(path: String, format: CSVFormat = CSVFormat(), blockSize: Int = 4 << 20,
+    public init(path: String, format: CSVFormat = CSVFormat(), blockSize: Int = 1 << 20,
                 onBytes: ((UnsafeBufferPointer<UInt8>) -> Void)? = nil) throws(DataError) {
         let headerReader = try CSVReader(path: path, format: format)
         file = path
@@ -57,7 +58,7 @@ public final class CSVBlockReader {
         let workers = max(1, threads)
         let splitter = Splitter(file: file, fd: fd, blockSize: blockSize, onBytes: onBytes, skip: dataOffset, firstLine: firstDataLine)
         defer { splitter.release() }
-        var batch = try splitter.nextBatch(workers)
+        var batch = try splitter.nextBatch(4 * workers)
         let parseBox = UncheckedSendable(parse)
         while !batch.isEmpty {
             // Read and split the next batch while the workers parse this one.
@@ -65,7 +66,7 @@ public final class CSVBlockReader {
             let reading = DispatchGroup()
             let box = UncheckedSendable((splitter, ahead))
             DispatchQueue.global().async(group: reading) {
-                do { box.value.1.blocks = try box.value.0.nextBatch(workers) } catch { box.value.1.error = error }
+                do { box.value.1.blocks = try box.value.0.nextBatch(4 * workers) } catch { box.value.1.error = error }
             }
             var results = [(result: Result<R, Error>, records: Int)?](repeating: nil, count: batch.count)
             let header = self.header, delimiter = self.delimiter, format = self.format, file = self.file

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Rebuilds design-matrix rows from CSV records with an encoding frozen at training time, so that
 /// scoring sees exactly the columns the model was fitted on.
 public final class DesignRowEncoder {
@@ -10,6 +14,22 @@ public final class DesignRowEncoder {
         case binned(column: Int, type: ColumnType, missing: MissingPolicy?, cuts: [Double], terms: [Int], width: Int)
     }
     private let slots: [Slot]
+    /// The hot path as a flat program of trivial values (no enum payloads or references to copy per
+    /// field): plain numbers, and categorical fields matched on their bytes against the levels, so
+    /// that a field spelled exactly like a level needs no String. Anything else runs the slot's
+    /// general code (missing-value policies, dates, booleans, bins, spaces, unseen levels).
+    private struct Op {
+        var kind: UInt8  // 0: plain number, 1: categorical by bytes, 2: general slot
+        var column: Int
+        var offset: Int
+        var width: Int
+        var slot: Int
+        var levels: Range<Int>  // into the level tables below (kind 1)
+    }
+    private let ops: [Op]
+    private let levelBytes: [UInt8]
+    private let levelRanges: [Range<Int>]
+    private let levelTerms: [Int]
     /// The fast path: when every feature is a plain number with no missing-value policy, the columns
     /// to read in design order (avoids copying enum payloads per field on the hot path).
     private let plainNumericColumns: [Int]?
@@ -43,6 +63,27 @@ public final class DesignRowEncoder {
             }
         }
         self.slots = slots
+        var ops: [Op] = [], bytes: [UInt8] = [], ranges: [Range<Int>] = [], terms: [Int] = []
+        var offset = 1
+        for (k, slot) in slots.enumerated() {
+            switch slot {
+            case .value(let column, .numeric, nil):
+                ops.append(Op(kind: 0, column: column, offset: offset, width: 1, slot: k, levels: 0..<0)); offset += 1
+            case .value:
+                ops.append(Op(kind: 2, column: 0, offset: offset, width: 1, slot: k, levels: 0..<0)); offset += 1
+            case .binned(_, _, _, _, _, let width):
+                ops.append(Op(kind: 2, column: 0, offset: offset, width: width, slot: k, levels: 0..<0)); offset += width
+            case .categorical(let column, let levels, let width, _, _):
+                let first = ranges.count
+                for (level, term) in levels.sorted(by: { $0.key < $1.key }) where !level.isEmpty {
+                    ranges.append(bytes.count..<(bytes.count + level.utf8.count))
+                    bytes.append(contentsOf: level.utf8)
+                    terms.append(term)
+                }
+                ops.append(Op(kind: 1, column: column, offset: offset, width: width, slot: k, levels: first..<ranges.count)); offset += width
+            }
+        }
+        self.ops = ops; levelBytes = bytes; levelRanges = ranges; levelTerms = terms
         let plain = slots.compactMap { slot -> Int? in
             if case .value(let column, .numeric, nil) = slot { return column }
             return nil
@@ -58,31 +99,55 @@ public final class DesignRowEncoder {
             for k in 0..<plain.count { row[k + 1] = try reader.number(plain[k]) }
             return
         }
-        var offset = 1
-        for slot in slots {
-            switch slot {
-            case .value(let column, let type, let missing):
-                row[offset] = try reader.value(column, type: type, missing: missing); offset += 1
-            case .binned(let column, let type, let missing, let cuts, let terms, let width):
-                let v = try reader.value(column, type: type, missing: missing)
-                (row + offset).update(repeating: 0, count: width)
-                let bin = FeatureEncoding.bin(v, cuts: cuts)
-                let t = terms[bin]
-                if t == -2 {
-                    throw .unseenLevel(file: reader.file, line: reader.line, column: reader.columnName(column),
-                                       level: FeatureEncoding.binLabels(cuts: cuts)[bin], known: encoding.features.first { $0.cuts == cuts }?.levels ?? [])
+        try ops.withUnsafeBufferPointer { (program) throws(DataError) in
+            for op in program {
+                switch op.kind {
+                case 0:
+                    row[op.offset] = try reader.number(op.column)
+                case 1:
+                    (row + op.offset).update(repeating: 0, count: op.width)
+                    let (start, count) = reader.field(op.column)
+                    var term: Int? = nil
+                    for l in op.levels where levelRanges[l].count == count {
+                        if count > 0, levelBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + levelRanges[l].lowerBound, start, count) == 0 }) {
+                            term = levelTerms[l]; break
+                        }
+                    }
+                    if let term {
+                        if term >= 0 { row[op.offset + term] = 1 }
+                    } else {
+                        try general(slots[op.slot], at: op.offset, row: row)
+                    }
+                default:
+                    try general(slots[op.slot], at: op.offset, row: row)
                 }
-                if t >= 0 { row[offset + t] = 1 }
-                offset += width
-            case .categorical(let column, let levels, let width, let known, let missing):
-                let level = try reader.level(column, missing: missing)
-                guard let t = levels[level] else {
-                    throw .unseenLevel(file: reader.file, line: reader.line, column: reader.columnName(column), level: level, known: known)
-                }
-                (row + offset).update(repeating: 0, count: width)
-                if t >= 0 { row[offset + t] = 1 }
-                offset += width
             }
         }
     }
+
+    /// The general code of one slot: every policy and error.
+    private func general(_ slot: Slot, at offset: Int, row: UnsafeMutablePointer<Double>) throws(DataError) {
+        switch slot {
+        case .value(let column, let type, let missing):
+            row[offset] = try reader.value(column, type: type, missing: missing)
+        case .binned(let column, let type, let missing, let cuts, let terms, let width):
+            let v = try reader.value(column, type: type, missing: missing)
+            (row + offset).update(repeating: 0, count: width)
+            let bin = FeatureEncoding.bin(v, cuts: cuts)
+            let t = terms[bin]
+            if t == -2 {
+                throw .unseenLevel(file: reader.file, line: reader.line, column: reader.columnName(column),
+                                   level: FeatureEncoding.binLabels(cuts: cuts)[bin], known: encoding.features.first { $0.cuts == cuts }?.levels ?? [])
+            }
+            if t >= 0 { row[offset + t] = 1 }
+        case .categorical(let column, let levels, let width, let known, let missing):
+            let level = try reader.level(column, missing: missing)
+            guard let t = levels[level] else {
+                throw .unseenLevel(file: reader.file, line: reader.line, column: reader.columnName(column), level: level, known: known)
+            }
+            (row + offset).update(repeating: 0, count: width)
+            if t >= 0 { row[offset + t] = 1 }
+        }
+    }
 }
+

@@ -68,7 +68,7 @@ public struct TableSpec: Sendable {
     /// Workers parsing the file (the result is the same for any number).
     public var threads: Int = Parallelism.defaultThreads
     /// Bytes of the file per block handed to a worker.
-    public var blockBytes: Int = 4 << 20
+    public var blockBytes: Int = 1 << 20
 
     public init(target: String, features: [String]? = nil, categorical: [String] = [], boolean: [String] = [],
                 dates: [String] = [], references: [String: String] = [:], weight: String? = nil, id: String? = nil,

@@ -77,3 +77,20 @@ public func memoryReadSum(_ x: UnsafeBufferPointer<Double>) -> Double {
     while k < x.count { s += x[k]; k += 1 }
     return s
 }
+
+/// The same read on `threads` workers over contiguous ranges (the machine's read rate with every
+/// core reading, the limit of a parallel scoring kernel). Partial sums are added in range order.
+public func memoryReadSum(_ x: UnsafeBufferPointer<Double>, threads: Int) -> Double {
+    let workers = max(1, min(threads, x.count / 32_768))
+    guard workers > 1 else { return memoryReadSum(x) }
+    var partial = [Double](repeating: 0, count: workers)
+    let box = UncheckedSendable(x)
+    partial.withUnsafeMutableBufferPointer { out in
+        let outBox = UncheckedSendable(out.baseAddress!)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = box.value.count * w / workers, hi = box.value.count * (w + 1) / workers
+            outBox.value[w] = memoryReadSum(UnsafeBufferPointer(rebasing: box.value[lo..<hi]))
+        }
+    }
+    return partial.reduce(0, +)
+}

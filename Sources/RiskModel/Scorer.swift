@@ -1,3 +1,4 @@
+import Dispatch
 import Dossiers
 import LinearAlgebra
 #if canImport(Glibc)
@@ -15,7 +16,7 @@ public struct ScoringOptions: Sendable {
     /// Workers parsing, scoring and formatting blocks (the output is the same for any number).
     public var threads: Int = Parallelism.defaultThreads
     /// Bytes of input per block handed to a worker.
-    public var blockBytes: Int = 4 << 20
+    public var blockBytes: Int = 1 << 20
 
     public init(idColumn: String? = nil, format: CSVFormat = CSVFormat(), chunkRows: Int = 8192, reasons: Int = 0) {
         self.idColumn = idColumn; self.format = format; self.chunkRows = max(1, chunkRows); self.reasons = max(0, reasons)
@@ -155,6 +156,19 @@ public enum Scorer {
             beta.withUnsafeBufferPointer { b in scoreRows(r.baseAddress!, rows: 1, columns: row.count, coefficients: b.baseAddress!, into: &out) }
         }
         return out
+    }
+
+    /// The kernel on `threads` workers, each on a contiguous range of rows. Every row's score is
+    /// computed by the same code whatever range it falls in, so the bytes do not depend on `threads`.
+    public static func scoreRows(_ x: UnsafePointer<Double>, rows n: Int, columns p: Int, coefficients beta: UnsafePointer<Double>,
+                                 into out: UnsafeMutablePointer<Double>, threads: Int) {
+        let workers = max(1, min(threads, n / 4096))
+        guard workers > 1 else { scoreRows(x, rows: n, columns: p, coefficients: beta, into: out); return }
+        let box = UncheckedSendable((x, beta, out))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = n * w / workers, hi = n * (w + 1) / workers
+            scoreRows(box.value.0 + lo * p, rows: hi - lo, columns: p, coefficients: box.value.1, into: box.value.2 + lo)
+        }
     }
 
     /// σ(xᵢᵀβ) for each row of a row-major block.

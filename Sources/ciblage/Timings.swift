@@ -20,6 +20,9 @@ struct Timings: ParsableCommand {
     @Option(help: "Repetitions of the scoring kernel and parse timings (the best is reported).")
     var repeats: Int = 3
 
+    @Flag(help: "Time the parse phase only (for profiling the reader).")
+    var parseOnly = false
+
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
@@ -33,15 +36,26 @@ struct Timings: ParsableCommand {
         var parse = Double.infinity
         for _ in 0..<max(1, repeats) {
             let (_, t) = try time { () throws -> Double in
-                let reader = try CSVReader(path: data)
+                let reader = try CSVBlockReader(path: data)
                 var s = 0.0
-                while try reader.next() { for j in 0..<reader.fieldCount { s += try reader.number(j) } }
+                try reader.forEachBlock(threads: try threads.resolved(), parse: { block -> Double in
+                    var part = 0.0
+                    while try block.next() { for j in 0..<block.fieldCount { part += try block.number(j) } }
+                    return part
+                }) { s += $0 }
                 return s
             }
             parse = min(parse, t)
         }
-        let (table, read) = try time { try TrainingData.read(path: data, spec: TableSpec(target: target)) }
+        if parseOnly {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: ["parse": parse], options: [.sortedKeys]), as: UTF8.self))
+            return
+        }
+        var spec = TableSpec(target: target)
+        spec.threads = try threads.resolved()
+        let (table, read) = try time { try TrainingData.read(path: data, spec: spec) }
         let (model, fit) = try time { try LogisticRegression.fit(table, options: LogisticRegressionOptions(threads: try threads.resolved())) }
+        let workers = try threads.resolved()
         var kernel = Double.infinity
         let beta = model.estimates
         var out = [Double](repeating: 0, count: table.design.rows)
@@ -50,7 +64,8 @@ struct Timings: ParsableCommand {
                 table.design.storage.withUnsafeBufferPointer { x in
                     beta.withUnsafeBufferPointer { b in
                         out.withUnsafeMutableBufferPointer { o in
-                            Scorer.scoreRows(x.baseAddress!, rows: table.design.rows, columns: table.design.columns, coefficients: b.baseAddress!, into: o.baseAddress!)
+                            Scorer.scoreRows(x.baseAddress!, rows: table.design.rows, columns: table.design.columns, coefficients: b.baseAddress!,
+                                             into: o.baseAddress!, threads: workers)
                         }
                     }
                 }
@@ -59,7 +74,7 @@ struct Timings: ParsableCommand {
         }
         var readRate = Double.infinity
         for _ in 0..<max(1, repeats) {
-            let (_, t) = time { table.design.storage.withUnsafeBufferPointer { memoryReadSum($0) } }
+            let (_, t) = time { table.design.storage.withUnsafeBufferPointer { memoryReadSum($0, threads: workers) } }
             readRate = min(readRate, t)
         }
         let result: [String: Double] = [

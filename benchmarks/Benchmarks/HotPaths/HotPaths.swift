@@ -1,4 +1,5 @@
 import Benchmark
+import ControlQueue
 import Dossiers
 import Foundation
 import LinearAlgebra
@@ -50,6 +51,23 @@ enum Fixture {
     static var csvBytes: Int { (try? FileManager.default.attributesOfItem(atPath: csv)[.size] as? Int) ?? 0 }
 
     static let model: ModelArtifact = try! LogisticRegression.fit(data)
+
+    /// A simulated CAF population (as many dossiers as `rows`) and a two-part model trained on a
+    /// random sample of it: the input of queue planning.
+    static let planning: (population: String, model: ModelArtifact) = {
+        let population = directory.appendingPathComponent("population.csv").path, sample = directory.appendingPathComponent("pbdf.csv").path
+        if !FileManager.default.fileExists(atPath: population) {
+            _ = try! PopulationSimulator.run(SimulationOptions(dossiers: rows, seed: 7, candidates: 0, randomSample: min(7000, rows / 4)),
+                                             outputs: SimulationOutputs(population: population, randomSample: sample))
+        }
+        var table = try! TableSpec(spec: PopulationSimulator.featureSpec(candidates: 0))
+        table.amount = "montant_indu"
+        return (population, try! LogisticRegression.fit(try! TrainingData.read(path: sample, spec: table)))
+    }()
+
+    static let campaign = Campaign(name: "bench", model: "m.json", channels: [
+        ChannelSpec(name: .surPieces, capacity: 2000, detectionFactor: 0.6), ChannelSpec(name: .surPlace, capacity: 200, detectionFactor: 1)],
+        threshold: 0, exploration: 0.1, cooldownColumn: "mois_depuis_dernier_controle", cooldownMonths: 12, seed: 1)
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -64,6 +82,19 @@ let benchmarks: @Sendable () -> Void = {
         let reader = try CSVReader(path: path)
         var sum = 0.0
         while try reader.next() { for j in 0..<reader.fieldCount { sum += try reader.number(j) } }
+        blackHole(sum)
+    }
+
+    Benchmark("CSV parsing (2 threads)", configuration: timed) { benchmark in
+        let path = Fixture.csv
+        benchmark.startMeasurement()
+        let reader = try CSVBlockReader(path: path)
+        var sum = 0.0
+        try reader.forEachBlock(threads: 2, parse: { block -> Double in
+            var part = 0.0
+            while try block.next() { for j in 0..<block.fieldCount { part += try block.number(j) } }
+            return part
+        }) { sum += $0 }
         blackHole(sum)
     }
 
@@ -119,6 +150,25 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Reported, not gated: two workers on row ranges (Dispatch allocates per parallel pass).
+    Benchmark("Scoring kernel (2 threads)", configuration: gated) { benchmark in
+        for _ in benchmark.scaledIterations {
+            Fixture.data.design.storage.withUnsafeBufferPointer { x in
+                coefficients.value.withUnsafeBufferPointer { b in
+                    Scorer.scoreRows(x.baseAddress!, rows: Fixture.rows, columns: Fixture.columns + 1, coefficients: b.baseAddress!,
+                                     into: outBox.value, threads: 2)
+                }
+            }
+            blackHole(outBox.value[0])
+        }
+    }
+
+    Benchmark("Memory read baseline (2 threads)", configuration: gated) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(Fixture.data.design.storage.withUnsafeBufferPointer { memoryReadSum($0, threads: 2) })
+        }
+    }
+
     // The machine's read rate over the same bytes: the bound of a memory-bound kernel.
     Benchmark("Memory read baseline (SIMD sum)", configuration: gated) { benchmark in
         for _ in benchmark.scaledIterations {
@@ -131,5 +181,27 @@ let benchmarks: @Sendable () -> Void = {
         let output = Fixture.directory.appendingPathComponent("scores.csv").path
         benchmark.startMeasurement()
         try Scorer.score(model: model, input: path, output: output)
+    }
+
+    // Queue planning: score every dossier of the population, draw the random share, rank by expected value.
+    Benchmark("Queue planning", configuration: timed) { benchmark in
+        let (population, model) = Fixture.planning
+        benchmark.startMeasurement()
+        blackHole(try Planner.plan(campaign: Fixture.campaign, model: model, population: population))
+    }
+
+    // Queue pulls: 200 `next` calls on a SQLite store holding a 2,200-item plan (each one a
+    // transaction with its lease and its audit entry).
+    Benchmark("Queue pulls (200 next, SQLite)", configuration: timed) { benchmark in
+        let (population, model) = Fixture.planning
+        let items = try Planner.plan(campaign: Fixture.campaign, model: model, population: population).items
+        let path = Fixture.directory.appendingPathComponent("queue-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try SQLiteQueueStore(path: path)
+        _ = try store.plan(campaign: "bench", modelChecksum: "x", items: items, actor: "bench")
+        benchmark.startMeasurement()
+        for k in 0..<200 {
+            blackHole(try store.next(controller: "c\(k % 8)", channel: nil, sector: nil, lease: 3600, now: Date()))
+        }
     }
 }
