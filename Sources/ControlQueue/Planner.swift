@@ -24,6 +24,7 @@ public enum Planner {
         public var items: [PlannedItem]
     }
 
+    struct RankKey { var value: Double; var order: Int; var slot: Int }
     struct Candidate { var dossier: String; var sector: String; var score: Double; var amount: Double?; var value: Double; var reasons: String; var order: Int }
 
     /// The eligible dossiers of one block of the population, scored by a worker. Identifiers and
@@ -89,7 +90,10 @@ public enum Planner {
 
         // Merge, in file order: the reservoir and the ranking see the dossiers as one sequential pass would.
         var reservoir: [Candidate] = []
-        var heap = MinHeap<Candidate> { ($0.value, -$0.order) < ($1.value, -$1.order) }
+        // The ranking keeps the best `heapSize` by expected value (ties: the earlier dossier). The heap
+        // holds trivial keys; the candidates themselves stay put in `ranked`, a slot per key.
+        var heap = MinHeap<RankKey> { ($0.value, -$0.order) < ($1.value, -$1.order) }
+        var ranked: [Candidate] = []
         var g = SplitMix64(seed: campaign.seed ?? 1)
         var eligible = 0
         try reader.forEachBlock(threads: threads, parse: score) { block in
@@ -113,9 +117,15 @@ public enum Planner {
                         if j < reservoirSize { reservoir[j] = candidate() }
                     }
                 }
-                if p >= threshold && heapSize > 0 && (heap.count < heapSize || value > heap.top!.value) {
-                    heap.push(candidate())
-                    if heap.count > heapSize { _ = heap.pop() }
+                if p >= threshold && heapSize > 0 {
+                    if heap.count < heapSize {
+                        heap.push(RankKey(value: value, order: eligible, slot: ranked.count))
+                        ranked.append(candidate())
+                    } else if value > heap.top!.value {
+                        let slot = heap.top!.slot
+                        ranked[slot] = candidate()
+                        heap.replaceTop(RankKey(value: value, order: eligible, slot: slot))
+                    }
                 }
                 eligible += 1
             }
@@ -134,7 +144,7 @@ public enum Planner {
         }
         // Ranked dossiers not drawn at random; those a channel cannot take (capacity or sector cap) stay
         // available to the next channel.
-        var pool = heap.sortedDescending().filter { !taken.contains($0.dossier) }
+        var pool = heap.sortedDescending().map { ranked[$0.slot] }.filter { !taken.contains($0.dossier) }
         for (k, channel) in channels.enumerated() {
             var used = 0
             var perSector: [String: Int] = [:]
@@ -179,6 +189,19 @@ struct MinHeap<T> {
             storage.swapAt(i, m); i = m
         }
         return out
+    }
+    /// Replaces the smallest element (the top) and restores the order: a push and a pop in one pass.
+    mutating func replaceTop(_ x: T) {
+        storage[0] = x
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < storage.count && less(storage[l], storage[m]) { m = l }
+            if r < storage.count && less(storage[r], storage[m]) { m = r }
+            if m == i { break }
+            storage.swapAt(i, m); i = m
+        }
     }
     /// All elements, largest first.
     func sortedDescending() -> [T] { storage.sorted { less($1, $0) } }

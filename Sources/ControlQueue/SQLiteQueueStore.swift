@@ -81,12 +81,14 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
         let now = Date()
         return try transaction { db in
             var inserted = 0, skipped = 0
+            // One prepared statement for the whole plan (national plans hold 100,000 items and more).
+            let insert = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO items (campaign, model_checksum, dossier, channel, sector, score, expected_amount, expected_value,
+                    selection, inclusion_probability, reasons, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned')
+                """)
             for it in items {
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO items (campaign, model_checksum, dossier, channel, sector, score, expected_amount, expected_value,
-                        selection, inclusion_probability, reasons, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned')
-                    """, arguments: [campaign, modelChecksum, it.dossier, it.channel.rawValue, it.sector, it.score, it.expectedAmount,
-                                     it.expectedValue, it.selection, it.inclusionProbability, it.reasons])
+                try insert.execute(arguments: [campaign, modelChecksum, it.dossier, it.channel.rawValue, it.sector, it.score, it.expectedAmount,
+                                               it.expectedValue, it.selection, it.inclusionProbability, it.reasons])
                 if db.changesCount == 1 { inserted += 1 } else { skipped += 1 }
             }
             try audit(db, actor: actor, action: "plan", item: nil,

@@ -51,6 +51,9 @@ public final class CSVBlockReader {
     /// Parses every block with `parse` on up to `threads` workers, then hands each result to `merge`
     /// on the calling thread, in file order. `parse` gets a `CSVReader` positioned before the block's
     /// first record; it reads with `next()` as usual and must not keep the reader.
+    ///
+    /// Three stages overlap: while batch i is parsed, batch i + 1 is read and split, and the results
+    /// of batch i − 1 are merged.
     public func forEachBlock<R>(threads: Int, parse: @escaping (CSVReader) throws -> R, merge: (R) throws -> Void) throws {
         let fd = open(file, O_RDONLY)
         guard fd >= 0 else { throw DataError.cannotOpen(file: file, reason: String(cString: strerror(errno))) }
@@ -60,40 +63,60 @@ public final class CSVBlockReader {
         defer { splitter.release() }
         var batch = try splitter.nextBatch(4 * workers)
         let parseBox = UncheckedSendable(parse)
-        while !batch.isEmpty {
-            // Read and split the next batch while the workers parse this one.
-            let ahead = Ahead()
-            let reading = DispatchGroup()
-            let box = UncheckedSendable((splitter, ahead))
-            DispatchQueue.global().async(group: reading) {
-                do { box.value.1.blocks = try box.value.0.nextBatch(4 * workers) } catch { box.value.1.error = error }
-            }
-            var results = [(result: Result<R, Error>, records: Int)?](repeating: nil, count: batch.count)
-            let header = self.header, delimiter = self.delimiter, format = self.format, file = self.file
+        let header = self.header, delimiter = self.delimiter, format = self.format, file = self.file
+        var parsed: [(result: Result<R, Error>, records: Int)] = []
+        while !batch.isEmpty || !parsed.isEmpty {
+            let ahead = Ahead(), parsing = Parsing<R>(count: batch.count)
+            let stages = DispatchGroup()
             let blocks = batch
-            results.withUnsafeMutableBufferPointer { out in
-                let outBox = UncheckedSendable(out.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: blocks.count) { k in
-                    let reader = CSVReader(block: blocks[k].bytes, file: file, header: header, delimiter: delimiter,
-                                           format: format, firstLine: blocks[k].firstLine)
-                    let result = Result { try parseBox.value(reader) }
-                    outBox.value[k] = (result, reader.recordCount)
+            if !blocks.isEmpty {
+                let box = UncheckedSendable((splitter, ahead, parsing))
+                DispatchQueue.global().async(group: stages) {
+                    do { box.value.1.blocks = try box.value.0.nextBatch(4 * workers) } catch { box.value.1.error = error }
+                }
+                DispatchQueue.global().async(group: stages) {
+                    DispatchQueue.concurrentPerform(iterations: blocks.count) { k in
+                        let reader = CSVReader(block: blocks[k].bytes, file: file, header: header, delimiter: delimiter,
+                                               format: format, firstLine: blocks[k].firstLine)
+                        let result = Result { try parseBox.value(reader) }
+                        box.value.2.store(k, (result, reader.recordCount))
+                    }
                 }
             }
-            reading.wait()
-            let next = ahead.blocks
-            for b in batch { b.bytes.deallocate() }
-            for r in results {
-                switch r!.result {
-                case .success(let value): recordCount += r!.records; try merge(value)
-                case .failure(let error): for b in next { b.bytes.deallocate() }; throw error
+            var failure: Error?
+            do {
+                for r in parsed {
+                    switch r.result {
+                    case .success(let value): recordCount += r.records; try merge(value)
+                    case .failure(let error): throw error
+                    }
                 }
-            }
+            } catch { failure = error }
+            stages.wait()
+            for b in blocks { b.bytes.deallocate() }
+            if let failure { for b in ahead.blocks { b.bytes.deallocate() }; throw failure }
             if let error = ahead.error { throw error }
-            batch = next
+            parsed = parsing.results.map { $0! }
+            batch = ahead.blocks
         }
         bytesRead = splitter.bytesRead
     }
+}
+
+/// The results of one batch, written by the workers, one slot each.
+private final class Parsing<R> {
+    typealias Slot = (result: Result<R, Error>, records: Int)?
+    private let slots: UnsafeMutablePointer<Slot>
+    let count: Int
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: max(1, count))
+        slots.initialize(repeating: nil, count: count)
+    }
+    deinit { slots.deinitialize(count: count); slots.deallocate() }
+    /// Workers write distinct slots, so no two threads touch the same memory.
+    func store(_ k: Int, _ value: (result: Result<R, Error>, records: Int)) { slots[k] = value }
+    var results: [Slot] { Array(UnsafeBufferPointer(start: slots, count: count)) }
 }
 
 /// The batch read ahead while the workers parse the current one.

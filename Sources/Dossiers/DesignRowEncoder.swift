@@ -19,7 +19,7 @@ public final class DesignRowEncoder {
     /// that a field spelled exactly like a level needs no String. Anything else runs the slot's
     /// general code (missing-value policies, dates, booleans, bins, spaces, unseen levels).
     private struct Op {
-        var kind: UInt8  // 0: plain number, 1: categorical by bytes, 2: general slot
+        var kind: UInt8  // 0: plain number, 1: categorical by bytes, 2: general slot, 3: plain boolean
         var column: Int
         var offset: Int
         var width: Int
@@ -69,6 +69,8 @@ public final class DesignRowEncoder {
             switch slot {
             case .value(let column, .numeric, nil):
                 ops.append(Op(kind: 0, column: column, offset: offset, width: 1, slot: k, levels: 0..<0)); offset += 1
+            case .value(let column, .boolean, nil):
+                ops.append(Op(kind: 3, column: column, offset: offset, width: 1, slot: k, levels: 0..<0)); offset += 1
             case .value:
                 ops.append(Op(kind: 2, column: 0, offset: offset, width: 1, slot: k, levels: 0..<0)); offset += 1
             case .binned(_, _, _, _, _, let width):
@@ -104,6 +106,8 @@ public final class DesignRowEncoder {
                 switch op.kind {
                 case 0:
                     row[op.offset] = try reader.number(op.column)
+                case 3:
+                    row[op.offset] = try reader.boolean(op.column)
                 case 1:
                     (row + op.offset).update(repeating: 0, count: op.width)
                     let (start, count) = reader.field(op.column)

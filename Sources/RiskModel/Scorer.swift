@@ -138,7 +138,13 @@ public enum Scorer {
             while try reader.next() {
                 try encoder.encodeCurrentRecord(into: x + filled * p)
                 if let idIndex {
-                    ids.append(contentsOf: csvField(try reader.string(idIndex)).utf8)
+                    // The id as read (quoted again if needed); invalid UTF-8 is refused as before.
+                    try reader.withField(idIndex) { bytes in
+                        guard bytes.allSatisfy({ $0 < 0x80 }) || String(validating: bytes, as: UTF8.self) != nil else {
+                            throw DataError.invalidUTF8(file: reader.file, line: reader.line, column: reader.columnName(idIndex))
+                        }
+                        appendCSVField(bytes, to: &ids)
+                    }
                     idEnds.append(ids.count)
                 }
                 filled += 1
