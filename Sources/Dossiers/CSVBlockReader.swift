@@ -75,11 +75,16 @@ public final class CSVBlockReader {
                     do { box.value.1.blocks = try box.value.0.nextBatch(4 * workers) } catch { box.value.1.error = error }
                 }
                 DispatchQueue.global().async(group: stages) {
-                    DispatchQueue.concurrentPerform(iterations: blocks.count) { k in
+                    let parseOne = { (k: Int) in
                         let reader = CSVReader(block: blocks[k].bytes, file: file, header: header, delimiter: delimiter,
                                                format: format, firstLine: blocks[k].firstLine)
                         let result = Result { try parseBox.value(reader) }
                         box.value.2.store(k, (result, reader.recordCount))
+                    }
+                    if workers == 1 {
+                        for k in blocks.indices { parseOne(k) }  // one parsing thread, as asked
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: blocks.count, execute: parseOne)
                     }
                 }
             }
