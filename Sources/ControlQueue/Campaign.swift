@@ -18,6 +18,11 @@ public struct ChannelSpec: Codable, Equatable, Sendable {
     public var costPerControl: Double?
     /// Share of the true indu a control of this channel finds (visits find more than document checks).
     public var detectionFactor: Double?
+
+    public init(name: ChannelKind, capacity: Int, sectorCapacity: [String: Int]? = nil, costPerControl: Double? = nil, detectionFactor: Double? = nil) {
+        self.name = name; self.capacity = capacity; self.sectorCapacity = sectorCapacity
+        self.costPerControl = costPerControl; self.detectionFactor = detectionFactor
+    }
 }
 
 public struct Objective: Codable, Equatable, Sendable {
@@ -46,6 +51,15 @@ public struct Campaign: Codable, Equatable, Sendable {
     public var filter: [String: [String]]?
     /// Seed of the random share.
     public var seed: UInt64?
+
+    /// A campaign built in code (the YAML file is the usual way; `load` validates it).
+    public init(name: String, model: String, period: String? = nil, channels: [ChannelSpec], objective: Objective? = nil,
+                threshold: Double? = nil, exploration: Double? = nil, cooldownColumn: String? = nil, cooldownMonths: Int? = nil,
+                exclusions: [String]? = nil, filter: [String: [String]]? = nil, seed: UInt64? = nil) {
+        self.name = name; self.model = model; self.period = period; self.channels = channels; self.objective = objective
+        self.threshold = threshold; self.exploration = exploration; self.cooldownColumn = cooldownColumn
+        self.cooldownMonths = cooldownMonths; self.exclusions = exclusions; self.filter = filter; self.seed = seed
+    }
 
     public var explorationShare: Double { exploration ?? 0.1 }
 
