@@ -163,6 +163,19 @@ public enum Planner {
     }
 }
 
+extension Planner.Summary {
+    /// The plan as CSV, one row per item in plan order: for review before it goes to the controllers,
+    /// and as the selection of `ciblage audit --selected`.
+    public func csv() -> String {
+        var text = "id,canal,secteur,selection,proba_inclusion,score,montant_attendu,valeur_attendue,raisons\n"
+        for it in items {
+            text += [csvField(it.dossier), it.channel.rawValue, csvField(it.sector), it.selection, "\(it.inclusionProbability)", "\(it.score)",
+                     it.expectedAmount.map { "\($0)" } ?? "", "\(it.expectedValue)", csvField(it.reasons)].joined(separator: ",") + "\n"
+        }
+        return text
+    }
+}
+
 /// A binary heap ordered by `less` (the smallest on top).
 struct MinHeap<T> {
     private var storage: [T] = []

@@ -28,6 +28,7 @@ struct Queue: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Choose dossiers for each channel of a campaign and add them to the store (all or nothing; no duplicates on re-planning).")
         @Option(help: "Campaign file (YAML).") var campaign: String
         @Option(help: "Population CSV to plan from.") var data: String
+        @Option(help: "Also write the plan as CSV (id, channel, sector, selection, inclusion probability, score, reasons): for review, and for `ciblage audit --selected`.") var output: String?
         @OptionGroup var store: StoreOptions
         func run() throws {
             let c = try Campaign.load(path: campaign)
@@ -35,6 +36,7 @@ struct Queue: ParsableCommand {
             let queue = try store.open()
             let summary = try Planner.plan(campaign: c, model: model, population: data)
             let result = try queue.plan(campaign: c.name, modelChecksum: model.checksum ?? "", items: summary.items, actor: Queue.actor())
+            if let output { try AtomicFile.write(Data(summary.csv().utf8), to: output) }
             let explore = summary.items.filter { $0.selection == "explore" }.count
             print("planned \(c.name): \(result.inserted) new items (\(result.skipped) already planned), \(explore) drawn at random, from \(summary.eligible) eligible of \(summary.population) dossiers")
         }

@@ -171,6 +171,16 @@ import Testing
         let md = try String(contentsOfFile: path("card.md"), encoding: .utf8)
         #expect(md.contains("article L312-1-3") && md.contains("| AUC |") && md.contains("**Disparité**"))
 
+        // The selection of a plan, audited: `queue plan --output` lists it, `audit --selected` reads it.
+        try "name: c\nmodel: \(model)\nchannels:\n  - {name: sur_pieces, capacity: 500}\nexploration: 0.2\nseed: 3\n"
+            .write(toFile: path("campaign.yaml"), atomically: true, encoding: .utf8)
+        let plan = try run(["queue", "plan", "--campaign", path("campaign.yaml"), "--data", path("pop.csv"), "--store", path("q.sqlite"), "--output", path("plan.csv")])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let planned = try String(contentsOfFile: path("plan.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(planned.count == 501 && planned[0].hasPrefix("id,canal,secteur,selection,proba_inclusion,score"))
+        let planAudit = try run(["audit", "--model", model, "--data", path("pop.csv"), "--attribute", "parent_isole", "--selected", path("plan.csv"), "--bootstrap", "20"])
+        #expect(planAudit.status == 0 && planAudit.stdout.contains("500 of 20000 dossiers selected"), "\(planAudit.stdout) \(planAudit.stderr)")
+
         // Monitor: the closed controls of a campaign, as `queue export` writes them.
         var closed = "id,cible,montant_indu,montant_rappel,fraude,provenance,proba_inclusion,score,canal,jugement,modele\n"
         for i in 0..<400 { closed += "D\(i),\(i % 3 == 0 ? 1 : 0),0,0,0,random,0.01,0.1,pieces,agree,x\n" }
