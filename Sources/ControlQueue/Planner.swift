@@ -188,24 +188,13 @@ struct MinHeap<T> {
         var i = storage.count - 1
         while i > 0 { let parent = (i - 1) / 2; if less(storage[i], storage[parent]) { storage.swapAt(i, parent); i = parent } else { break } }
     }
-    mutating func pop() -> T? {
-        guard !storage.isEmpty else { return nil }
-        storage.swapAt(0, storage.count - 1)
-        let out = storage.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < storage.count && less(storage[l], storage[m]) { m = l }
-            if r < storage.count && less(storage[r], storage[m]) { m = r }
-            if m == i { break }
-            storage.swapAt(i, m); i = m
-        }
-        return out
-    }
     /// Replaces the smallest element (the top) and restores the order: a push and a pop in one pass.
     mutating func replaceTop(_ x: T) {
         storage[0] = x
+        siftDown()
+    }
+    /// Moves the top down until both children are larger.
+    private mutating func siftDown() {
         var i = 0
         while true {
             let l = 2 * i + 1, r = l + 1

@@ -67,20 +67,25 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
     }
 }
 
-/// A store seen through async calls that run off the pool.
+/// A store seen through async calls that run off the pool. Calls without an explicit `now` all happen
+/// at `clock`, the moment the store was made: a test can wait a long time for the cooperative pool
+/// when long synchronous suites run beside it, and a 60 s lease must not expire because of that.
 struct AsyncStore: Sendable {
     let store: QueueStore
+    let clock = Date()
     func plan(_ n: Int) async throws -> (inserted: Int, skipped: Int) { try await offPool { try store.plan(campaign: "c", modelChecksum: "m", items: items(n), actor: "t") } }
-    func next(_ controller: String, channel: ChannelKind? = nil, sector: String? = nil, now: Date = Date()) async throws -> QueueItem? {
-        try await offPool { try store.next(controller: controller, channel: channel, sector: sector, lease: 60, now: now) }
+    func next(_ controller: String, channel: ChannelKind? = nil, sector: String? = nil, now: Date? = nil) async throws -> QueueItem? {
+        let now = now ?? clock
+        return try await offPool { try store.next(controller: controller, channel: channel, sector: sector, lease: 60, now: now) }
     }
     func list(_ controller: String) async throws -> [QueueItem] { try await offPool { try store.list(controller: controller) } }
-    func close(_ id: Int64, _ controller: String, _ outcome: Outcome, now: Date = Date()) async throws {
+    func close(_ id: Int64, _ controller: String, _ outcome: Outcome, now: Date? = nil) async throws {
+        let now = now ?? clock
         try await offPool { try store.close(item: id, controller: controller, outcome: outcome, now: now) }
     }
-    func release(_ id: Int64, _ controller: String) async throws { try await offPool { try store.release(item: id, controller: controller, now: Date()) } }
-    func status() async throws -> [ChannelStatus] { try await offPool { try store.status(campaign: nil, now: Date()) } }
-    func export() async throws -> [QueueItem] { try await offPool { try store.export(campaign: "c", actor: "t", now: Date()) } }
+    func release(_ id: Int64, _ controller: String) async throws { let now = clock; try await offPool { try store.release(item: id, controller: controller, now: now) } }
+    func status() async throws -> [ChannelStatus] { let now = clock; return try await offPool { try store.status(campaign: nil, now: now) } }
+    func export() async throws -> [QueueItem] { let now = clock; return try await offPool { try store.export(campaign: "c", actor: "t", now: now) } }
     func verify() async throws -> AuditVerification { try await offPool { try store.verifyAudit() } }
 }
 
