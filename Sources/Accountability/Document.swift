@@ -8,8 +8,6 @@ public struct Document: Sendable {
         case paragraph(String)
         case list([String])
         case table(header: [String], rows: [[String]])
-        /// Raw HTML for the HTML output only (charts); Markdown gets the fallback text.
-        case figure(html: String, fallback: String)
     }
 
     public struct Section: Sendable {
@@ -32,7 +30,6 @@ public struct Document: Sendable {
                 case .table(let header, let rows):
                     func cells(_ r: [String]) -> String { "| " + r.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
                     out += "\n" + cells(header) + "|" + header.map { _ in "---|" }.joined() + "\n" + rows.map(cells).joined()
-                case .figure(_, let fallback): out += "\n\(fallback)\n"
                 }
             }
         }
@@ -51,7 +48,6 @@ public struct Document: Sendable {
                 case .table(let header, let rows):
                     body += "<table class='doc'><tr>" + header.map { "<th>\(inline($0))</th>" }.joined() + "</tr>"
                         + rows.map { "<tr>" + $0.map { "<td>\(inline($0))</td>" }.joined() + "</tr>" }.joined() + "</table>"
-                case .figure(let html, _): body += "<div class='grid'>\(html)</div>"
                 }
             }
         }

@@ -46,9 +46,7 @@ public enum Planner {
             guard let i = reader.header.firstIndex(of: name) else { throw DataError.unknownColumn(file: path, name: name, available: reader.header) }
             return i
         }
-        for feature in model.encoding.features where !reader.header.contains(feature.name) {
-            throw DataError.missingColumn(file: path, name: feature.name)
-        }
+        try model.encoding.checkColumns(in: reader.header, file: path)
         let idIndex = try column(model.spec?.columns(.id).first?.name ?? "id")!
         let sectorIndex = reader.header.firstIndex(of: model.spec?.columns(.sector).first?.name ?? "secteur")
         let cooldownIndex = try column(campaign.cooldownColumn)

@@ -95,7 +95,8 @@ public final class CSVReader {
         self.delimiter = delimiter
         fd = -1
         borrowed = true
-        buffer = bytes.baseAddress ?? .allocate(capacity: 1)
+        precondition(!bytes.isEmpty, "a block holds at least one byte")  // the splitter never makes empty blocks
+        buffer = bytes.baseAddress!
         capacity = bytes.count
         end = bytes.count
         atEOF = true

@@ -65,6 +65,11 @@ public struct DesignEncoding: Codable, Equatable, Sendable {
     public var termNames: [String] { ["Intercept"] + features.flatMap(\.termNames) }
     public var width: Int { 1 + features.reduce(0) { $0 + $1.termNames.count } }
 
+    /// Refuses a file whose header lacks an input column, before any output is started.
+    public func checkColumns(in header: [String], file: String) throws(DataError) {
+        for feature in features where !header.contains(feature.name) { throw .missingColumn(file: file, name: feature.name) }
+    }
+
 }
 
 /// Sorts categorical levels as R and patsy do: numerically when every level is a number, else by

@@ -47,9 +47,7 @@ public enum Scorer {
         } else {
             idIndex = reader.header.firstIndex(of: "id")
         }
-        for feature in model.encoding.features where !reader.header.contains(feature.name) {
-            throw DataError.missingColumn(file: input, name: feature.name)
-        }
+        try model.encoding.checkColumns(in: reader.header, file: input)
         let out = try AtomicFile(path: output)
         try out.write(idIndex.map { csvField(reader.header[$0]) } ?? "row")
         try out.write(",score")

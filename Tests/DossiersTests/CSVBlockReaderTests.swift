@@ -63,6 +63,16 @@ import Testing
         }
     }
 
+    /// A record longer than the block: the splitter grows the block until the record ends.
+    @Test func recordsLongerThanABlockAreKeptWhole() throws {
+        let long = "\"" + String(repeating: "x,\n", count: 200) + "\""
+        let path = try write("a,b\n" + (0..<50).map { "\($0),\($0 % 7 == 0 ? long : "court")" }.joined(separator: "\n") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let expected = try sequential(path)
+        #expect(expected.count == 50 && expected[0].count > 600)
+        #expect(try blocks(path, size: 64, threads: 2) == expected)
+    }
+
     @Test func crOnlyLineEndsAreSplitToo() throws {
         let path = try write("a,b\r" + (0..<500).map { "\($0),x\($0)" }.joined(separator: "\r") + "\r")
         defer { try? FileManager.default.removeItem(atPath: path) }
