@@ -12,25 +12,44 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product ciblage
 
-# The main job on the embedded default: simulate a CAF (200 000 dossiers and a PBDF-like random sample
-# of 7 000), train the DMDE model on the random sample with the shipped spec, score the whole
-# population, print the top of the list, audit the top 2% for bias and write the model card.
+# The main job on the embedded default, the whole cycle of a cible (everything lands in $(OUT)/):
+#  1. simulate a CAF (200 000 dossiers, a PBDF-like random sample of 7 000 and monthly histories),
+#     and an independent random sample of another simulated CAF for evaluation;
+#  2. select variables stepwise on the sample (the 20 candidate columns c001… are mostly noise),
+#     then train the two-part model (risk and expected indu) on the selected spec;
+#  3. score the population, evaluate on the independent sample, audit the top 2% for bias, write the card;
+#  4. plan a campaign into a fresh SQLite store and run a few controller operations on it.
 DEMO_DOSSIERS ?= 200000
+DEMO_STORE := $(OUT)/queue.sqlite
 demo: build
 	@mkdir -p $(OUT)
+	@rm -f $(DEMO_STORE) $(DEMO_STORE)-wal $(DEMO_STORE)-shm
 	$(CIBLAGE) simulate --dossiers $(DEMO_DOSSIERS) --seed 2026 --output $(OUT)/population.csv \
 		--random-sample 7000 --sample-output $(OUT)/pbdf.csv --history-output $(OUT)/history.csv
-	$(CIBLAGE) train --spec models/dmde-simule.spec.yaml --data $(OUT)/pbdf.csv --output $(OUT)/model.json
+	$(CIBLAGE) simulate --dossiers 100000 --seed 2027 --random-sample 7000 --sample-output $(OUT)/pbdf_eval.csv
+	$(CIBLAGE) select --spec models/dmde-simule.spec.yaml --data $(OUT)/pbdf.csv --method stepwise \
+		--slentry 0.01 --slstay 0.01 --selected-spec $(OUT)/selected.spec.yaml
+	$(CIBLAGE) train --spec $(OUT)/selected.spec.yaml --data $(OUT)/pbdf.csv --amount montant_indu --output $(OUT)/model.json
 	$(CIBLAGE) inspect $(OUT)/model.json
-	$(CIBLAGE) score --model $(OUT)/model.json --data $(OUT)/population.csv --output $(OUT)/scores.csv
-	@echo "Top 10 dossiers by score (of $(DEMO_DOSSIERS)):"
-	@(head -1 $(OUT)/scores.csv; tail -n +2 $(OUT)/scores.csv | sort -t, -k2,2 -g -r | head -10) | column -t -s,
+	$(CIBLAGE) score --model $(OUT)/model.json --data $(OUT)/population.csv --output $(OUT)/scores.csv --reasons 3
+	@echo "Top 10 dossiers by expected value (of $(DEMO_DOSSIERS)):"
+	@(head -1 $(OUT)/scores.csv | cut -d, -f1-4; tail -n +2 $(OUT)/scores.csv | sort -t, -k4,4 -g -r | head -10 | cut -d, -f1-4) | column -t -s,
+	$(CIBLAGE) evaluate --model $(OUT)/model.json --data $(OUT)/pbdf_eval.csv --bootstrap 200 \
+		--json $(OUT)/evaluation.json --report $(OUT)/evaluation.html
 	$(CIBLAGE) audit --model $(OUT)/model.json --data $(OUT)/population.csv --attribute parent_isole --attribute nationalite \
 		--attribute handicap --intersection parent_isole,revenu_rapport_smic --band revenu_rapport_smic=0.5,1 \
 		--reference 'revenu_rapport_smic=< 0.5' --top-share 0.02 --archetypes models/archetypes.yaml \
 		--json $(OUT)/audit.json --html $(OUT)/audit.html
-	$(CIBLAGE) card --model $(OUT)/model.json --audit $(OUT)/audit.json --organisation "Caf simulée" \
+	$(CIBLAGE) card --model $(OUT)/model.json --evaluation $(OUT)/evaluation.json --audit $(OUT)/audit.json \
+		--organisation "Caf simulée" --valid-from 2026-01-01 --valid-until 2026-12-31 \
 		--markdown $(OUT)/card.md --html $(OUT)/card.html
+	@sed 's|model: .*|model: model.json|' models/campagne-demo.yaml > $(OUT)/campagne.yaml
+	$(CIBLAGE) queue plan --campaign $(OUT)/campagne.yaml --data $(OUT)/population.csv --store $(DEMO_STORE) --output $(OUT)/plan.csv
+	@scripts/demo-controllers.sh $(CIBLAGE) $(DEMO_STORE) $(OUT)
+	@echo
+	@echo "Open, in $(OUT)/: evaluation.html (performance), audit.html (bias audit), card.html (model card and public notice),"
+	@echo "plan.csv (the campaign's selection), outcomes.csv (closed controls for retraining), scores.csv (every dossier's score and reasons)."
+	@echo "The queue is $(DEMO_STORE): try '$(CIBLAGE) queue next --controller alice --store $(DEMO_STORE)'."
 
 # The whole suite; the queue's store tests also run against a local PostgreSQL that this starts.
 test: setup

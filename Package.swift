@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Accountability", targets: ["Accountability"]),
         .library(name: "ControlQueue", targets: ["ControlQueue"]),
+        .library(name: "ControlQueueSQLite", targets: ["ControlQueueSQLite"]),
+        .library(name: "ControlQueuePostgres", targets: ["ControlQueuePostgres"]),
+        .library(name: "Workflows", targets: ["Workflows"]),
         .executable(name: "ciblage", targets: ["ciblage"]),
     ],
     dependencies: [
@@ -42,20 +45,31 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["RiskModel", "Dossiers", "LinearAlgebra"]),
         // Bias audit, proxy check, outcome drift and the model card.
         .target(name: "Accountability", dependencies: ["Evaluation", "RiskModel", "Dossiers", "LinearAlgebra", "Yams"]),
-        // SwiftNIO and postgres-nio stay in this edge target.
+        // Campaigns, the planner and the store protocol: the queue's rules, with no database.
+        .target(
+            name: "ControlQueue",
+            dependencies: ["RiskModel", "Dossiers", "LinearAlgebra", "Yams", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Store adapters (edges): GRDB and SwiftNIO/postgres-nio stay in these two targets.
+        .target(
+            name: "ControlQueueSQLite",
+            dependencies: ["ControlQueue", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(
             name: "ControlQueuePostgres",
             dependencies: ["ControlQueue", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
+        // One function per user task, called by every edge (the CLI today, the server next).
         .target(
-            name: "ControlQueue",
-            dependencies: ["RiskModel", "Dossiers", "LinearAlgebra", "Yams",
-                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+            name: "Workflows",
+            dependencies: ["Accountability", "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Evaluation", "RiskModel",
+                           "Dossiers", "LinearAlgebra"]
         ),
+        // The CLI edge: options into a request, one workflow, the result printed.
         .executableTarget(
             name: "ciblage",
             dependencies: [
-                "Accountability", "ControlQueue", "ControlQueuePostgres", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
+                "Workflows", "Accountability", "ControlQueue", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,7 +93,7 @@ let package = Package(
             dependencies: ["Accountability", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
             resources: [.copy("References")]
         ),
-        .testTarget(name: "ControlQueueTests", dependencies: ["ControlQueue", "ControlQueuePostgres", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),
+        .testTarget(name: "ControlQueueTests", dependencies: ["ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Workflows", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),
                                           .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "CLITests", dependencies: ["ciblage"]),
     ],

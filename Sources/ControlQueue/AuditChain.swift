@@ -48,38 +48,3 @@ public enum AuditChain {
         return AuditVerification(entries: count, firstBadEntry: nil, problem: nil)
     }
 }
-
-extension Outcome {
-    /// The rules every store applies before recording an outcome.
-    public func validate() throws {
-        guard indu >= 0, rappel >= 0, indu.isFinite, rappel.isFinite else { throw QueueError("indu and rappel must be finite amounts ≥ 0") }
-        guard judgement == "agree" || judgement == "override" else { throw QueueError("the judgement is 'agree' or 'override', got '\(judgement)'") }
-        if judgement == "override", (judgementReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw QueueError("an override needs a reason: human oversight is recorded, not assumed")
-        }
-    }
-
-    /// The audit details of a close.
-    public var auditDetails: String {
-        "indu=\(indu) rappel=\(rappel) fraud=\(fraud) judgement=\(judgement)" + (judgementReason.map { " reason=\($0)" } ?? "")
-    }
-}
-
-extension QueueItem {
-    /// Only the controller holding an assigned item may close it.
-    public func ensureClosable(by controller: String) throws {
-        switch state {
-        case .closed: throw QueueError("item \(id) is already closed (by \(self.controller ?? "?")); nothing changed")
-        case .planned: throw QueueError("item \(id) is not assigned: pull it with 'queue next' first; nothing changed")
-        case .assigned where self.controller != controller:
-            throw QueueError("item \(id) is assigned to \(self.controller ?? "?"), not to \(controller); nothing changed")
-        case .assigned: return
-        }
-    }
-
-    /// Only the controller holding an assigned item may release it.
-    public func ensureReleasable(by controller: String) throws {
-        guard state == .assigned else { throw QueueError("item \(id) is \(state.rawValue), not assigned: it cannot be released; nothing changed") }
-        guard self.controller == controller else { throw QueueError("item \(id) is assigned to \(self.controller ?? "?"), not to \(controller); nothing changed") }
-    }
-}

@@ -13,9 +13,20 @@ import RiskModel
 ///    (drawn)/(eligible): what inverse-probability weighting of their outcomes needs.
 /// 3. **Ranking by expected value** EV = P(indu) × E[indu | indu] (the two-part model; P alone when the
 ///    model has no severity part), among eligible dossiers at or above the score threshold.
-///    Visits (sur place) find more than document checks, so the extra yield of a visit over a document
-///    check, EV × (d_place − d_pieces), is largest for the largest EV: the top of the ranking goes to
-///    sur place, the next to sur pièces, within each channel's (and sector's) capacity.
+/// 4. **Channels by net value.** A control of dossier i on channel c is worth
+///    v_ic = EV_i × d_c − cost_c, where d_c is the channel's detection factor (the share of the true
+///    indu its controls find; 1 when not given) and cost_c its cost per control (0 when not given).
+///    Every v_ic increases with EV_i, so an optimal plan controls a top-EV prefix of the ranking, and
+///    by exchange (swapping a visit and a document check between two dossiers changes the total by
+///    (EV_i − EV_j)(d_place − d_pieces)) the channel with the higher detection takes the top of that
+///    prefix: visits go where their extra yield EV × (d_place − d_pieces) − (cost_place − cost_pieces)
+///    is highest. So the planner orders channels by detection (visits first on ties), and chooses how
+///    many dossiers the first channel takes by maximising the plan's total net value: for each count
+///    a ≤ capacity, the second channel takes the next dossiers whose v is positive, within its
+///    capacity; prefix sums make each count O(1). No dossier is planned on a channel where its net
+///    value is ≤ 0. Sector caps are applied while filling, in EV order (what a capped channel cannot
+///    take stays available to the next), so with caps the split is the uncapped optimum, not an exact
+///    capped one.
 ///    These dossiers have inclusion probability 1 given the scores.
 public enum Planner {
     public struct Summary: Sendable {
@@ -140,16 +151,19 @@ public enum Planner {
             }
             next += explore[k]
         }
-        // Ranked dossiers not drawn at random; those a channel cannot take (capacity or sector cap) stay
-        // available to the next channel.
+        // Ranked dossiers not drawn at random, best EV first; those a channel cannot take (capacity or
+        // sector cap) stay available to the next channel.
         var pool = heap.sortedDescending().map { ranked[$0.slot] }.filter { !taken.contains($0.dossier) }
-        for (k, channel) in channels.enumerated() {
+        let byDetection = channels.indices.sorted { (channels[$0].detection, -$0) > (channels[$1].detection, -$1) }
+        let counts = split(values: pool.map(\.value), channels: byDetection.map { (channels[$0], exploit[$0]) })
+        for (position, k) in byDetection.enumerated() {
+            let channel = channels[k]
             var used = 0
             var perSector: [String: Int] = [:]
             var leftover: [Candidate] = []
             for c in pool {
                 let sectorFull = channel.sectorCapacity?[c.sector].map { perSector[c.sector, default: 0] >= $0 } ?? false
-                guard used < exploit[k], !sectorFull else { leftover.append(c); continue }
+                guard used < counts[position], !sectorFull, channel.netValue(expected: c.value) > 0 else { leftover.append(c); continue }
                 items.append(PlannedItem(dossier: c.dossier, channel: channel.name, sector: c.sector, score: c.score, expectedAmount: c.amount,
                                          expectedValue: c.value, selection: "exploit", inclusionProbability: 1, reasons: c.reasons))
                 used += 1
@@ -159,6 +173,41 @@ public enum Planner {
         }
         return Summary(eligible: eligible, population: reader.recordCount, items: items)
     }
+}
+
+extension Planner {
+    /// How many of the ranked dossiers (expected values `values`, best first) each channel takes, the
+    /// channels in the order given (highest detection first), to maximise the total net value
+    /// Σ (EV × d − cost). See step 4 of the rule: the first channel takes a prefix of length a, the
+    /// second the next b = min(capacity, dossiers whose net value on it is positive); a is chosen by
+    /// enumeration with prefix sums, ties going to the larger a (the first channel's share).
+    static func split(values: [Double], channels: [(spec: ChannelSpec, capacity: Int)]) -> [Int] {
+        guard let first = channels.first else { return [] }
+        func positives(_ c: ChannelSpec) -> Int { values.prefix { c.netValue(expected: $0) > 0 }.count }
+        guard channels.count == 2 else { return [min(first.capacity, positives(first.spec))] }
+        let second = channels[1]
+        var prefix = [0.0]
+        for v in values { prefix.append(prefix.last! + v) }
+        func total(_ c: ChannelSpec, from: Int, to: Int) -> Double {
+            c.detection * (prefix[to] - prefix[from]) - c.cost * Double(to - from)
+        }
+        let secondPositives = positives(second.spec)
+        var best = (a: 0, b: 0, value: -Double.infinity)
+        for a in 0...min(first.capacity, positives(first.spec)) {
+            let b = min(second.capacity, max(0, secondPositives - a))
+            let value = total(first.spec, from: 0, to: a) + total(second.spec, from: a, to: a + b)
+            if value >= best.value { best = (a, b, value) }
+        }
+        return [best.a, best.b]
+    }
+}
+
+extension ChannelSpec {
+    /// The share of the true indu a control of this channel finds (1 when not given).
+    public var detection: Double { detectionFactor ?? 1 }
+    public var cost: Double { costPerControl ?? 0 }
+    /// What a control is worth on this channel: EV × detection − cost.
+    public func netValue(expected value: Double) -> Double { value * detection - cost }
 }
 
 extension Planner.Summary {

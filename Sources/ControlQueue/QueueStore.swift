@@ -39,19 +39,6 @@ public struct QueueItem: Codable, Equatable, Sendable {
     }
 }
 
-/// What a controller records when closing an item: the finding and their own judgement of the selection.
-public struct Outcome: Codable, Equatable, Sendable {
-    public var indu: Double
-    public var rappel: Double
-    public var fraud: Bool
-    /// "agree", or "override" with a reason: human oversight is recorded, not assumed.
-    public var judgement: String
-    public var judgementReason: String?
-    public init(indu: Double, rappel: Double, fraud: Bool, judgement: String, judgementReason: String? = nil) {
-        self.indu = indu; self.rappel = rappel; self.fraud = fraud; self.judgement = judgement; self.judgementReason = judgementReason
-    }
-}
-
 public struct ChannelStatus: Codable, Equatable, Sendable {
     public var channel: String
     public var sector: String

@@ -66,6 +66,8 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                     indu DOUBLE PRECISION, rappel DOUBLE PRECISION, fraud BOOLEAN, judgement TEXT, judgement_reason TEXT,
                     closed_at DOUBLE PRECISION, UNIQUE (campaign, dossier))
                 """, logger: logger)
+            // Stores made before outcomes recorded the months an indu covers gain the column.
+            try await c.query("ALTER TABLE items ADD COLUMN IF NOT EXISTS indu_months INTEGER", logger: logger)
             try await c.query("CREATE INDEX IF NOT EXISTS items_free ON items (state, sector, channel, expected_value)", logger: logger)
             try await c.query("""
                 CREATE TABLE IF NOT EXISTS audit (
@@ -97,21 +99,22 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
 
     private static let itemColumns = """
         id, campaign, model_checksum, dossier, channel, sector, score, expected_amount, expected_value, selection, inclusion_probability,
-        reasons, state, controller, lease_expires, indu, rappel, fraud, judgement, judgement_reason
+        reasons, state, controller, lease_expires, indu, rappel, fraud, judgement, judgement_reason, indu_months
         """
 
     private func items(_ rows: PostgresRowSequence) async throws -> [QueueItem] {
         var out: [QueueItem] = []
         for try await row in rows {
             let r = try row.decode((Int64, String, String, String, String, String, Double, Double?, Double, String, Double,
-                                    String, String, String?, Double?, Double?, Double?, Bool?, String?, String?).self)
+                                    String, String, String?, Double?, Double?, Double?, Bool?, String?, String?, Int32?).self)
             let state = ItemState(rawValue: r.12) ?? .planned
             out.append(QueueItem(
                 id: r.0, campaign: r.1, modelChecksum: r.2,
                 item: PlannedItem(dossier: r.3, channel: ChannelKind(rawValue: r.4) ?? .surPieces, sector: r.5, score: r.6, expectedAmount: r.7,
                                   expectedValue: r.8, selection: r.9, inclusionProbability: r.10, reasons: r.11),
                 state: state, controller: r.13, leaseExpires: r.14.map { Date(timeIntervalSince1970: $0) },
-                outcome: state == .closed ? Outcome(indu: r.15 ?? 0, rappel: r.16 ?? 0, fraud: r.17 ?? false, judgement: r.18 ?? "", judgementReason: r.19) : nil))
+                outcome: state == .closed ? Outcome(indu: r.15 ?? 0, rappel: r.16 ?? 0, induMonths: r.20.map(Int.init), fraud: r.17 ?? false,
+                                                            judgement: Judgement(rawValue: r.18 ?? "") ?? .agree, judgementReason: r.19) : nil))
         }
         return out
     }
@@ -177,8 +180,9 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                 }
                 try current.ensureClosable(by: controller)
                 try await c.query("""
-                    UPDATE items SET state = 'closed', indu = \(outcome.indu), rappel = \(outcome.rappel), fraud = \(outcome.fraud),
-                        judgement = \(outcome.judgement), judgement_reason = \(outcome.judgementReason), closed_at = \(now.timeIntervalSince1970),
+                    UPDATE items SET state = 'closed', indu = \(outcome.indu), rappel = \(outcome.rappel),
+                        indu_months = \(outcome.induMonths.map(Int32.init)), fraud = \(outcome.fraud),
+                        judgement = \(outcome.judgement.rawValue), judgement_reason = \(outcome.judgementReason), closed_at = \(now.timeIntervalSince1970),
                         lease_expires = NULL WHERE id = \(id)
                     """, logger: logger)
                 try await audit(c, actor: controller, action: "close", item: id,

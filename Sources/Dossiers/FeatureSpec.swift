@@ -103,6 +103,15 @@ public struct TargetDefinitionSpec: Codable, Equatable, Sendable {
     public init(minimumAmount: Double = 600, minimumMonths: Int = 6, windowMonths: Int = 24) {
         self.minimumAmount = minimumAmount; self.minimumMonths = minimumMonths; self.windowMonths = windowMonths
     }
+
+    /// The one statement of the rule: an overpayment that lasted `months` consecutive months and
+    /// totals `amount` EUR over them is a positive label. Both bounds are inclusive (600 EUR over
+    /// exactly 6 months is positive); the 1e-9 EUR slack absorbs the rounding of sums of cents.
+    /// The target builder applies it to runs of monthly records, `queue export` to what a
+    /// controller recorded at close.
+    public func isPositive(months: Int, amount: Double) -> Bool {
+        months >= minimumMonths && amount >= minimumAmount - 1e-9
+    }
 }
 
 /// A feature spec: the description of a dossier table, one entry per column (YAML on disk, embedded

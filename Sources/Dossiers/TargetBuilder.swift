@@ -61,7 +61,7 @@ public enum TargetBuilder {
                 longest = max(longest, runLength)
                 // Any window of ≥ N consecutive months inside the run may qualify; the whole run so far
                 // has the largest sum of those ending here, since every month in it is positive.
-                if runLength >= definition.minimumMonths && prefix[k + 1] - prefix[runStart] >= definition.minimumAmount - 1e-9 {
+                if definition.isPositive(months: runLength, amount: prefix[k + 1] - prefix[runStart]) {
                     positive = true
                 }
             } else {

@@ -135,6 +135,8 @@ extension TrainingData {
         out.featureSpec = featureSpec
         out.sensitiveOverrides = sensitiveOverrides
         out.selection = selection
+        out.amounts = amounts.map { a in rows.map { a[$0] } }
+        out.amountName = amountName
         return out
     }
 }

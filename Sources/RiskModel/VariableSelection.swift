@@ -223,6 +223,8 @@ extension TrainingData {
         out.featureSpec = featureSpec
         out.sensitiveOverrides = sensitiveOverrides
         out.selection = selection
+        out.amounts = amounts
+        out.amountName = amountName
         return out
     }
 }

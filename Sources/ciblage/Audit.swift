@@ -1,8 +1,7 @@
 import Accountability
 import ArgumentParser
-import Dossiers
 import Foundation
-import RiskModel
+import Workflows
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +19,7 @@ struct Audit: ParsableCommand {
             """
     )
 
-    @Option(help: "The model artifact (JSON).") var model: String
+    @OptionGroup var model: ModelOptions
     @Option(help: "CSV of the audited population: model inputs, attributes, outcome (empty when not controlled).") var data: String
     @Option(help: ArgumentHelp("Attribute to audit (repeatable).", valueName: "column")) var attribute: [String] = []
     @Option(help: ArgumentHelp("Intersection of attributes, comma-separated (repeatable).", valueName: "a,b")) var intersection: [String] = []
@@ -34,32 +33,20 @@ struct Audit: ParsableCommand {
     @Option(help: "Provenance column marking the random stratum (default: the spec's provenance column, if present).") var provenance: String?
     @Option(help: "Identifier column (default: the spec's id column, else 'id').") var id: String?
     @Option(help: "Smallest cell reported; smaller cells and rates over fewer dossiers are suppressed.") var minCell: Int = 30
-    @Option(help: "Bootstrap replicates.") var bootstrap: Int = 200
-    @Option(help: "Bootstrap seed.") var seed: UInt64 = 1
+    @OptionGroup var resampling: BootstrapOptions
     @Option(help: "YAML list of counterfactual archetypes to re-score one edit at a time.") var archetypes: String?
-    @Option(help: "Write the results as JSON here.") var json: String?
+    @OptionGroup var json: JSONOutputOptions
     @Option(help: "Write a self-contained HTML report here.") var html: String?
     @OptionGroup var csv: CSVOptions
     @OptionGroup var threads: ThreadOptions
 
-    func run() throws {
-        let rules = [topK != nil, topShare != nil, threshold != nil, selected != nil].filter { $0 }.count
-        guard rules == 1 else { throw ValidationError("give exactly one selection rule: --top-k, --top-share, --threshold or --selected") }
-        guard minCell >= 1 else { throw ValidationError("--min-cell must be at least 1") }
-        guard bootstrap >= 0 && bootstrap <= 100_000 else { throw ValidationError("--bootstrap must be between 0 and 100000") }
-        let rule: SelectionRule
-        if let topK {
-            guard topK > 0 else { throw ValidationError("--top-k must be positive") }
-            rule = .topK(topK)
-        } else if let topShare {
-            guard topShare > 0 && topShare <= 1 else { throw ValidationError("--top-share must be in (0, 1]") }
-            rule = .topShare(topShare)
-        } else if let threshold {
-            guard threshold >= 0 && threshold <= 1 else { throw ValidationError("--threshold must be a probability in [0, 1]") }
-            rule = .threshold(threshold)
-        } else {
-            rule = .listed(try Self.identifiers(in: selected!, format: try csv.format()), source: selected!)
-        }
+    func validate() throws { try check(try request().validate) }
+
+    func request() throws -> AuditRequest {
+        let rules: [AuditSelection?] = [topK.map(AuditSelection.topK), topShare.map(AuditSelection.topShare),
+                                        threshold.map(AuditSelection.threshold), selected.map { AuditSelection.listedIn(file: $0) }]
+        let given = rules.compactMap { $0 }
+        guard given.count == 1 else { throw ValidationError("give exactly one selection rule: --top-k, --top-share, --threshold or --selected") }
         var bands: [String: [Double]] = [:]
         for b in band {
             let (name, value) = try pair(b, option: "--band", expected: "column=c1,c2,…")
@@ -73,30 +60,22 @@ struct Audit: ParsableCommand {
         for r in reference { let (k, v) = try pair(r, option: "--reference", expected: "column=level"); references[k] = v }
         let columns = AuditColumns(attributes: attribute, intersections: intersection.map { commaList($0) ?? [] }, bands: bands,
                                    references: references, outcome: outcome, provenance: provenance, id: id)
-        let artifact = try ModelArtifact.load(from: model)
-        let cases = try archetypes.map { (list: try Archetype.load(path: $0), file: $0) }
-        let report = try AuditReport.run(model: artifact, modelPath: model, data: data, columns: columns, rule: rule,
-                                         options: .init(minimumCell: minCell, replicates: bootstrap, seed: seed, threads: try threads.resolved()),
-                                         archetypes: cases, format: try csv.format())
+        var r = AuditRequest(model: model.model, data: data, columns: columns, selection: given[0])
+        r.minimumCell = minCell
+        r.bootstrap = resampling.bootstrap
+        r.seed = resampling.seed
+        r.archetypes = archetypes
+        r.format = try csv.format()
+        r.threads = threads.resolved
+        r.json = json.json
+        r.html = html
+        return r
+    }
+
+    func run() throws {
+        let report = try audit(try request())
         print(report.text, terminator: "")
-        if let json { try AtomicFile.write(try report.json(), to: json); print("wrote \(json)") }
-        if let html { try AtomicFile.write(Data(AuditHTML.render(report).utf8), to: html); print("wrote \(html)") }
+        if let json = json.json { print("wrote \(json)") }
+        if let html { print("wrote \(html)") }
     }
-
-    static func identifiers(in path: String, format: CSVFormat) throws -> Set<String> {
-        let reader = try CSVReader(path: path, format: format)
-        guard let i = reader.header.firstIndex(of: "id") ?? reader.header.firstIndex(of: "dossier") else {
-            throw DataError.unknownColumn(file: path, name: "id", available: reader.header)
-        }
-        var ids = Set<String>()
-        while try reader.next() { ids.insert(try reader.string(i).trimmingSpaces) }
-        return ids
-    }
-}
-
-/// "key=value" of an option, or a message naming the option and the expected form.
-func pair(_ text: String, option: String, expected: String) throws -> (String, String) {
-    let parts = text.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
-    guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("\(option) expects \(expected), got '\(text)'") }
-    return (parts[0], parts[1])
 }

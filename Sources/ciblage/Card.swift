@@ -1,9 +1,6 @@
 import Accountability
 import ArgumentParser
-import Dossiers
-import Evaluation
-import Foundation
-import RiskModel
+import Workflows
 
 struct Card: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +13,7 @@ struct Card: ParsableCommand {
             """
     )
 
-    @Option(help: "The model artifact (JSON).") var model: String
+    @OptionGroup var model: ModelOptions
     @Option(help: "JSON written by `ciblage evaluate --json`.") var evaluation: String?
     @Option(help: "JSON written by `ciblage audit --json`.") var audit: String?
     @Option(help: "The body publishing the notice.") var organisation: String = "Caisse d'allocations familiales"
@@ -26,18 +23,21 @@ struct Card: ParsableCommand {
     @Option(help: "Markdown output.") var markdown: String?
     @Option(help: "HTML output.") var html: String?
 
+    func validate() throws { try check(request().validate) }
+
+    func request() -> CardRequest {
+        var r = CardRequest(model: model.model)
+        r.evaluation = evaluation
+        r.audit = audit
+        r.context = ModelCard.Context(organisation: organisation, validFrom: validFrom, validUntil: validUntil, contact: contact)
+        r.markdown = markdown
+        r.html = html
+        return r
+    }
+
     func run() throws {
-        guard markdown != nil || html != nil else { throw ValidationError("give --markdown FILE, --html FILE, or both") }
-        for (name, value) in [("--valid-from", validFrom), ("--valid-until", validUntil)] {
-            if let value, value.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
-                throw ValidationError("\(name) expects a date YYYY-MM-DD, got '\(value)'")
-            }
-        }
-        let card = ModelCard(model: try ModelArtifact.load(from: model), modelPath: model,
-                             evaluation: try evaluation.map(EvaluationReport.load), audit: try audit.map(AuditReport.load),
-                             context: .init(organisation: organisation, validFrom: validFrom, validUntil: validUntil, contact: contact))
-        let document = card.document
-        if let markdown { try AtomicFile.write(Data(document.markdown.utf8), to: markdown); print("wrote \(markdown)") }
-        if let html { try AtomicFile.write(Data(document.html.utf8), to: html); print("wrote \(html)") }
+        _ = try writeCard(request())
+        if let markdown { print("wrote \(markdown)") }
+        if let html { print("wrote \(html)") }
     }
 }

@@ -5,8 +5,11 @@ import Dossiers
 import Foundation
 import LinearAlgebra
 import RiskModel
+import Workflows
 
-/// The command-line tool: parsing and printing only; all logic lives in the libraries.
+/// The command-line edge: each command turns its options into a request, calls one workflow
+/// (`Sources/Workflows`) and prints the result. Nothing here reads or writes a data file, builds CSV
+/// or JSON, or opens a store; `CLIBoundaryTests` checks it.
 struct Ciblage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ciblage",
@@ -16,9 +19,11 @@ struct Ciblage: ParsableCommand {
             2 internal error.
             """,
         version: ModelArtifact.generatorName,
-        subcommands: [Simulate.self, Target.self, Train.self, Select.self, Inspect.self, Score.self, Evaluate.self, Explain.self, Export.self, Queue.self, Audit.self, Monitor.self, Card.self, Timings.self]
+        subcommands: [Simulate.self, Target.self, Train.self, Select.self, Inspect.self, Score.self, Evaluate.self, Explain.self, Export.self, Queue.self, Audit.self, Monitor.self, Card.self]
     )
 }
+
+// MARK: Option groups shared by several commands
 
 /// Options shared by every command that reads a CSV file.
 struct CSVOptions: ParsableArguments {
@@ -27,6 +32,8 @@ struct CSVOptions: ParsableArguments {
 
     @Flag(help: "Numbers use a decimal comma (3,14), as in French spreadsheet exports; the delimiter is then ';' or tab.")
     var decimalComma = false
+
+    func validate() throws { _ = try format() }
 
     func format() throws -> CSVFormat {
         var format = CSVFormat(decimalComma: decimalComma)
@@ -47,13 +54,80 @@ struct ThreadOptions: ParsableArguments {
     @Option(help: "Threads for the numeric core (default: CIBLAGE_THREADS, else the number of cores). Results are identical for any value.")
     var threads: Int?
 
-    func resolved() throws -> Int {
-        if let threads {
-            guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
-            return threads
-        }
-        return Parallelism.defaultThreads
+    func validate() throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
     }
+
+    var resolved: Int { threads ?? Parallelism.defaultThreads }
+}
+
+/// The model a command reads.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "The model artifact (JSON).")
+    var model: String
+}
+
+/// The dossier file a command reads.
+struct DataOptions: ParsableArguments {
+    @Option(help: "CSV file of dossiers with a header row.")
+    var data: String
+}
+
+/// A JSON copy of a command's results.
+struct JSONOutputOptions: ParsableArguments {
+    @Option(help: "Also write the results as JSON here.")
+    var json: String?
+}
+
+/// Bootstrap settings of the commands that give intervals.
+struct BootstrapOptions: ParsableArguments {
+    @Option(help: "Bootstrap replicates for the confidence intervals (0: none).")
+    var bootstrap: Int = 200
+
+    @Option(help: "Seed of the bootstrap (and of cross-validation folds).")
+    var seed: UInt64 = 1
+}
+
+// MARK: Fixed choices
+
+extension SeparationChoice: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument == "stabilise" ? "stabilize" : argument) }
+}
+extension SelectionCorrection: ExpressibleByArgument {}
+extension VariableSelection.Method: ExpressibleByArgument {}
+extension VariableSelection.RemovalTest: ExpressibleByArgument, CaseIterable {
+    public static let allCases: [VariableSelection.RemovalTest] = [.wald, .likelihoodRatio]
+}
+extension ChannelKind: ExpressibleByArgument {}
+extension Judgement: ExpressibleByArgument {}
+extension ProvenanceChoice: ExpressibleByArgument {
+    public init?(argument: String) { self.init(text: argument) }
+    public static var defaultCompletionKind: CompletionKind { .list(["random", "all", "targeted", "other"]) }
+}
+
+// MARK: From requests to flags
+
+/// The flag of a request parameter: `proxyThreshold` is `--proxy-threshold`, except where the
+/// command's flag has a name of its own.
+func flag(_ parameter: String) -> String {
+    let renamed = ["entryLevel": "slentry", "stayLevel": "slstay", "crossValidationFolds": "cv", "minimumCell": "min-cell",
+                   "dossier": "id", "reference": "reference", "sectors": "sectors"]
+    if let name = renamed[parameter] { return "--" + name }
+    var out = "--"
+    for c in parameter {
+        if c.isUppercase { out += "-" + c.lowercased() } else { out.append(c) }
+    }
+    return out
+}
+
+extension RequestError {
+    /// The message as the CLI user sees it: parameters named by their flags.
+    var cliMessage: String { message(naming: flag) }
+}
+
+/// Runs a request's own checks inside `validate()`, before any file is read.
+func check(_ body: () throws(RequestError) -> Void) throws {
+    do { try body() } catch { throw ValidationError(error.cliMessage) }
 }
 
 /// Splits "a,b,c" into trimmed, non-empty names.
@@ -61,9 +135,18 @@ func commaList(_ s: String?) -> [String]? {
     s.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
 }
 
+/// "key=value" of an option, or a message naming the option and the expected form.
+func pair(_ text: String, option: String, expected: String) throws -> (String, String) {
+    let parts = text.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+    guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("\(option) expects \(expected), got '\(text)'") }
+    return (parts[0], parts[1])
+}
+
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
+
+func format(seconds: Double) -> String { String(format: "%.2f", seconds) }
 
 @main
 enum Main {
@@ -79,6 +162,7 @@ enum Main {
     /// Prints the error and returns the exit code: 1 for what the user can fix, 2 for our own failures.
     static func status(for error: Error) -> Int32 {
         switch error {
+        case let e as RequestError: printError("error: \(e.cliMessage)"); return 1
         case let e as DataError: printError("error: \(e)"); return 1
         case let e as FitError: printError("error: \(e)"); return 1
         case let e as ArtifactError: printError("error: \(e)"); return 1
@@ -98,5 +182,14 @@ enum Main {
             printError("internal error: \(error)")
             return 2
         }
+    }
+}
+
+/// The warnings a written model carries, and the inputs its proxy check flagged, on stderr.
+func printWarnings(of model: ModelArtifact) {
+    for w in model.warnings { printError("warning: \(w)") }
+    for p in model.proxyCheck?.flagged ?? [] {
+        printError(String(format: "warning: proxy: %@ predicts %@=%@ with AUC %.3f (threshold %.2f); see the model card",
+                          p.input, p.attribute, p.level, p.auc, model.proxyCheck!.threshold))
     }
 }

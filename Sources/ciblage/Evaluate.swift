@@ -1,8 +1,5 @@
 import ArgumentParser
-import Dossiers
-import Evaluation
-import Foundation
-import RiskModel
+import Workflows
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,11 +11,8 @@ struct Evaluate: ParsableCommand {
             """
     )
 
-    @Option(help: "The model artifact (JSON).")
-    var model: String
-
-    @Option(help: "Labelled CSV of dossiers.")
-    var data: String
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var data: DataOptions
 
     @Option(help: "Target column (default: the model's).")
     var target: String?
@@ -35,11 +29,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Comma-separated k for precision, recall and euros captured among the k highest scores.")
     var topK: String = "100,500,1000"
 
-    @Option(help: "Bootstrap replicates for the confidence intervals (0: none).")
-    var bootstrap: Int = 200
-
-    @Option(help: "Seed of the bootstrap and of the cross-validation folds.")
-    var seed: UInt64 = 1
+    @OptionGroup var resampling: BootstrapOptions
 
     @Option(help: "Also cross-validate the model's specification on this data with K stratified folds.")
     var cv: Int?
@@ -47,32 +37,37 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Write a self-contained HTML report (inline SVG charts) here.")
     var report: String?
 
-    @Option(help: "Write all results as JSON here.")
-    var json: String?
-
+    @OptionGroup var json: JSONOutputOptions
     @OptionGroup var csv: CSVOptions
     @OptionGroup var threads: ThreadOptions
 
-    func run() throws {
-        let artifact = try ModelArtifact.load(from: model)
-        var ks: [Int] = []
+    func validate() throws { try check(try request().validate) }
+
+    func request() throws -> EvaluationRequest {
+        var r = EvaluationRequest(model: model.model, data: data.data)
+        r.target = target
+        r.weight = weight
+        r.amount = amount
+        r.inclusion = inclusion
+        r.topK = []
         for t in commaList(topK) ?? [] {
             guard let k = Int(t), k > 0 else { throw ValidationError("--top-k takes positive whole numbers, got '\(t)'") }
-            ks.append(k)
+            r.topK.append(k)
         }
-        guard bootstrap >= 0 && bootstrap <= 100_000 else { throw ValidationError("--bootstrap must be between 0 and 100000") }
-        let sample = try EvaluationData.read(model: artifact, path: data, target: target, weight: weight, amount: amount,
-                                             inclusion: inclusion, format: try csv.format())
-        var result = EvaluationReport.make(model: artifact, modelPath: model, dataPath: data, sample: sample, topK: ks,
-                                           bootstrap: bootstrap, seed: seed, threads: try threads.resolved())
-        if let cv {
-            let table = try artifact.tableSpec(format: try csv.format())
-            let training = try TrainingData.read(path: data, spec: table)
-            result.crossValidation = try Resampling.crossValidate(training, folds: cv, seed: seed,
-                                                                  options: LogisticRegressionOptions(l2: artifact.fit.penalty.lambda))
-        }
+        r.bootstrap = resampling.bootstrap
+        r.seed = resampling.seed
+        r.crossValidationFolds = cv
+        r.format = try csv.format()
+        r.threads = threads.resolved
+        r.json = json.json
+        r.html = report
+        return r
+    }
+
+    func run() throws {
+        let result = try evaluate(try request())
         print(result.text, terminator: "")
-        if let json { try AtomicFile.write(try result.json(), to: json); print("wrote \(json)") }
-        if let report { try AtomicFile.write(Data(HTMLReport.render(result).utf8), to: report); print("wrote \(report)") }
+        if let json = json.json { print("wrote \(json)") }
+        if let report { print("wrote \(report)") }
     }
 }

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Dossiers
-import Foundation
-import RiskModel
+import Workflows
 
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,8 +7,7 @@ struct Explain: ParsableCommand {
         discussion: "Says that an algorithm contributed and how, the data used and their sources, each parameter and its weight as applied to the dossier, and the operations performed."
     )
 
-    @Option(help: "The model artifact (JSON).")
-    var model: String
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "CSV of dossiers holding the one to explain (the whole file is scored to give the rank).")
     var data: String
@@ -24,15 +21,17 @@ struct Explain: ParsableCommand {
     @Option(help: "Write the Markdown here (default: print it).")
     var output: String?
 
-    @Option(help: "Also write the explanation as JSON here.")
-    var json: String?
-
+    @OptionGroup var json: JSONOutputOptions
     @OptionGroup var csv: CSVOptions
 
     func run() throws {
-        let artifact = try ModelArtifact.load(from: model)
-        let explanation = try Explanation.make(model: artifact, modelPath: model, dataPath: data, id: id, idColumn: idColumn, format: try csv.format())
-        if let output { try AtomicFile.write(Data(explanation.markdown.utf8), to: output); print("wrote \(output)") } else { print(explanation.markdown) }
-        if let json { try AtomicFile.write(try explanation.json(), to: json); print("wrote \(json)") }
+        var r = ExplanationRequest(model: model.model, data: data, dossier: id)
+        r.idColumn = idColumn
+        r.format = try csv.format()
+        r.markdown = output
+        r.json = json.json
+        let explanation = try explain(r)
+        if let output { print("wrote \(output)") } else { print(explanation.markdown) }
+        if let json = json.json { print("wrote \(json)") }
     }
 }

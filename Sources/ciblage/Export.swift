@@ -1,7 +1,5 @@
 import ArgumentParser
-import Dossiers
-import Foundation
-import RiskModel
+import Workflows
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,15 +7,13 @@ struct Export: ParsableCommand {
         discussion: "Boolean columns are exported as continuous 0/1 fields; binned columns as Discretize derived fields; date columns are refused."
     )
 
-    @Option(help: "The model artifact (JSON).")
-    var model: String
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Write PMML 4.4 here.")
     var pmml: String
 
     func run() throws {
-        let artifact = try ModelArtifact.load(from: model)
-        try AtomicFile.write(Data(try PMMLExport.document(artifact).utf8), to: pmml)
+        try exportPMML(PMMLExportRequest(model: model.model, output: pmml))
         print("wrote \(pmml)")
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import RiskModel
+import Workflows
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,11 +15,11 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        let artifact = try ModelArtifact.load(from: model)
+        let inspection = try inspect(model: model)
         if json {
-            FileHandle.standardOutput.write(try artifact.encoded())
+            FileHandle.standardOutput.write(inspection.json)
         } else {
-            print(ModelSummary.text(artifact), terminator: "")
+            print(inspection.summary, terminator: "")
         }
     }
 }

@@ -1,9 +1,6 @@
-import Accountability
 import ArgumentParser
-import Dossiers
-import Evaluation
 import Foundation
-import RiskModel
+import Workflows
 
 struct Monitor: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,43 +13,40 @@ struct Monitor: ParsableCommand {
             """
     )
 
-    @Option(help: "The model artifact (JSON).") var model: String
+    @OptionGroup var model: ModelOptions
     @Option(help: "Reference CSV (e.g. the month the model was validated on).") var reference: String?
     @Option(help: "New month's CSV.") var current: String?
     @Option(help: "Closed controls, as written by `ciblage queue export` (columns cible, score, provenance, proba_inclusion).") var closed: String?
     @Option(help: "Bootstrap seed for the outcome drift intervals.") var seed: UInt64 = 1
-    @Option(help: "Also write the results as JSON here.") var json: String?
+    @OptionGroup var json: JSONOutputOptions
     @OptionGroup var csv: CSVOptions
 
-    struct Result: Codable {
-        var populationStability: [Drift.Item]?
-        var outcomes: OutcomeDrift.Report?
+    func validate() throws { try check(try request().validate) }
+
+    func request() throws -> MonitoringRequest {
+        var r = MonitoringRequest(model: model.model)
+        r.reference = reference
+        r.current = current
+        r.closed = closed
+        r.seed = seed
+        r.format = try csv.format()
+        r.json = json.json
+        return r
     }
 
     func run() throws {
-        guard (reference == nil) == (current == nil) else { throw ValidationError("--reference and --current go together") }
-        guard reference != nil || closed != nil else { throw ValidationError("give --reference and --current (PSI), --closed (outcome drift), or both") }
-        let artifact = try ModelArtifact.load(from: model)
-        var result = Result()
-        if let reference, let current {
-            let items = try Drift.monitor(model: artifact, reference: reference, current: current, format: try csv.format())
+        let result = try monitor(try request())
+        if let items = result.populationStability {
             print("variable                            PSI  verdict")
             for i in items { print(i.name.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%7.4f", i.psi) + "  " + i.verdict) }
-            result.populationStability = items
         }
-        if let closed {
-            let report = try OutcomeDrift.measure(model: artifact, closed: closed, seed: seed, format: try csv.format())
+        if let report = result.outcomes {
             print("\(report.randomControls) closed random controls (of \(report.closedControls) closed)")
             for i in report.items {
                 let value = i.value.map { String(format: "%.4f", $0) } ?? "-"
                 let interval = i.lower.flatMap { lo in i.upper.map { String(format: " [%.4f, %.4f]", lo, $0) } } ?? ""
                 print(i.name.padding(toLength: 36, withPad: " ", startingAt: 0) + value + interval + "  " + i.verdict)
             }
-            result.outcomes = report
-        }
-        if let json {
-            let e = JSONEncoder(); e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(try e.encode(result), to: json)
         }
     }
 }

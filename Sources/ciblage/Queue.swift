@@ -1,9 +1,8 @@
 import ArgumentParser
 import ControlQueue
-import ControlQueuePostgres
 import Dossiers
 import Foundation
-import RiskModel
+import Workflows
 
 /// `ciblage queue …`: plan a campaign into the store, and the controllers' operations.
 struct Queue: ParsableCommand {
@@ -16,12 +15,10 @@ struct Queue: ParsableCommand {
         @Option(help: "The queue store: a SQLite file (default ciblage-queue.sqlite), or postgres://user:password@host:port/database to share one queue between machines.")
         var store: String = "ciblage-queue.sqlite"
 
-        func open() throws -> QueueStore {
-            if store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") { return try PostgresQueueStore(url: store) }
-            return try SQLiteQueueStore(path: store)
-        }
+        func operations() throws -> QueueOperations { try QueueOperations(url: store) }
     }
 
+    /// Who the audit log records for commands that act for nobody in particular (plan, export).
     static func actor() -> String { ProcessInfo.processInfo.environment["USER"] ?? "ciblage" }
 
     struct Plan: ParsableCommand {
@@ -30,51 +27,60 @@ struct Queue: ParsableCommand {
         @Option(help: "Population CSV to plan from.") var data: String
         @Option(help: "Also write the plan as CSV (id, channel, sector, selection, inclusion probability, score, reasons): for review, and for `ciblage audit --selected`.") var output: String?
         @OptionGroup var store: StoreOptions
+        @OptionGroup var csv: CSVOptions
+        @OptionGroup var threads: ThreadOptions
         func run() throws {
-            let c = try Campaign.load(path: campaign)
-            let model = try c.loadModel(campaignFile: campaign)
-            let queue = try store.open()
-            let summary = try Planner.plan(campaign: c, model: model, population: data)
-            let result = try queue.plan(campaign: c.name, modelChecksum: model.checksum ?? "", items: summary.items, actor: Queue.actor())
-            if let output { try AtomicFile.write(Data(summary.csv().utf8), to: output) }
-            let explore = summary.items.filter { $0.selection == "explore" }.count
-            print("planned \(c.name): \(result.inserted) new items (\(result.skipped) already planned), \(explore) drawn at random, from \(summary.eligible) eligible of \(summary.population) dossiers")
+            var request = PlanRequest(campaign: campaign, population: data, actor: Queue.actor())
+            request.output = output
+            request.format = try csv.format()
+            request.threads = threads.resolved
+            let r = try store.operations().plan(request)
+            print("planned \(r.campaign): \(r.inserted) new items (\(r.skipped) already planned), \(r.explored) drawn at random, from \(r.eligible) eligible of \(r.population) dossiers")
         }
     }
 
     struct Next: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Assign the best unassigned item to a controller, with a lease, and show it.")
         @Option(help: "Controller name.") var controller: String
-        @Option(help: "sur_pieces or sur_place.") var channel: String?
+        @Option(help: "Only items of this channel.") var channel: ChannelKind?
         @Option(help: "Only items of this sector.") var sector: String?
         @Option(help: "Lease in minutes; an item not closed in time returns to the pool.") var lease: Double = 240
         @Option(name: .customLong("repeat"), help: "Load testing: make this many calls and print only the item ids (latencies on stderr).") var repeatCount: Int = 1
         @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            guard repeatCount >= 1 else { throw ValidationError("--repeat must be at least 1") }
+            guard lease.isFinite else { throw ValidationError("--lease must be a number of minutes") }
+            try check(request().validate)
+        }
+
+        func request() -> PullRequest {
+            var r = PullRequest(controller: controller)
+            r.channel = channel
+            r.sector = sector
+            r.lease = .milliseconds(Int64((lease * 60_000).rounded()))
+            return r
+        }
+
         func run() throws {
-            let kind = try channel.map { (c: String) throws -> ChannelKind in
-                guard let k = ChannelKind(rawValue: c) else { throw ValidationError("--channel must be sur_pieces or sur_place") }
-                return k
-            }
-            let queue = try store.open()
+            let queue = try store.operations()
             if repeatCount > 1 {
                 // Load test: one transaction per call; prints the ids, then latency figures on stderr.
                 var latencies: [Double] = []
                 let clock = ContinuousClock()
                 for _ in 0..<repeatCount {
                     let start = clock.now
-                    let item = try queue.next(controller: controller, channel: kind, sector: sector, lease: lease * 60, now: Date())
+                    let item = try queue.next(request())
                     let d = clock.now - start
                     latencies.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
                     if let item { print(item.id) }
                 }
                 latencies.sort()
-                FileHandle.standardError.write(Data(String(format: "calls %d, p50 %.2f ms, p99 %.2f ms, total %.2f s\n", latencies.count,
-                    1000 * latencies[latencies.count / 2], 1000 * latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.reduce(0, +)).utf8))
+                printError(String(format: "calls %d, p50 %.2f ms, p99 %.2f ms, total %.2f s", latencies.count,
+                    1000 * latencies[latencies.count / 2], 1000 * latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.reduce(0, +)))
                 return
             }
-            guard let item = try queue.next(controller: controller, channel: kind, sector: sector, lease: lease * 60, now: Date()) else {
-                print("no item left for \(controller)"); return
-            }
+            guard let item = try queue.next(request()) else { print("no item left for \(controller)"); return }
             print(Queue.describe(item))
         }
     }
@@ -91,7 +97,7 @@ struct Queue: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a controller's items.")
         @Option(help: "Controller name.") var controller: String
         @OptionGroup var store: StoreOptions
-        func run() throws { for item in try store.open().list(controller: controller) { print(Queue.describe(item)) } }
+        func run() throws { for item in try store.operations().items(of: controller) { print(Queue.describe(item)) } }
     }
 
     struct Close: ParsableCommand {
@@ -99,14 +105,26 @@ struct Queue: ParsableCommand {
         @Argument(help: "Item number.") var item: Int64
         @Option(help: "Controller name (must hold the item).") var controller: String
         @Option(help: "Indu found, in EUR.") var indu: Double = 0
+        @Option(help: "Number of consecutive months the indu covers (required when --indu is more than 0): the target rule of the cible uses it.") var induMonths: Int?
         @Option(help: "Rappel found, in EUR.") var rappel: Double = 0
         @Flag(help: "Fraud qualified.") var fraud = false
-        @Option(help: "'agree' with the selection, or 'override' (needs --reason).") var judgement: String = "agree"
+        @Option(help: "'agree' with the selection, or 'override' (needs --reason).") var judgement: Judgement = .agree
         @Option(help: "Why the controller overrides the selection.") var reason: String?
         @OptionGroup var store: StoreOptions
+
+        var outcome: Outcome {
+            Outcome(indu: indu, rappel: rappel, induMonths: induMonths, fraud: fraud, judgement: judgement, judgementReason: reason)
+        }
+
+        func validate() throws {
+            do { try outcome.validate() } catch let e as QueueError {
+                throw ValidationError(e.message.replacingOccurrences(of: "(induMonths)", with: "(--indu-months)")
+                    .replacingOccurrences(of: "induMonths", with: "--indu-months"))
+            }
+        }
+
         func run() throws {
-            try store.open().close(item: item, controller: controller,
-                                   outcome: Outcome(indu: indu, rappel: rappel, fraud: fraud, judgement: judgement, judgementReason: reason), now: Date())
+            try store.operations().close(CloseRequest(item: item, controller: controller, outcome: outcome))
             print("closed item \(item)")
         }
     }
@@ -116,7 +134,7 @@ struct Queue: ParsableCommand {
         @Argument(help: "Item number.") var item: Int64
         @Option(help: "Controller name (must hold the item).") var controller: String
         @OptionGroup var store: StoreOptions
-        func run() throws { try store.open().release(item: item, controller: controller, now: Date()); print("released item \(item)") }
+        func run() throws { try store.operations().release(item: item, controller: controller); print("released item \(item)") }
     }
 
     struct Status: ParsableCommand {
@@ -125,17 +143,16 @@ struct Queue: ParsableCommand {
         @Option(help: "Campaign file, to compare with its objective.") var campaignFile: String?
         @OptionGroup var store: StoreOptions
         func run() throws {
-            let rows = try store.open().status(campaign: campaign, now: Date())
+            let progress = try store.operations().progress(campaign: campaign, campaignFile: campaignFile)
             print("channel     sector        planned  assigned  closed  hit rate   euros found")
-            var euros = 0.0, closed = 0
-            for r in rows {
-                euros += r.eurosFound; closed += r.closed
+            for r in progress.rows {
                 let hitRate = r.closed > 0 ? String(format: "%.1f%%", 100 * Double(r.hits) / Double(r.closed)) : "-"
                 print(r.channel.padding(toLength: 12, withPad: " ", startingAt: 0) + r.sector.padding(toLength: 12, withPad: " ", startingAt: 0)
                       + String(format: "%9d %9d %7d ", r.planned, r.assigned, r.closed)
                       + String(repeating: " ", count: max(0, 9 - hitRate.count)) + hitRate + String(format: " %13.0f", r.eurosFound))
             }
-            if let file = campaignFile, let objective = try Campaign.load(path: file).objective {
+            if let objective = progress.objective {
+                let euros = progress.eurosFound, closed = progress.closed
                 if let e = objective.euros { print(String(format: "objective: %.0f EUR, found %.0f EUR (%.1f%%)", e, euros, 100 * euros / e)) }
                 if let v = objective.volume { print("objective: \(v) controls, closed \(closed) (\(String(format: "%.1f", 100 * Double(closed) / Double(v)))%)") }
             }
@@ -143,22 +160,28 @@ struct Queue: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the closed outcomes as labelled rows with provenance and inclusion probabilities, for retraining.")
+        static let configuration = CommandConfiguration(
+            abstract: "Write the closed outcomes as labelled rows with provenance and inclusion probabilities, for retraining.",
+            discussion: "The label (column cible) is the target rule of the cible applied to what the controller recorded: an indu of at least --amount EUR covering at least --months consecutive months, the rule `ciblage target` applies to monthly histories."
+        )
         @Option(help: "Campaign name.") var campaign: String
         @Option(help: "Output CSV.") var output: String
-        @Option(help: "Label threshold: indu of at least this many EUR counts as target 1.") var amount: Double = 600
+        @Option(help: "Target rule: minimum indu in EUR.") var amount: Double = 600
+        @Option(help: "Target rule: minimum number of consecutive months the indu covers.") var months: Int = 6
         @OptionGroup var store: StoreOptions
+
+        func validate() throws { try check(request().validate) }
+
+        func request() -> OutcomeExportRequest {
+            var r = OutcomeExportRequest(campaign: campaign, output: output, actor: Queue.actor())
+            r.definition.minimumAmount = amount
+            r.definition.minimumMonths = months
+            return r
+        }
+
         func run() throws {
-            let items = try store.open().export(campaign: campaign, actor: Queue.actor(), now: Date())
-            var text = "id,cible,montant_indu,montant_rappel,fraude,provenance,proba_inclusion,score,canal,jugement,modele\n"
-            for q in items {
-                let o = q.outcome!
-                text += "\(csvField(q.item.dossier)),\(o.indu >= amount ? 1 : 0),\(o.indu),\(o.rappel),\(o.fraud ? 1 : 0),"
-                    + "\(q.item.selection == "explore" ? "random" : "targeted"),\(q.item.inclusionProbability),\(q.item.score),\(q.item.channel.rawValue),"
-                    + "\(o.judgement),\(q.modelChecksum)\n"
-            }
-            try AtomicFile.write(Data(text.utf8), to: output)
-            print("wrote \(output): \(items.count) closed items")
+            let rows = try store.operations().exportOutcomes(request())
+            print("wrote \(output): \(rows) closed items")
         }
     }
 
@@ -166,7 +189,7 @@ struct Queue: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Recompute the audit chain and name the first entry altered, removed or reordered.")
         @OptionGroup var store: StoreOptions
         func run() throws {
-            let v = try store.open().verifyAudit()
+            let v = try store.operations().verifyAudit()
             if v.ok { print("audit log verified: \(v.entries) entries, chain intact") } else {
                 throw QueueError("audit log does NOT verify: \(v.problem ?? "")")
             }

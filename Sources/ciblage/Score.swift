@@ -1,7 +1,5 @@
 import ArgumentParser
-import Dossiers
-import Foundation
-import RiskModel
+import Workflows
 
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,11 +11,8 @@ struct Score: ParsableCommand {
             """
     )
 
-    @Option(help: "The model artifact (JSON).")
-    var model: String
-
-    @Option(help: "CSV file of dossiers to score.")
-    var data: String
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var data: DataOptions
 
     @Option(help: "Where to write the scores (CSV: id,score).")
     var output: String
@@ -34,18 +29,20 @@ struct Score: ParsableCommand {
     @OptionGroup var csv: CSVOptions
     @OptionGroup var threads: ThreadOptions
 
-    func validate() throws {
-        guard reasons >= 0 && reasons <= 50 else { throw ValidationError("--reasons must be between 0 and 50") }
+    func validate() throws { try check(try request().validate) }
+
+    func request() throws -> ScoringRequest {
+        var r = ScoringRequest(model: model.model, data: data.data, output: output)
+        r.idColumn = id
+        r.spec = spec
+        r.reasons = reasons
+        r.format = try csv.format()
+        r.threads = threads.resolved
+        return r
     }
 
     func run() throws {
-        let artifact = try ModelArtifact.load(from: model)
-        var idColumn = id
-        if let spec, idColumn == nil { idColumn = try FeatureSpec.load(path: spec).columns(.id).first?.name }
-        if idColumn == nil { idColumn = artifact.spec?.columns(.id).first?.name }
-        var options = ScoringOptions(idColumn: idColumn, format: try csv.format(), reasons: reasons)
-        options.threads = try threads.resolved()
-        let summary = try Scorer.score(model: artifact, input: data, output: output, options: options)
+        let summary = try score(try request())
         print("wrote \(output): \(summary.rows) scores")
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
-import Dossiers
-import Foundation
 import RiskModel
+import Workflows
 
 struct Select: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,18 +8,18 @@ struct Select: ParsableCommand {
         discussion: """
             Entry uses the score chi-square at the current fit (no refit per candidate); removal uses the Wald \
             (or likelihood-ratio) chi-square. Categorical columns enter and leave as one block. The selection \
-            history is printed as SAS prints it; --output writes the final model.
+            history is printed as SAS prints it; --output writes the final model, with the same proxy check \
+            as `train`.
             """
     )
 
     @Option(help: "Feature spec (YAML): every feature in it is a candidate.")
     var spec: String
 
-    @Option(help: "Training CSV.")
-    var data: String
+    @OptionGroup var data: DataOptions
 
     @Option(help: "forward, backward or stepwise.")
-    var method: String = "stepwise"
+    var method: VariableSelection.Method = .stepwise
 
     @Option(help: "Significance level for entry (SAS SLENTRY).")
     var slentry: Double = 0.05
@@ -29,7 +28,7 @@ struct Select: ParsableCommand {
     var slstay: Double = 0.05
 
     @Option(help: "Removal test: wald or lr.")
-    var removal: String = "wald"
+    var removal: VariableSelection.RemovalTest = .wald
 
     @Option(help: "Comma-separated effects always kept in the model (SAS INCLUDE=).")
     var include: String?
@@ -37,27 +36,44 @@ struct Select: ParsableCommand {
     @Flag(help: "Print the univariate screen (information value and weight of evidence) first.")
     var screen = false
 
+    @Option(help: "Proxy check of the final model: flag inputs whose one-variable AUC for a sensitive column reaches this value.")
+    var proxyThreshold: Double = 0.7
+
     @Option(help: "Write the final model here.")
     var output: String?
 
+    @Option(help: "Write the spec with only the selected features (the others get role ignore), for `ciblage train --spec`.")
+    var selectedSpec: String?
+
     @OptionGroup var threads: ThreadOptions
 
+    func validate() throws { try check(request().validate) }
+
+    func request() -> SelectionRequest {
+        var r = SelectionRequest(spec: spec, data: data.data)
+        r.method = method
+        r.entryLevel = slentry
+        r.stayLevel = slstay
+        r.removal = removal
+        r.include = commaList(include) ?? []
+        r.screen = screen
+        r.proxyThreshold = proxyThreshold
+        r.threads = threads.resolved
+        r.output = output
+        r.selectedSpecOutput = selectedSpec
+        return r
+    }
+
     func run() throws {
-        guard let m = VariableSelection.Method(rawValue: method) else { throw ValidationError("--method must be forward, backward or stepwise") }
-        guard let test = VariableSelection.RemovalTest(rawValue: removal) else { throw ValidationError("--removal must be wald or lr") }
-        let featureSpec = try FeatureSpec.load(path: spec)
-        let training = try TrainingData.read(path: data, spec: try TableSpec(spec: featureSpec))
-        if screen { print(Screening.table(Screening.run(training))) }
-        let start = ContinuousClock.now
-        let result = try VariableSelection.run(training, options: .init(
-            method: m, entryLevel: slentry, stayLevel: slstay, removalTest: test, include: commaList(include) ?? [],
-            fit: LogisticRegressionOptions(threads: try threads.resolved())))
-        let elapsed = ContinuousClock.now - start
-        print(VariableSelection.historyTable(result.history, method: m))
-        print("selected \(result.selected.count) of \(training.encoding.features.count) effects in \(seconds(elapsed)) s: \(result.selected.joined(separator: ", "))")
+        let outcome = try selectVariables(request())
+        if let screen = outcome.screen { print(Screening.table(screen)) }
+        let result = outcome.selection
+        print(VariableSelection.historyTable(result.history, method: method))
+        print("selected \(result.selected.count) of \(outcome.candidates) effects in \(format(seconds: outcome.seconds)) s: \(result.selected.joined(separator: ", "))")
         if let output {
-            try result.model.write(to: output)
+            printWarnings(of: result.model)
             print("wrote \(output)")
         }
+        if let selectedSpec { print("wrote \(selectedSpec)") }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dossiers
 import Foundation
+import Workflows
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,19 +54,24 @@ struct Simulate: ParsableCommand {
 
     @OptionGroup var threads: ThreadOptions
 
-    func run() throws {
+    func validate() throws { try check(try request().validate) }
+
+    func request() throws -> SimulationRequest {
         guard let month = TargetBuilder.parseMonth(controlMonth) else {
             throw ValidationError("--control-month must be YYYY-MM, got '\(controlMonth)'")
         }
         let options = SimulationOptions(dossiers: dossiers, seed: seed, cafs: cafs, sectorsPerCAF: sectors, candidates: candidates,
                                         controlMonth: month, randomSample: randomSample, targetedSample: targetedSample,
-                                        threads: try threads.resolved())
-        if let specOutput {
-            try AtomicFile.write(Data(try PopulationSimulator.featureSpec(candidates: candidates).yaml().utf8), to: specOutput)
-        }
-        let start = ContinuousClock.now
-        let s = try PopulationSimulator.run(options, outputs: SimulationOutputs(
+                                        threads: threads.resolved)
+        var r = SimulationRequest(options: options, outputs: SimulationOutputs(
             population: output, randomSample: sampleOutput, targetedSample: targetedOutput, history: historyOutput))
+        r.specOutput = specOutput
+        return r
+    }
+
+    func run() throws {
+        let start = ContinuousClock.now
+        let s = try simulate(try request())
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         print("simulated \(s.dossiers) dossiers in \(String(format: "%.1f", seconds)) s: DMDE target prevalence \(String(format: "%.2f%%", 100 * s.prevalence)), "
               + "\(s.frauds) frauds, total indu \(Int(s.totalIndu)) EUR")

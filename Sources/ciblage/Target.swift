@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dossiers
+import Workflows
 
 struct Target: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,15 +33,21 @@ struct Target: ParsableCommand {
 
     @OptionGroup var csv: CSVOptions
 
-    func run() throws {
-        var month: TargetBuilder.Month?
+    func validate() throws { try check(try request().validate) }
+
+    func request() throws -> TargetRequest {
+        var r = TargetRequest(history: history, output: output)
+        r.definition = TargetDefinitionSpec(minimumAmount: amount, minimumMonths: months, windowMonths: window)
         if let asOf {
             guard let m = TargetBuilder.parseMonth(asOf) else { throw ValidationError("--as-of must be YYYY-MM, got '\(asOf)'") }
-            month = m
+            r.asOf = m
         }
-        let s = try TargetBuilder.build(historyPath: history, outputPath: output,
-                                        definition: TargetDefinitionSpec(minimumAmount: amount, minimumMonths: months, windowMonths: window),
-                                        asOf: month, format: try csv.format())
+        r.format = try csv.format()
+        return r
+    }
+
+    func run() throws {
+        let s = try buildTargets(try request())
         print("wrote \(output): \(s.dossiers) dossiers, \(s.positives) labelled 1 (control month \(TargetBuilder.format(s.asOf)))")
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Accountability
-import Dossiers
 import Foundation
-import RiskModel
+import Workflows
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,8 +12,7 @@ struct Train: ParsableCommand {
             """
     )
 
-    @Option(help: "CSV file of dossiers with a header row.")
-    var data: String
+    @OptionGroup var data: DataOptions
 
     @Option(help: "Target column: 0/1 (or true/false). Taken from the spec when --spec is given.")
     var target: String?
@@ -30,10 +27,10 @@ struct Train: ParsableCommand {
     var reason: String?
 
     @Option(help: "With --spec: which labelled rows to train on, by provenance: 'random' (default), 'all', or a comma list of random, targeted, other.")
-    var provenance: String = "random"
+    var provenance: ProvenanceChoice = .random
 
     @Option(help: "With targeted rows: 'ipw' weights each row by 1/π (its inclusion probability); 'ignore' accepts the selection bias, with a warning in the model.")
-    var selection: String?
+    var selection: SelectionCorrection?
 
     @Option(help: "Comma-separated feature columns (default: every column but the target, weight and id).")
     var features: String?
@@ -60,7 +57,7 @@ struct Train: ParsableCommand {
     var l2: Double = 0
 
     @Option(help: "What to do if the outcomes are separated: 'fail' (error, no model) or 'stabilize' (warn, fit with --stabilize-l2).")
-    var onSeparation: String = "fail"
+    var onSeparation: SeparationChoice = .fail
 
     @Option(help: "L2 penalty used by --on-separation stabilize.")
     var stabilizeL2: Double = 1
@@ -80,89 +77,65 @@ struct Train: ParsableCommand {
     @OptionGroup var csv: CSVOptions
     @OptionGroup var threads: ThreadOptions
 
-    func run() throws {
-        var references: [String: String] = [:]
-        for r in reference {
-            let parts = r.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ValidationError("--reference expects col=level, got '\(r)'")
-            }
-            references[parts[0]] = parts[1]
-        }
-        let policy: SeparationPolicy
-        switch onSeparation {
-        case "fail": policy = .fail
-        case "stabilize", "stabilise": policy = .stabilize(l2: stabilizeL2)
-        default: throw ValidationError("--on-separation must be 'fail' or 'stabilize', got '\(onSeparation)'")
-        }
-        var table: TableSpec
-        if let specPath = spec {
-            let featureSpec = try FeatureSpec.load(path: specPath)
+    func validate() throws {
+        let request = try request()
+        try check(request.validate)
+    }
+
+    func request() throws -> TrainingRequest {
+        let roles: ColumnRoles
+        if let spec {
             if features != nil || categorical != nil || boolean != nil || !reference.isEmpty || weight != nil {
                 throw ValidationError("--spec replaces --features, --categorical, --boolean, --reference and --weight; put them in the spec")
             }
-            if let target, target != featureSpec.columns(.target).first?.name {
-                throw ValidationError("--target \(target) differs from the spec's target column '\(featureSpec.columns(.target).first?.name ?? "none")'")
-            }
-            var use = Set<LabelProvenance>()
-            for name in provenance == "all" ? ["random", "targeted", "other"] : commaList(provenance) ?? [] {
-                guard let p = LabelProvenance(rawValue: name) else {
-                    throw ValidationError("--provenance takes 'random', 'all' or a comma list of random, targeted, other; got '\(name)'")
-                }
-                use.insert(p)
-            }
-            guard !use.isEmpty else { throw ValidationError("--provenance selects no rows") }
-            var weighting = ProvenanceSelection.Weighting.none
-            switch selection {
-            case nil where use.contains(.targeted) && featureSpec.columns(.provenance).first != nil:
-                throw ValidationError("targeted rows were selected by a model or a rule, so their labels are biased: choose --selection ipw (weights 1/π) or --selection ignore (accept the bias; recorded as a warning in the model)")
-            case "ipw": weighting = .inverseProbability
-            case "ignore", nil: weighting = .none
-            default: throw ValidationError("--selection must be 'ipw' or 'ignore', got '\(selection!)'")
-            }
-            if !allowSensitive.isEmpty && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw ValidationError("--allow-sensitive needs --reason TEXT: the override is recorded in the model")
-            }
-            let allowed = Dictionary(uniqueKeysWithValues: allowSensitive.map { ($0, reason ?? "") })
-            var t = try TableSpec(spec: featureSpec, allowSensitive: allowed, format: try csv.format(), provenanceUse: use, weighting: weighting)
-            if let id { t.id = id }
-            t.amount = amount
-            table = t
+            var s = SpecRoles(path: spec)
+            s.target = target
+            s.provenance = provenance
+            s.selection = selection
+            s.allowSensitive = allowSensitive
+            s.reason = reason
+            roles = .spec(s)
         } else {
             guard let target else { throw ValidationError("missing --target (or give --spec)") }
             if !allowSensitive.isEmpty { throw ValidationError("--allow-sensitive needs --spec, where columns are marked sensitive") }
-            var t = TableSpec(target: target, features: commaList(features), categorical: commaList(categorical) ?? [],
-                              boolean: commaList(boolean) ?? [], references: references, weight: weight, id: id,
-                              format: try csv.format())
-            t.amount = amount
-            table = t
+            var d = DeclaredRoles(target: target)
+            d.features = commaList(features)
+            d.categorical = commaList(categorical) ?? []
+            d.boolean = commaList(boolean) ?? []
+            for r in reference {
+                let (column, level) = try pair(r, option: "--reference", expected: "col=level")
+                d.references[column] = level
+            }
+            d.weight = weight
+            roles = .declared(d)
         }
-        let options = LogisticRegressionOptions(l2: l2, tolerance: tolerance, maxIterations: maxIterations,
-                                                threads: try threads.resolved(), onSeparation: policy)
-        let clock = ContinuousClock()
-        let readStart = clock.now
-        table.threads = options.threads
-        let trainingData = try TrainingData.read(path: data, spec: table)
-        let fitStart = clock.now
-        var model = try LogisticRegression.fit(trainingData, options: options)
-        let fitEnd = clock.now
-        guard proxyThreshold > 0.5 && proxyThreshold <= 1 else { throw ValidationError("--proxy-threshold must be in (0.5, 1]") }
-        model.proxyCheck = try ProxyDetection.run(data: trainingData, path: data, format: try csv.format(), threshold: proxyThreshold)
-        if let s = trainingData.selection {
+        var request = TrainingRequest(data: data.data, roles: roles)
+        request.idColumn = id
+        request.amountColumn = amount
+        request.fit.l2 = l2
+        request.fit.onSeparation = onSeparation
+        request.fit.stabilizeL2 = stabilizeL2
+        request.fit.maxIterations = maxIterations
+        request.fit.tolerance = tolerance
+        request.proxyThreshold = proxyThreshold
+        request.format = try csv.format()
+        request.threads = threads.resolved
+        request.output = output
+        return request
+    }
+
+    func run() throws {
+        let result = try train(try request())
+        let model = result.model
+        if let s = result.selection {
             print("rows: \(s.rowsUsed) with provenance \(s.used.joined(separator: ", "))"
                   + (s.rowsExcluded.isEmpty ? "" : "; left out: " + s.rowsExcluded.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
         }
-        try model.write(to: output)
-        for w in model.warnings { printError("warning: \(w)") }
-        for p in model.proxyCheck?.flagged ?? [] {
-            printError(String(format: "warning: proxy: %@ predicts %@=%@ with AUC %.3f (threshold %.2f); see the model card", p.input, p.attribute, p.level, p.auc, proxyThreshold))
-        }
+        printWarnings(of: model)
         let f = model.fit
         print("wrote \(output): \(model.coefficients.count) terms, \(f.rows) rows, "
               + "\(f.converged ? "converged" : "NOT converged") in \(f.iterations) iterations, "
               + "log-likelihood \(f.logLikelihood), AIC \(f.aic) "
-              + "(read \(seconds(fitStart - readStart)) s, fit \(seconds(fitEnd - fitStart)) s)")
+              + "(read \(format(seconds: result.readSeconds)) s, fit \(format(seconds: result.fitSeconds)) s)")
     }
 }
-
-func seconds(_ d: Duration) -> String { String(format: "%.2f", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) }

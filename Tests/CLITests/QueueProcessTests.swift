@@ -137,7 +137,7 @@ import Testing
         try """
             #!/bin/sh
             for id in \(ids.map(String.init).joined(separator: " ")); do
-              "\(CLITests.executable.path)" queue close $id --controller alice --indu 700 --store "\(store)" >/dev/null 2>&1
+              "\(CLITests.executable.path)" queue close $id --controller alice --indu 700 --indu-months 6 --store "\(store)" >/dev/null 2>&1
             done
 
             """.write(toFile: script, atomically: true, encoding: .utf8)

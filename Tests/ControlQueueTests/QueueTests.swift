@@ -5,6 +5,7 @@ import PostgresNIO
 @testable import ControlQueuePostgres
 import Testing
 @testable import ControlQueue
+@testable import ControlQueueSQLite
 @testable import Dossiers
 @testable import RiskModel
 
@@ -148,9 +149,9 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let item = try #require(try await s.next("alice"))
         let before = try await s.status()
         let auditBefore = try await s.verify().entries
-        let outcome = Outcome(indu: 800, rappel: 0, fraud: false, judgement: "agree")
+        let outcome = Outcome(indu: 800, rappel: 0, induMonths: 7, fraud: false, judgement: .agree)
         await #expect(throws: QueueError.self) { try await s.close(item.id, "bob", outcome) }
-        await #expect(throws: QueueError.self) { try await s.close(item.id, "alice", Outcome(indu: 1, rappel: 0, fraud: false, judgement: "override")) }
+        await #expect(throws: QueueError.self) { try await s.close(item.id, "alice", Outcome(indu: 1, rappel: 0, induMonths: 1, fraud: false, judgement: .override)) }
         await #expect(throws: QueueError.self) { try await s.close(999, "alice", outcome) }
         #expect(try await s.status() == before)
         #expect(try await s.verify().entries == auditBefore)
@@ -173,7 +174,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(try await s.next("bob", now: now.addingTimeInterval(30)) == nil)
         let b = try #require(try await s.next("bob", now: now.addingTimeInterval(61)))
         #expect(a.id == b.id && b.controller == "bob")
-        await #expect(throws: QueueError.self) { try await s.close(a.id, "alice", Outcome(indu: 0, rappel: 0, fraud: false, judgement: "agree"), now: now.addingTimeInterval(62)) }
+        await #expect(throws: QueueError.self) { try await s.close(a.id, "alice", Outcome(indu: 0, rappel: 0, fraud: false, judgement: .agree), now: now.addingTimeInterval(62)) }
         #expect(try await s.verify().ok)
     }
 
@@ -288,5 +289,99 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         let se = (prevalence * (1 - prevalence) / 200 / Double(estimates.count)).squareRoot()
         print(String(format: "population hit rate %.4f; random-share estimate over 8 seeds %.4f (SE %.4f)", prevalence, mean, se))
         #expect(abs(mean - prevalence) < 3 * se)
+    }
+}
+
+/// The channel rule with cost and detection (step 4 of `Planner`), on values checked by hand.
+@Suite struct ChannelValueTests {
+    /// Visits: detection 1, 300 EUR a control, 3 places; document checks: detection 0.6, free, 3 places.
+    /// Net values of the five ranked dossiers (EV 1000, 800, 500, 300, 100):
+    ///   visit EV − 300:   700, 500, 200,   0, −200
+    ///   check 0.6 × EV:   600, 480, 300, 180,   60
+    /// a visits, then b = min(3, 5 − a) checks: a = 0 → 1380; 1 → 700 + 960 = 1660;
+    /// 2 → 1200 + 540 = 1740; 3 → 1400 + 240 = 1640. The best is 2 visits and 3 checks, where
+    /// ranking alone (visits take the top 3) gives 1640.
+    @Test func visitsGoWhereTheirExtraYieldPaysForTheirCost() {
+        let visits = ChannelSpec(name: .surPlace, capacity: 3, costPerControl: 300, detectionFactor: 1)
+        let checks = ChannelSpec(name: .surPieces, capacity: 3, detectionFactor: 0.6)
+        #expect(Planner.split(values: [1000, 800, 500, 300, 100], channels: [(visits, 3), (checks, 3)]) == [2, 3])
+        // Free visits that find more always take the top (today's rule when cost and detection are not given).
+        let free = ChannelSpec(name: .surPlace, capacity: 3)
+        #expect(Planner.split(values: [1000, 800, 500, 300, 100], channels: [(free, 3), (ChannelSpec(name: .surPieces, capacity: 3), 3)]) == [3, 2])
+        // A control whose cost exceeds what it finds is not planned: checks at 400 EUR only pay above EV 666.67.
+        let dear = ChannelSpec(name: .surPieces, capacity: 5, costPerControl: 400, detectionFactor: 0.6)
+        #expect(Planner.split(values: [1000, 800, 500, 300, 100], channels: [(dear, 5)]) == [2])
+        #expect(Planner.split(values: [], channels: [(visits, 3), (checks, 3)]) == [0, 0])
+        #expect(dear.netValue(expected: 1000) == 200 && checks.netValue(expected: 1000) == 600)
+    }
+
+    /// On the simulator's ground truth (true indu of every dossier): the net euros (true indu × the
+    /// channel's detection − its cost) and the euros found per control of a plan ranked with cost and
+    /// detection, against the same campaign planned by expected value alone (visits on top, no cost).
+    @Test func costAndDetectionDoNotLowerTheEurosFoundPerControl() throws {
+        let (population, model) = try simulatedPlanning(dossiers: 60_000, seed: 23, sample: 7000)
+        let truth = try PlannerValueTests().truth(population)
+        let channels = [ChannelSpec(name: .surPlace, capacity: 150, costPerControl: 600, detectionFactor: 1),
+                        ChannelSpec(name: .surPieces, capacity: 900, costPerControl: 40, detectionFactor: 0.6)]
+        func measure(_ planned: [ChannelSpec]) throws -> (net: Double, perControl: Double, controls: Int, visits: Int) {
+            let c = Campaign(name: "v", model: "m", channels: planned, exploration: 0, seed: 1)
+            let items = try Planner.plan(campaign: c, model: model, population: population).items
+            let spec = Dictionary(uniqueKeysWithValues: channels.map { ($0.name, $0) })
+            let found = items.reduce(0.0) { $0 + truth.indu[$1.dossier]! * spec[$1.channel]!.detection }
+            let net = items.reduce(found) { $0 - spec[$1.channel]!.cost }
+            return (net, found / Double(items.count), items.count, items.filter { $0.channel == .surPlace }.count)
+        }
+        let ranked = try measure(channels.map { ChannelSpec(name: $0.name, capacity: $0.capacity) })
+        let valued = try measure(channels)
+        print(String(format: "ground truth, 60000 dossiers: by expected value alone %d controls (%d visits), %.0f EUR found per control, net %.0f EUR; "
+                     + "with cost and detection %d controls (%d visits), %.0f EUR per control, net %.0f EUR (%+.1f%% per control, %+.1f%% net)",
+                     ranked.controls, ranked.visits, ranked.perControl, ranked.net, valued.controls, valued.visits, valued.perControl, valued.net,
+                     100 * (valued.perControl / ranked.perControl - 1), 100 * (valued.net / ranked.net - 1)))
+        #expect(valued.perControl >= ranked.perControl)
+        #expect(valued.net >= ranked.net)
+    }
+}
+
+/// `queue export` labels outcomes with the cible's target rule, the target builder's definition.
+@Suite struct OutcomeExportTests {
+    func item(_ id: Int64, indu: Double, months: Int?) -> QueueItem {
+        QueueItem(id: id, campaign: "c", modelChecksum: "sha256:x",
+                  item: PlannedItem(dossier: "D\(id)", channel: .surPieces, sector: "S1", score: 0.2, expectedAmount: nil, expectedValue: 0.2,
+                                    selection: id % 2 == 0 ? "explore" : "exploit", inclusionProbability: id % 2 == 0 ? 0.01 : 1, reasons: ""),
+                  state: .closed, controller: "alice", leaseExpires: nil,
+                  outcome: Outcome(indu: indu, rappel: 0, induMonths: months, fraud: false, judgement: .agree))
+    }
+
+    @Test func labelsFollowTheDMDERuleOnAmountAndMonths() {
+        let cases: [(indu: Double, months: Int?, label: String)] = [
+            (599, 6, "0"), (600, 6, "1"), (600, 5, "0"), (599.99, 12, "0"), (5000, 5, "0"), (5000, 24, "1"), (0, nil, "0"),
+        ]
+        let csv = OutcomeExport.csv(cases.enumerated().map { item(Int64($0.offset + 1), indu: $0.element.indu, months: $0.element.months) },
+                                    definition: TargetDefinitionSpec())
+        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows[0].joined(separator: ",") == OutcomeExport.header)
+        #expect(rows.count == cases.count + 1)
+        for (k, c) in cases.enumerated() {
+            #expect(rows[k + 1][1] == c.label, "indu \(c.indu) over \(c.months ?? 0) months")
+            #expect(rows[k + 1][4] == "\(c.months ?? 0)")
+        }
+        #expect(rows[2][6] == "random" && rows[1][6] == "targeted")
+        // The builder of monthly histories applies the same rule to a run of 6 months of 100 EUR.
+        let history = (0..<6).map { TargetBuilder.Record(month: 24_300 + $0, indu: 100) }
+        #expect(TargetBuilder.label(history, definition: TargetDefinitionSpec(), asOf: 24_306).positive)
+        #expect(!TargetBuilder.label(Array(history.dropLast()), definition: TargetDefinitionSpec(), asOf: 24_306).positive)
+    }
+
+    @Test func anInduNeedsTheMonthsItCovers() {
+        #expect(throws: QueueError("an indu needs the number of months it covers (induMonths): the target rule depends on it")) {
+            try Outcome(indu: 700, rappel: 0, fraud: false, judgement: .agree).validate()
+        }
+        #expect(throws: QueueError("induMonths must be between 1 and 120, got 0")) {
+            try Outcome(indu: 700, rappel: 0, induMonths: 0, fraud: false, judgement: .agree).validate()
+        }
+        #expect(throws: QueueError("induMonths is 3 but there is no indu")) {
+            try Outcome(indu: 0, rappel: 0, induMonths: 3, fraud: false, judgement: .agree).validate()
+        }
+        #expect(throws: Never.self) { try Outcome(indu: 700, rappel: 0, induMonths: 6, fraud: false, judgement: .agree).validate() }
     }
 }

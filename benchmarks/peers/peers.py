@@ -10,11 +10,13 @@ runs every task with Ciblage and with its peers alternately, and prints the medi
   CSV to scores         `ciblage score`            vs pandas.read_csv + numpy + DataFrame.to_csv
   CSV parsing           ciblage reader             vs pandas.read_csv
 
-In-process Ciblage figures come from `ciblage timings` (a subprocess that reports each phase).
+In-process Ciblage figures come from `ciblage-timings` (benchmarks/Sources/ciblage-timings, a subprocess
+that reports each phase); build it with `swift build -c release --package-path benchmarks --product ciblage-timings`.
 Every fit's log-likelihood is printed: they must agree (same optimum).
 
     python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
-    .venv/bin/python peers.py --rows 2000000 --cols 40 --ciblage ../../.build/release/ciblage
+    .venv/bin/python peers.py --rows 2000000 --cols 40 --ciblage ../../.build/release/ciblage \
+        --timings ../.build/release/ciblage-timings
 """
 import argparse
 import json
@@ -65,6 +67,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--ciblage", default=os.path.join(os.path.dirname(__file__), "..", "..", ".build", "release", "ciblage"))
+    ap.add_argument("--timings", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "ciblage-timings"))
     ap.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "data"))
     ap.add_argument("--skip-slow-peers", action="store_true", help="skip lbfgs and statsmodels (minutes at 2M rows)")
     args = ap.parse_args()
@@ -80,7 +83,7 @@ def main():
                          "p_read", "p_newton", "p_lbfgs", "p_sm", "p_kernel", "p_e2e_score"]}
     ll = {}
     for rnd in range(args.repeats):
-        out = subprocess.run([args.ciblage, "timings", "--data", path, "--repeats", "3"], check=True, capture_output=True, text=True).stdout
+        out = subprocess.run([args.timings, "--data", path, "--repeats", "3"], check=True, capture_output=True, text=True).stdout
         c = json.loads(out)
         for k, name in (("parse", "c_parse"), ("read", "c_read"), ("fit", "c_fit"), ("kernel", "c_kernel"), ("memoryRead", "c_mem")):
             r[name].append(c[k])

@@ -1,5 +1,7 @@
 import Benchmark
+import BenchmarkSupport
 import ControlQueue
+import ControlQueueSQLite
 import Dossiers
 import Foundation
 import LinearAlgebra

@@ -1,3 +1,4 @@
+import ControlQueue
 import Foundation
 import GRDB
 
@@ -37,6 +38,10 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
                     CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
                         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                     """)
+                // Stores made before outcomes recorded the months an indu covers gain the column.
+                if try !db.columns(in: "items").contains(where: { $0.name == "indu_months" }) {
+                    try db.execute(sql: "ALTER TABLE items ADD COLUMN indu_months INTEGER")
+                }
                 return .commit
             }
         }
@@ -133,8 +138,9 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
         let state = ItemState(rawValue: row["state"]) ?? .planned
         var outcome: Outcome? = nil
         if state == .closed {
-            outcome = Outcome(indu: row["indu"] ?? 0, rappel: row["rappel"] ?? 0, fraud: (row["fraud"] as Int? ?? 0) == 1,
-                              judgement: row["judgement"] ?? "", judgementReason: row["judgement_reason"])
+            outcome = Outcome(indu: row["indu"] ?? 0, rappel: row["rappel"] ?? 0, induMonths: row["indu_months"],
+                              fraud: (row["fraud"] as Int? ?? 0) == 1,
+                              judgement: Judgement(rawValue: row["judgement"] ?? "") ?? .agree, judgementReason: row["judgement_reason"])
         }
         return QueueItem(
             id: row["id"], campaign: row["campaign"], modelChecksum: row["model_checksum"],
@@ -157,9 +163,9 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
             guard let current = try fetchItem(db, id) else { throw QueueError("no item \(id)") }
             try current.ensureClosable(by: controller)
             try db.execute(sql: """
-                UPDATE items SET state = 'closed', indu = ?, rappel = ?, fraud = ?, judgement = ?, judgement_reason = ?, closed_at = ?,
-                    lease_expires = NULL WHERE id = ?
-                """, arguments: [outcome.indu, outcome.rappel, outcome.fraud ? 1 : 0, outcome.judgement, outcome.judgementReason,
+                UPDATE items SET state = 'closed', indu = ?, rappel = ?, indu_months = ?, fraud = ?, judgement = ?, judgement_reason = ?,
+                    closed_at = ?, lease_expires = NULL WHERE id = ?
+                """, arguments: [outcome.indu, outcome.rappel, outcome.induMonths, outcome.fraud ? 1 : 0, outcome.judgement.rawValue, outcome.judgementReason,
                                  now.timeIntervalSince1970, id])
             try audit(db, actor: controller, action: "close", item: id,
                       details: outcome.auditDetails, now: now)

@@ -1,0 +1,153 @@
+import ControlQueue
+import ControlQueuePostgres
+import ControlQueueSQLite
+import Dossiers
+import Foundation
+import LinearAlgebra
+import RiskModel
+
+/// Where the queue lives, chosen by URL: a SQLite file for one machine, PostgreSQL to share one
+/// queue between machines and server processes.
+public enum QueueStoreLocation: Sendable, Equatable {
+    case sqlite(path: String)
+    case postgres(url: String)
+
+    /// `postgres://` or `postgresql://` URLs name PostgreSQL; anything else is a SQLite file path.
+    public init(_ url: String) {
+        self = url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") ? .postgres(url: url) : .sqlite(path: url)
+    }
+
+    public func open() throws -> any QueueStore {
+        switch self {
+        case .sqlite(let path): return try SQLiteQueueStore(path: path)
+        case .postgres(let url): return try PostgresQueueStore(url: url)
+        }
+    }
+}
+
+/// Plan a campaign into the store.
+public struct PlanRequest: Sendable {
+    public var campaign: String
+    public var population: String
+    /// Also write the plan as CSV, for review and for `audit --selected`.
+    public var output: String?
+    public var actor: String
+    public var format = CSVFormat()
+    public var threads = Parallelism.defaultThreads
+    public init(campaign: String, population: String, actor: String) {
+        self.campaign = campaign; self.population = population; self.actor = actor
+    }
+}
+
+public struct PlanResult: Sendable {
+    public var campaign: String
+    public var inserted: Int
+    public var skipped: Int
+    /// Items drawn at random (the exploration share).
+    public var explored: Int
+    public var eligible: Int
+    public var population: Int
+}
+
+/// Pull the best unassigned item for a controller, with a lease.
+public struct PullRequest: Sendable {
+    public var controller: String
+    public var channel: ChannelKind?
+    public var sector: String?
+    public var lease: Duration = .seconds(240 * 60)
+    public init(controller: String) { self.controller = controller }
+
+    public func validate() throws(RequestError) {
+        guard !controller.isEmpty else { throw RequestError("controller", "{controller} must not be empty") }
+        guard lease > .zero, lease <= .seconds(7 * 24 * 3600) else { throw RequestError("lease", "{lease} must be more than 0 and at most a week") }
+    }
+}
+
+/// Close an item with the control's outcome and the controller's judgement.
+public struct CloseRequest: Sendable {
+    public var item: Int64
+    public var controller: String
+    public var outcome: Outcome
+    public init(item: Int64, controller: String, outcome: Outcome) { self.item = item; self.controller = controller; self.outcome = outcome }
+}
+
+/// Write the closed outcomes of a campaign as labelled rows for retraining.
+public struct OutcomeExportRequest: Sendable {
+    public var campaign: String
+    public var output: String
+    /// The target rule labelling each outcome (the DMDE rule by default).
+    public var definition = TargetDefinitionSpec()
+    public var actor: String
+    public init(campaign: String, output: String, actor: String) { self.campaign = campaign; self.output = output; self.actor = actor }
+
+    public func validate() throws(RequestError) {
+        guard definition.minimumAmount >= 0, definition.minimumAmount.isFinite else {
+            throw RequestError("amount", "{amount} must be a finite amount ≥ 0, got \(definition.minimumAmount)")
+        }
+        guard definition.minimumMonths >= 1 else { throw RequestError("months", "{months} must be at least 1, got \(definition.minimumMonths)") }
+    }
+}
+
+/// Progress of a campaign per channel and sector, and against its objective when the campaign file is given.
+public struct QueueProgress: Sendable {
+    public var rows: [ChannelStatus]
+    public var objective: Objective?
+    public var closed: Int { rows.reduce(0) { $0 + $1.closed } }
+    public var eurosFound: Double { rows.reduce(0) { $0 + $1.eurosFound } }
+}
+
+/// The queue's user tasks over one store. The CLI opens one per command; the server keeps one.
+public struct QueueOperations: Sendable {
+    public let store: any QueueStore
+
+    public init(store: any QueueStore) { self.store = store }
+    /// Opens the store a URL names (see `QueueStoreLocation`).
+    public init(url: String) throws { store = try QueueStoreLocation(url).open() }
+
+    /// Chooses the dossiers of every channel and inserts them all or none (no duplicates on re-planning).
+    public func plan(_ request: PlanRequest) throws -> PlanResult {
+        let campaign = try Campaign.load(path: request.campaign)
+        let model = try campaign.loadModel(campaignFile: request.campaign)
+        let summary = try Planner.plan(campaign: campaign, model: model, population: request.population, format: request.format,
+                                       threads: request.threads)
+        let result = try store.plan(campaign: campaign.name, modelChecksum: model.checksum ?? "", items: summary.items, actor: request.actor)
+        if let output = request.output { try AtomicFile.write(Data(summary.csv().utf8), to: output) }
+        return PlanResult(campaign: campaign.name, inserted: result.inserted, skipped: result.skipped,
+                          explored: summary.items.filter { $0.selection == "explore" }.count,
+                          eligible: summary.eligible, population: summary.population)
+    }
+
+    public func next(_ request: PullRequest, now: Date = Date()) throws -> QueueItem? {
+        try request.validate()
+        return try store.next(controller: request.controller, channel: request.channel, sector: request.sector,
+                              lease: Double(request.lease.components.seconds), now: now)
+    }
+
+    public func items(of controller: String) throws -> [QueueItem] { try store.list(controller: controller) }
+
+    public func close(_ request: CloseRequest, now: Date = Date()) throws {
+        try store.close(item: request.item, controller: request.controller, outcome: request.outcome, now: now)
+    }
+
+    public func release(item: Int64, controller: String, now: Date = Date()) throws {
+        try store.release(item: item, controller: controller, now: now)
+    }
+
+    /// - Parameter campaignFile: the campaign whose objective the progress is measured against.
+    public func progress(campaign: String?, campaignFile: String? = nil, now: Date = Date()) throws -> QueueProgress {
+        let rows = try store.status(campaign: campaign, now: now)
+        return QueueProgress(rows: rows, objective: try campaignFile.map { try Campaign.load(path: $0) }?.objective)
+    }
+
+    /// Writes the closed items as labelled rows (`OutcomeExport`), recorded in the audit log.
+    /// - Returns: the number of rows written.
+    @discardableResult
+    public func exportOutcomes(_ request: OutcomeExportRequest, now: Date = Date()) throws -> Int {
+        try request.validate()
+        let items = try store.export(campaign: request.campaign, actor: request.actor, now: now)
+        try AtomicFile.write(Data(OutcomeExport.csv(items, definition: request.definition).utf8), to: request.output)
+        return items.count
+    }
+
+    public func verifyAudit() throws -> AuditVerification { try store.verifyAudit() }
+}

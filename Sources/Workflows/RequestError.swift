@@ -1,0 +1,40 @@
+/// A request that a workflow refuses before it reads anything: a missing, contradictory or
+/// out-of-range parameter.
+///
+/// The message names parameters by their request names between braces (`{proxyThreshold}`), because
+/// the same refusal reaches people through different edges: the CLI shows `--proxy-threshold`, the
+/// server the JSON field `proxyThreshold`. `description` leaves the plain names.
+public struct RequestError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The parameter at fault (the first one the message names).
+    public var parameter: String
+    /// The message, with every parameter written `{name}`.
+    public var template: String
+
+    public init(_ parameter: String, _ template: String) {
+        self.parameter = parameter
+        self.template = template
+    }
+
+    /// The message with each `{name}` replaced by what the edge calls that parameter.
+    public func message(naming name: (String) -> String) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out += rest[..<open]
+            out += name(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
+    public var description: String { message { $0 } }
+}
+
+extension RequestError {
+    /// Refuses a value outside `range`, naming the parameter.
+    static func check<T: Comparable>(_ value: T, in range: ClosedRange<T>, _ parameter: String) throws(RequestError) {
+        guard range.contains(value) else {
+            throw RequestError(parameter, "{\(parameter)} must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+    }
+}

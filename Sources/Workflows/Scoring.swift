@@ -1,0 +1,61 @@
+import Dossiers
+import Foundation
+import LinearAlgebra
+import RiskModel
+
+/// Score a CSV of dossiers with a model, streaming, into `id,score[,expected_amount,expected_value][,reasons]`.
+public struct ScoringRequest: Sendable {
+    public var model: String
+    public var data: String
+    public var output: String
+    /// Identifier column copied to the output; nil: the spec's id column, else the model spec's, else `id`.
+    public var idColumn: String?
+    /// A feature spec of the scored file, whose id column is used.
+    public var spec: String?
+    /// Reason codes per dossier.
+    public var reasons = 0
+    public var format = CSVFormat()
+    public var threads = Parallelism.defaultThreads
+    public init(model: String, data: String, output: String) { self.model = model; self.data = data; self.output = output }
+
+    public func validate() throws(RequestError) {
+        try RequestError.check(reasons, in: 0...50, "reasons")
+    }
+}
+
+public func score(_ request: ScoringRequest) throws -> ScoringSummary {
+    try request.validate()
+    let artifact = try ModelArtifact.load(from: request.model)
+    var idColumn = request.idColumn
+    if let spec = request.spec, idColumn == nil { idColumn = try FeatureSpec.load(path: spec).columns(.id).first?.name }
+    if idColumn == nil { idColumn = artifact.spec?.columns(.id).first?.name }
+    var options = ScoringOptions(idColumn: idColumn, format: request.format, reasons: request.reasons)
+    options.threads = request.threads
+    return try Scorer.score(model: artifact, input: request.data, output: request.output, options: options)
+}
+
+/// Show a verified model: the artifact itself, for the edge to lay out as a table or as JSON.
+public struct InspectionResult: Sendable {
+    public var model: ModelArtifact
+    /// The statsmodels-like summary table.
+    public var summary: String
+    /// The artifact as written on disk (sorted keys).
+    public var json: Data
+}
+
+public func inspect(model path: String) throws -> InspectionResult {
+    let artifact = try ModelArtifact.load(from: path)
+    return InspectionResult(model: artifact, summary: ModelSummary.text(artifact), json: try artifact.encoded())
+}
+
+/// Export a model for other scoring engines as PMML 4.4.
+public struct PMMLExportRequest: Sendable {
+    public var model: String
+    public var output: String
+    public init(model: String, output: String) { self.model = model; self.output = output }
+}
+
+public func exportPMML(_ request: PMMLExportRequest) throws {
+    let artifact = try ModelArtifact.load(from: request.model)
+    try AtomicFile.write(Data(try PMMLExport.document(artifact).utf8), to: request.output)
+}

@@ -1,0 +1,60 @@
+import Dossiers
+import Foundation
+import LinearAlgebra
+
+/// Write a seeded, simulated CAF population, its samples, histories and spec.
+public struct SimulationRequest: Sendable {
+    public var options: SimulationOptions
+    public var outputs: SimulationOutputs
+    /// Also write the feature spec of the simulated table (YAML).
+    public var specOutput: String?
+    public init(options: SimulationOptions, outputs: SimulationOutputs) { self.options = options; self.outputs = outputs }
+
+    public func validate() throws(RequestError) {
+        guard options.dossiers >= 1 else { throw RequestError("dossiers", "{dossiers} must be at least 1, got \(options.dossiers)") }
+        try RequestError.check(options.cafs, in: 1...200, "cafs")
+        try RequestError.check(options.sectorsPerCAF, in: 1...100, "sectors")
+        try RequestError.check(options.candidates, in: 0...999, "candidates")
+        guard options.randomSample >= 0 && options.randomSample <= options.dossiers else {
+            throw RequestError("randomSample", "{randomSample} must be between 0 and the number of dossiers (\(options.dossiers)), got \(options.randomSample)")
+        }
+        try RequestError.check(options.targetedSample, in: 0...options.dossiers, "targetedSample")
+        if options.randomSample > 0 && outputs.randomSample == nil { throw RequestError("sampleOutput", "{randomSample} needs {sampleOutput}") }
+        if options.targetedSample > 0 && outputs.targetedSample == nil { throw RequestError("targetedOutput", "{targetedSample} needs {targetedOutput}") }
+    }
+}
+
+public func simulate(_ request: SimulationRequest) throws -> SimulationSummary {
+    try request.validate()
+    if let specOutput = request.specOutput {
+        try AtomicFile.write(Data(try PopulationSimulator.featureSpec(candidates: request.options.candidates).yaml().utf8), to: specOutput)
+    }
+    return try PopulationSimulator.run(request.options, outputs: request.outputs)
+}
+
+/// Build DMDE-style labels from monthly overpayment records.
+public struct TargetRequest: Sendable {
+    public var history: String
+    public var output: String
+    public var definition = TargetDefinitionSpec()
+    /// Control month; default: the month after the last month in the file.
+    public var asOf: TargetBuilder.Month?
+    public var format = CSVFormat()
+    public init(history: String, output: String) { self.history = history; self.output = output }
+
+    public func validate() throws(RequestError) {
+        guard definition.minimumMonths >= 1 else { throw RequestError("months", "{months} must be at least 1, got \(definition.minimumMonths)") }
+        guard definition.windowMonths >= definition.minimumMonths else {
+            throw RequestError("window", "{window} must be at least {months} (\(definition.minimumMonths)), got \(definition.windowMonths)")
+        }
+        guard definition.minimumAmount >= 0, definition.minimumAmount.isFinite else {
+            throw RequestError("amount", "{amount} must be a finite amount ≥ 0, got \(definition.minimumAmount)")
+        }
+    }
+}
+
+public func buildTargets(_ request: TargetRequest) throws -> TargetBuilder.Summary {
+    try request.validate()
+    return try TargetBuilder.build(historyPath: request.history, outputPath: request.output, definition: request.definition,
+                                   asOf: request.asOf, format: request.format)
+}

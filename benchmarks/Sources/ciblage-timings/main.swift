@@ -1,0 +1,114 @@
+import BenchmarkSupport
+import Dossiers
+import Foundation
+import LinearAlgebra
+import RiskModel
+
+// Phase timings on one CSV file, for `benchmarks/peers/peers.py`: the in-process figures printed as
+// JSON next to the peers'. read: CSV to design matrix; fit: Newton to the optimum; kernel: scoring the
+// in-memory matrix (best of --repeats); parse: tokenising and parsing every field; memoryRead: one
+// plain read of the design matrix on the same threads (the machine's limit for the kernel).
+//
+//   ciblage-timings --data FILE.csv [--target y] [--repeats 3] [--threads N] [--parse-only]
+
+struct Arguments {
+    var data = ""
+    var target = "y"
+    var repeats = 3
+    var threads = Parallelism.defaultThreads
+    var parseOnly = false
+
+    init(_ arguments: [String]) {
+        var rest = arguments[...]
+        func value(_ flag: String) -> String {
+            guard let v = rest.popFirst() else { fail("\(flag) needs a value") }
+            return v
+        }
+        while let a = rest.popFirst() {
+            switch a {
+            case "--data": data = value(a)
+            case "--target": target = value(a)
+            case "--repeats": repeats = Int(value(a)) ?? { fail("--repeats takes a whole number") }()
+            case "--threads": threads = Int(value(a)).flatMap { (1...256).contains($0) ? $0 : nil } ?? { fail("--threads takes 1 to 256") }()
+            case "--parse-only": parseOnly = true
+            default: fail("unknown argument '\(a)'")
+            }
+        }
+        if data.isEmpty { fail("--data FILE.csv is required") }
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("ciblage-timings: \(message)\n".utf8))
+    exit(1)
+}
+
+let arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
+let data = arguments.data, target = arguments.target, repeats = arguments.repeats
+let threads = arguments.threads, parseOnly = arguments.parseOnly
+
+func run() throws {
+    let clock = ContinuousClock()
+    func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+        let start = clock.now
+        let value = try body()
+        let d = clock.now - start
+        return (value, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+    }
+    var parse = Double.infinity
+    for _ in 0..<max(1, repeats) {
+        let (_, t) = try time { () throws -> Double in
+            let reader = try CSVBlockReader(path: data)
+            var s = 0.0
+            try reader.forEachBlock(threads: threads, parse: { block -> Double in
+                var part = 0.0
+                while try block.next() { for j in 0..<block.fieldCount { part += try block.number(j) } }
+                return part
+            }) { s += $0 }
+            return s
+        }
+        parse = min(parse, t)
+    }
+    if parseOnly {
+        print(String(decoding: try JSONSerialization.data(withJSONObject: ["parse": parse], options: [.sortedKeys]), as: UTF8.self))
+        return
+    }
+    var spec = TableSpec(target: target)
+    spec.threads = threads
+    let (table, read) = try time { try TrainingData.read(path: data, spec: spec) }
+    let (model, fit) = try time { try LogisticRegression.fit(table, options: LogisticRegressionOptions(threads: threads)) }
+    let workers = threads
+    var kernel = Double.infinity
+    let beta = model.estimates
+    var out = [Double](repeating: 0, count: table.design.rows)
+    for _ in 0..<max(1, repeats) {
+        let (_, t) = time {
+            table.design.storage.withUnsafeBufferPointer { x in
+                beta.withUnsafeBufferPointer { b in
+                    out.withUnsafeMutableBufferPointer { o in
+                        Scorer.scoreRows(x.baseAddress!, rows: table.design.rows, columns: table.design.columns, coefficients: b.baseAddress!,
+                                         into: o.baseAddress!, threads: workers)
+                    }
+                }
+            }
+        }
+        kernel = min(kernel, t)
+    }
+    var readRate = Double.infinity
+    for _ in 0..<max(1, repeats) {
+        let (_, t) = time { table.design.storage.withUnsafeBufferPointer { memoryReadSum($0, threads: workers) } }
+        readRate = min(readRate, t)
+    }
+    let result: [String: Double] = [
+        "parse": parse, "read": read, "fit": fit, "kernel": kernel, "memoryRead": readRate,
+        "rows": Double(table.design.rows), "columns": Double(table.design.columns),
+        "logLikelihood": model.fit.logLikelihood, "iterations": Double(model.fit.iterations), "scoreSum": out.reduce(0, +),
+    ]
+    let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+}
+
+do { try run() } catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
