@@ -78,6 +78,20 @@ import Testing
         (["train", "--data", "x.csv", "--target", "y", "--output", "m.json", "--threads", "0"], "--threads"),
         (["score", "--model", "m.json", "--data", "x.csv"], "--output"),
         (["frobnicate"], "frobnicate"),
+        // Checked in validate(), before the (missing) file is read: the message names the flag.
+        (["train", "--data", "x.csv", "--target", "y", "--output", "m.json", "--proxy-threshold", "0.3"], "--proxy-threshold must be in (0.5, 1]"),
+        (["train", "--data", "x.csv", "--target", "y", "--output", "m.json", "--max-iterations", "0"], "--max-iterations must be ≥ 1"),
+        (["train", "--spec", "s.yaml", "--data", "x.csv", "--output", "m.json", "--selection", "maybe"], "ipw"),
+        (["train", "--spec", "s.yaml", "--data", "x.csv", "--output", "m.json", "--allow-sensitive", "sexe"], "--allow-sensitive needs --reason"),
+        (["select", "--spec", "s.yaml", "--data", "x.csv", "--slentry", "1.5"], "--slentry must be in (0, 1)"),
+        (["select", "--spec", "s.yaml", "--data", "x.csv", "--method", "sideways"], "forward"),
+        (["score", "--model", "m.json", "--data", "x.csv", "--output", "s.csv", "--reasons", "99"], "--reasons must be between 0 and 50"),
+        (["evaluate", "--model", "m.json", "--data", "x.csv", "--cv", "1"], "--cv must be between 2 and 100"),
+        (["simulate", "--dossiers", "10", "--random-sample", "5"], "--random-sample needs --sample-output"),
+        (["queue", "close", "1", "--controller", "alice", "--indu", "700"], "--indu-months"),
+        (["queue", "close", "1", "--controller", "alice", "--judgement", "maybe"], "override"),
+        (["queue", "next", "--controller", "alice", "--channel", "telephone"], "sur_pieces"),
+        (["queue", "export", "--campaign", "c", "--output", "o.csv", "--months", "0"], "--months must be at least 1"),
     ])
     func badArgumentsExitOneWithAMessage(arguments: [String], mention: String) throws {
         let r = try run(arguments)

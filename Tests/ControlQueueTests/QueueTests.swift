@@ -318,11 +318,16 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
     /// On the simulator's ground truth (true indu of every dossier): the net euros (true indu × the
     /// channel's detection − its cost) and the euros found per control of a plan ranked with cost and
     /// detection, against the same campaign planned by expected value alone (visits on top, no cost).
-    @Test func costAndDetectionDoNotLowerTheEurosFoundPerControl() throws {
+    /// At the demo campaign's costs (a visit 300 EUR, a document check 20 EUR) the plans are the same.
+    /// When a visit costs 1,200 EUR, few dossiers repay one: the rule leaves visit capacity unused, so
+    /// the euros found per control fall while the net value rises; only the net value, the rule's
+    /// objective, is asserted there, and both changes are printed.
+    @Test(arguments: [(300.0, 20.0, true), (1200.0, 150.0, false)])
+    func costAndDetectionRaiseTheNetEurosFound(visitCost: Double, checkCost: Double, samePerControl: Bool) throws {
         let (population, model) = try simulatedPlanning(dossiers: 60_000, seed: 23, sample: 7000)
         let truth = try PlannerValueTests().truth(population)
-        let channels = [ChannelSpec(name: .surPlace, capacity: 150, costPerControl: 600, detectionFactor: 1),
-                        ChannelSpec(name: .surPieces, capacity: 900, costPerControl: 40, detectionFactor: 0.6)]
+        let channels = [ChannelSpec(name: .surPlace, capacity: 300, costPerControl: visitCost, detectionFactor: 1),
+                        ChannelSpec(name: .surPieces, capacity: 900, costPerControl: checkCost, detectionFactor: 0.6)]
         func measure(_ planned: [ChannelSpec]) throws -> (net: Double, perControl: Double, controls: Int, visits: Int) {
             let c = Campaign(name: "v", model: "m", channels: planned, exploration: 0, seed: 1)
             let items = try Planner.plan(campaign: c, model: model, population: population).items
@@ -333,12 +338,12 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         }
         let ranked = try measure(channels.map { ChannelSpec(name: $0.name, capacity: $0.capacity) })
         let valued = try measure(channels)
-        print(String(format: "ground truth, 60000 dossiers: by expected value alone %d controls (%d visits), %.0f EUR found per control, net %.0f EUR; "
+        print(String(format: "ground truth, 60000 dossiers, visit %.0f EUR, check %.0f EUR: by expected value alone %d controls (%d visits), %.0f EUR found per control, net %.0f EUR; "
                      + "with cost and detection %d controls (%d visits), %.0f EUR per control, net %.0f EUR (%+.1f%% per control, %+.1f%% net)",
-                     ranked.controls, ranked.visits, ranked.perControl, ranked.net, valued.controls, valued.visits, valued.perControl, valued.net,
+                     visitCost, checkCost, ranked.controls, ranked.visits, ranked.perControl, ranked.net, valued.controls, valued.visits, valued.perControl, valued.net,
                      100 * (valued.perControl / ranked.perControl - 1), 100 * (valued.net / ranked.net - 1)))
-        #expect(valued.perControl >= ranked.perControl)
         #expect(valued.net >= ranked.net)
+        if samePerControl { #expect(valued.perControl >= ranked.perControl) }
     }
 }
 
