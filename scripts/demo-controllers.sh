@@ -5,7 +5,13 @@
 # Usage: scripts/demo-controllers.sh CIBLAGE STORE OUT
 set -euo pipefail
 ciblage=$1 store=$2 out=$3
-pull() { "$ciblage" queue next --controller "$1" --store "$store" "${@:2}" | tee /dev/stderr | sed -n 's/^item \([0-9]*\):.*/\1/p'; }
+# Pulls the next item for a controller, shows it on stderr and prints its number.
+pull() {
+    local shown
+    shown=$("$ciblage" queue next --controller "$1" --store "$store" "${@:2}")
+    printf '%s\n' "$shown" >&2
+    printf '%s\n' "$shown" | sed -n 's/^item \([0-9]*\):.*/\1/p'
+}
 
 echo "alice pulls a visit and closes it: an indu of 1 850 EUR over 8 months"
 a=$(pull alice --channel sur_place)
