@@ -28,8 +28,8 @@ struct Arguments {
             switch a {
             case "--data": data = value(a)
             case "--target": target = value(a)
-            case "--repeats": repeats = Int(value(a)) ?? { fail("--repeats takes a whole number") }()
-            case "--threads": threads = Int(value(a)).flatMap { (1...256).contains($0) ? $0 : nil } ?? { fail("--threads takes 1 to 256") }()
+            case "--repeats": repeats = whole(value(a), in: 1...1000, a)
+            case "--threads": threads = whole(value(a), in: 1...256, a)
             case "--parse-only": parseOnly = true
             default: fail("unknown argument '\(a)'")
             }
@@ -38,16 +38,19 @@ struct Arguments {
     }
 }
 
+func whole(_ text: String, in range: ClosedRange<Int>, _ flag: String) -> Int {
+    guard let v = Int(text), range.contains(v) else { fail("\(flag) takes a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'") }
+    return v
+}
+
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("ciblage-timings: \(message)\n".utf8))
     exit(1)
 }
 
-let arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
-let data = arguments.data, target = arguments.target, repeats = arguments.repeats
-let threads = arguments.threads, parseOnly = arguments.parseOnly
-
-func run() throws {
+func run(_ arguments: Arguments) throws {
+    let data = arguments.data, target = arguments.target, repeats = arguments.repeats
+    let threads = arguments.threads, parseOnly = arguments.parseOnly
     let clock = ContinuousClock()
     func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
         let start = clock.now
@@ -108,7 +111,7 @@ func run() throws {
     print(String(decoding: json, as: UTF8.self))
 }
 
-do { try run() } catch {
+do { try run(Arguments(Array(CommandLine.arguments.dropFirst()))) } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)
 }
