@@ -33,6 +33,12 @@ public struct SelectionSummary: Codable, Equatable, Sendable {
     public var rowsExcluded: [String: Int]
     public var weighting: String
     public var note: String
+
+    /// Targeted rows were used without inverse-probability weights: the estimates carry the bias of
+    /// the selection that labelled them.
+    public var carriesSelectionBias: Bool {
+        used.contains(LabelProvenance.targeted.rawValue) && weighting == ProvenanceSelection.Weighting.none.rawValue
+    }
 }
 
 /// A sensitive column used as a model input by explicit override.

@@ -99,7 +99,7 @@ public enum Resampling {
         for f in 0..<k {
             let train = data.design.rows.indices(where: { fold[$0] != f })
             let test = data.design.rows.indices(where: { fold[$0] == f })
-            let model = try LogisticRegression.fit(data.subset(train), options: options)
+            let model = try LogisticRegression.model(data.subset(train), options: options)
             let beta = model.estimates
             let held = data.subset(test)
             var scores = [Double](repeating: 0, count: test.count)

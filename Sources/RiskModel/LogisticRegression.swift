@@ -32,8 +32,17 @@ public struct LogisticRegressionOptions: Sendable {
 public enum LogisticRegression {
     public static let solverName = "newton-cholesky (IRLS) with backtracking line search"
 
-    /// Fits the model or explains why it cannot be fitted (`FitError`).
-    public static func fit(_ data: TrainingData, options: LogisticRegressionOptions = LogisticRegressionOptions()) throws -> ModelArtifact {
+    /// Fits, infers and assembles the artifact in one call (what a library user or a test wants;
+    /// the training workflow does the same three steps itself, with the proxy check).
+    public static func model(_ data: TrainingData, options: LogisticRegressionOptions = LogisticRegressionOptions()) throws -> ModelArtifact {
+        let fitted = try fit(data, options: options)
+        let severity = try data.amounts.map { try SeverityModel.fit(data, amounts: $0, amountColumn: data.amountName ?? "amount") }
+        return ModelArtifact(fit: fitted, inference: try LogitInference(fitted), data: data, severity: severity)
+    }
+
+    /// Fits the model or explains why it cannot be fitted (`FitError`): the checks, the diagnostics of
+    /// separation and collinearity, and Newton to the optimum. Inference is `LogitInference(fit)`.
+    public static func fit(_ data: TrainingData, options: LogisticRegressionOptions = LogisticRegressionOptions()) throws -> LogisticFit {
         var options = options
         guard options.l2 >= 0, options.l2.isFinite else { throw FitError.invalidOption("--l2 must be a finite number ≥ 0, got \(options.l2)") }
         guard options.tolerance > 0, options.tolerance < 1 else { throw FitError.invalidOption("tolerance must be in (0, 1), got \(options.tolerance)") }
@@ -58,7 +67,7 @@ public enum LogisticRegression {
         if positiveRows <= p { throw FitError.tooFewRows(rows: positiveRows, terms: p) }
         try checkConstantColumns(data)
 
-        var warnings: [String] = []
+        var warnings: [FitWarning] = []
         if options.l2 == 0, let diagnosis = univariateSeparation(data) {
             try handle(diagnosis, options: &options, warnings: &warnings)
         }
@@ -76,7 +85,7 @@ public enum LogisticRegression {
                     .joined(separator: " + ")
             }
             if lambda == 0 { throw FitError.collinear(relations) }
-            warnings.append("exact collinearity (estimates identified only through the L2 penalty): " + relations.joined(separator: "; "))
+            warnings.append(.collinearUnderPenalty(relations: relations))
         }
         if !solution.converged {
             if lambda == 0, let diagnosis = fittedSeparation(data, solver: solver, solution: solution) {
@@ -92,59 +101,11 @@ public enum LogisticRegression {
             return try refit(data, options: options, warnings: warnings)
         }
 
-        // Inference: for the unpenalised MLE the covariance is the inverse observed information.
-        var covariance: Matrix?
-        if lambda == 0 {
-            do { covariance = try Cholesky(solution.information).inverse() } catch {
-                throw FitError.singularHessian(iteration: solution.iterations)
-            }
-        }
-        let beta = solution.beta
-        let q = Distributions.normalQuantile975
-        let coefficients: [CoefficientEstimate] = (0..<p).map { j in
-            guard let cov = covariance else {
-                return CoefficientEstimate(term: terms[j], estimate: beta[j], stdError: nil, z: nil, pValue: nil,
-                                           ciLower: nil, ciUpper: nil, oddsRatio: exp(beta[j]), oddsRatioLower: nil, oddsRatioUpper: nil)
-            }
-            let se = cov[j, j].squareRoot()
-            let z = beta[j] / se
-            let lo = beta[j] - q * se, hi = beta[j] + q * se
-            return CoefficientEstimate(term: terms[j], estimate: beta[j], stdError: se, z: z,
-                                       pValue: Distributions.twoSidedNormalPValue(z), ciLower: lo, ciUpper: hi,
-                                       oddsRatio: exp(beta[j]), oddsRatioLower: exp(lo), oddsRatioUpper: exp(hi))
-        }
-        let meanY = sumWY / sumW
-        let nullLogLikelihood = sumWY * log(meanY) + (sumW - sumWY) * log(1 - meanY)
-        let ll = solution.logLikelihood
-        let lr = max(0, 2 * (ll - nullLogLikelihood))
-        let k = Double(p)
-        let statistics = FitStatistics(
-            rows: n, rowsWithPositiveWeight: positiveRows, sumWeights: sumW, weightedPositives: sumWY,
-            logLikelihood: ll, nullLogLikelihood: nullLogLikelihood,
-            likelihoodRatioChiSquare: lr, likelihoodRatioDF: p - 1,
-            likelihoodRatioPValue: Distributions.chiSquareSurvival(lr, degreesOfFreedom: Double(p - 1)),
-            mcFaddenRSquared: 1 - ll / nullLogLikelihood,
-            aic: -2 * ll + 2 * k, bic: -2 * ll + k * log(sumW),
-            iterations: solution.iterations, converged: solution.converged,
-            maxAbsGradient: solution.maxAbsGradient, newtonDecrement: solution.newtonDecrement, tolerance: options.tolerance,
-            penalty: Penalty(kind: lambda > 0 ? "l2" : "none", lambda: lambda),
-            covariance: lambda == 0
-                ? "inverse observed information (XᵀWX)⁻¹ at the maximum-likelihood estimate"
-                : "none: penalised fit; the inverse penalised Hessian is not a valid covariance for Wald inference",
-            solver: solverName
-        )
-        let severity = try data.amounts.map { try SeverityModel.fit(data, amounts: $0, amountColumn: data.amountName ?? "amount") }
-        return ModelArtifact(
-            target: TargetDefinition(column: data.targetName), weight: data.weightName, encoding: data.encoding,
-            coefficients: coefficients,
-            covariance: covariance.map { c in (0..<p).map { Array(c.row($0)) } },
-            termMeans: columnMeans(data),
-            fit: statistics, trainingData: data.fingerprint, severity: severity, spec: data.featureSpec,
-            sensitiveOverrides: data.sensitiveOverrides.isEmpty ? nil : data.sensitiveOverrides,
-            selection: data.selection,
-            warnings: warnings + (data.selection.map { $0.note.hasPrefix("WARNING") ? [$0.note] : [] } ?? [])
-                + data.sensitiveOverrides.map { "sensitive column '\($0.column)' used as a model input by override: \($0.reason)" }
-        )
+        return LogisticFit(
+            terms: terms, estimates: solution.beta, information: solution.information, logLikelihood: solution.logLikelihood,
+            l2: lambda, iterations: solution.iterations, converged: solution.converged, maxAbsGradient: solution.maxAbsGradient,
+            newtonDecrement: solution.newtonDecrement, tolerance: options.tolerance, rows: n, rowsWithPositiveWeight: positiveRows,
+            sumWeights: sumW, weightedPositives: sumWY, warnings: warnings + FitWarning.about(data))
     }
 
     /// Weighted column means of the design matrix (row-major pass, fixed order).
@@ -163,18 +124,18 @@ public enum LogisticRegression {
         return sums.map { $0 / total }
     }
 
-    private static func refit(_ data: TrainingData, options: LogisticRegressionOptions, warnings: [String]) throws -> ModelArtifact {
-        var model = try fit(data, options: options)
-        model.warnings = warnings + model.warnings
-        return model
+    private static func refit(_ data: TrainingData, options: LogisticRegressionOptions, warnings: [FitWarning]) throws -> LogisticFit {
+        var fitted = try fit(data, options: options)
+        fitted.warnings = warnings + fitted.warnings
+        return fitted
     }
 
     private static func handle(_ diagnosis: SeparationDiagnosis, options: inout LogisticRegressionOptions,
-                               warnings: inout [String]) throws {
+                               warnings: inout [FitWarning]) throws {
         switch options.onSeparation {
         case .fail: throw FitError.separation(diagnosis)
         case .stabilize(let l2):
-            warnings.append("\(diagnosis.kind.rawValue) separation: \(diagnosis.finding); fitted with L2 penalty λ = \(formatNumber(l2, digits: 6)) to keep estimates finite (no Wald inference)")
+            warnings.append(.separationStabilized(diagnosis, l2: l2))
             options.l2 = l2
             options.onSeparation = .fail
         }

@@ -39,7 +39,7 @@ import Glibc
 /// the thread count.
 ///
 /// Public so that benchmarks and custom solvers can drive single iterations; `LogisticRegression.fit`
-/// is the API for everything else.
+/// (and `LogitInference`) is the API for everything else.
 public final class NewtonSolver {
     let x: Matrix
     let y: [Double]
@@ -204,63 +204,120 @@ public final class NewtonSolver {
         return (slope, maxAbs)
     }
 
+    // MARK: The loop, in named steps (as scikit-learn's `_newton_solver.py`)
+    //
+    //   setup              β₀ = (logit ȳ_w, 0, …, 0); ℓ, ∇ℓ and XᵀHX at β₀; the collinearity check
+    //   repeat:
+    //     innerSolve       d = −(∇²f)⁻¹∇f by Cholesky; δ² = −∇fᵀd                      (newtonDirection)
+    //     checkConvergence δ ≤ tol and max|∇f| ≤ tol·Σw
+    //     lineSearch       β + t·d, t = 1, ½, …: Armijo, or the full step at rounding level
+    //     updateDerivatives ℓ, ∇ℓ, XᵀHX at the accepted point (inside the line search: the first
+    //                      trial is evaluated with derivatives, so an accepted full step costs one pass)
+    //   finalize           β, ℓ and XᵀHX at the last point, with the solver's final state
+
+    /// What a line search found.
+    enum LineSearchOutcome {
+        /// A step was taken into `trial`, with ℓ at it; the derivatives there are current.
+        case accepted(logLikelihood: Double)
+        /// No step of 60 halvings decreases f.
+        case exhausted
+    }
+
+    /// f(β) = −ℓ(β) + (λ/2)Σ_{j≥1}βⱼ², from ℓ already computed.
+    private func objective(logLikelihood: Double, at b: UnsafePointer<Double>, lambda: Double) -> Double {
+        var s = 0.0
+        for j in 1..<max(1, p) { s += b[j] * b[j] }
+        return -logLikelihood + 0.5 * lambda * s
+    }
+
+    /// Starts from the intercept-only fit, β₀ = logit(ȳ_w), the unpenalised optimum when every other
+    /// coefficient is 0; evaluates ℓ with its derivatives there and hands XᵀHX, a weighted Gram matrix
+    /// with weights μ₀(1 − μ₀)w, to `checkStart` (columns dependent there are dependent everywhere).
+    private func setup(_ beta: UnsafeMutablePointer<Double>, meanTarget: Double, checkStart: (Matrix) throws -> Void) throws -> Double {
+        beta.update(repeating: 0, count: p)
+        beta[0] = log(meanTarget / (1 - meanTarget))
+        let logLikelihood = evaluate(beta, derivatives: true)
+        try checkStart(informationMatrix())
+        return logLikelihood
+    }
+
+    /// The stopping rule: the Newton decrement δ (the distance to the optimum in standard errors when
+    /// λ = 0) and the mean gradient max|∇f|/Σw both at or below the tolerance.
+    private func checkConvergence(decrement: Double, maxAbsGradient: Double, tolerance: Double, sumWeights: Double) -> Bool {
+        decrement <= tolerance && maxAbsGradient <= tolerance * max(1, sumWeights)
+    }
+
+    /// Backtracking from the full Newton step: β + t·d into `trial`, t = 1, ½, ¼, … until
+    /// f(β + td) ≤ f(β) + 10⁻⁴·t·∇fᵀd (Armijo). The first trial is evaluated with derivatives (near
+    /// the optimum it is accepted, so the pass is not wasted); a later accepted trial is evaluated
+    /// again with them. Near the optimum the predicted decrease falls below the rounding of f itself
+    /// and Armijo cannot tell: the full step is then accepted when f is unchanged within 10⁻¹²
+    /// relative and max|∇f| shrank (as scikit-learn's Newton solver does).
+    private func lineSearch(from beta: UnsafePointer<Double>, into trial: UnsafeMutablePointer<Double>, logLikelihood: Double,
+                            slope: Double, maxAbsGradient: Double, lambda: Double) -> LineSearchOutcome {
+        let current = objective(logLikelihood: logLikelihood, at: beta, lambda: lambda)
+        var step = 1.0
+        for attempt in 0..<60 {
+            for j in 0..<p { trial[j] = beta[j] + step * direction[j] }
+            let ll = evaluate(trial, derivatives: attempt == 0)
+            let f = objective(logLikelihood: ll, at: trial, lambda: lambda)
+            if f.isFinite && f <= current + 1e-4 * step * slope {
+                if attempt > 0 { _ = evaluate(trial, derivatives: true) }
+                return .accepted(logLikelihood: ll)
+            }
+            if attempt == 0, f.isFinite, abs(f - current) <= 1e-12 * max(1, abs(current)) {
+                var trialMax = 0.0
+                for j in 0..<p { trialMax = max(trialMax, abs(-scoreVector[j] + (j > 0 ? lambda * trial[j] : 0))) }
+                if trialMax < maxAbsGradient { return .accepted(logLikelihood: ll) }
+            }
+            step *= 0.5
+        }
+        return .exhausted
+    }
+
     /// Runs Newton from the intercept-only start logit(ȳ_w). `checkStart` sees XᵀHX at the start, a
     /// multiple of the weighted Gram matrix (for the collinearity check).
     func solve(l2 lambda: Double, tolerance: Double, maxIterations: Int, sumWeights: Double, meanTarget: Double,
                checkStart: (Matrix) throws -> Void) throws -> Solution {
         let beta = UnsafeMutablePointer<Double>.allocate(capacity: p), trial = UnsafeMutablePointer<Double>.allocate(capacity: p)
         defer { beta.deallocate(); trial.deallocate() }
-        beta.update(repeating: 0, count: p)
-        beta[0] = log(meanTarget / (1 - meanTarget))
-        var logLikelihood = evaluate(beta, derivatives: true)
-        try checkStart(informationMatrix())
-        func penalty(_ b: UnsafePointer<Double>) -> Double {
-            var s = 0.0
-            for j in 1..<max(1, p) { s += b[j] * b[j] }
-            return 0.5 * lambda * s
-        }
+        var logLikelihood = try setup(beta, meanTarget: meanTarget, checkStart: checkStart)
         var iterations = 0
         var converged = false, singular = false
         var maxAbsGradient = Double.infinity, decrement = Double.infinity
         while true {
+            // innerSolve
             guard let (slope, maxAbs) = newtonDirection(beta: beta, lambda: lambda) else { singular = true; break }
             decrement = max(0, -slope).squareRoot()
             maxAbsGradient = maxAbs
-            if decrement <= tolerance && maxAbsGradient <= tolerance * max(1, sumWeights) { converged = true; break }
+            if checkConvergence(decrement: decrement, maxAbsGradient: maxAbsGradient, tolerance: tolerance, sumWeights: sumWeights) {
+                converged = true
+                break
+            }
             if iterations >= maxIterations { break }
-
-            let objective = -logLikelihood + penalty(beta)
-            var step = 1.0
-            var accepted: Double? = nil
-            for attempt in 0..<60 {
-                for j in 0..<p { trial[j] = beta[j] + step * direction[j] }
-                let ll = evaluate(trial, derivatives: attempt == 0)
-                let f = -ll + penalty(trial)
-                if f.isFinite && f <= objective + 1e-4 * step * slope {
-                    if attempt > 0 { _ = evaluate(trial, derivatives: true) }
-                    accepted = ll
-                    break
-                }
-                // Near the optimum the predicted decrease falls below the rounding of f itself, and
-                // Armijo cannot tell. Accept the full step when f is unchanged within rounding and the
-                // gradient shrank (as scikit-learn's Newton solver does).
-                if attempt == 0, f.isFinite, abs(f - objective) <= 1e-12 * max(1, abs(objective)) {
-                    var trialMax = 0.0
-                    for j in 0..<p { trialMax = max(trialMax, abs(-scoreVector[j] + (j > 0 ? lambda * trial[j] : 0))) }
-                    if trialMax < maxAbsGradient { accepted = ll; break }
-                }
-                step *= 0.5
+            switch lineSearch(from: beta, into: trial, logLikelihood: logLikelihood, slope: slope, maxAbsGradient: maxAbsGradient, lambda: lambda) {
+            case .accepted(let ll):
+                beta.update(from: trial, count: p)
+                logLikelihood = ll
+                iterations += 1
+                continue
+            case .exhausted:
+                // If no step decreases f while δ ≤ 1e-6, f is at floating-point precision: stop there.
+                guard decrement <= 1e-6 else { throw FitError.lineSearchFailed(iteration: iterations + 1, newtonDecrement: decrement) }
+                converged = true
+                _ = evaluate(beta, derivatives: true)
             }
-            guard let next = accepted else {
-                if decrement <= 1e-6 { converged = true; _ = evaluate(beta, derivatives: true); break }  // at floating-point precision
-                throw FitError.lineSearchFailed(iteration: iterations + 1, newtonDecrement: decrement)
-            }
-            beta.update(from: trial, count: p)
-            logLikelihood = next
-            iterations += 1
+            break
         }
-        return Solution(beta: Array(UnsafeBufferPointer(start: beta, count: p)), logLikelihood: logLikelihood,
-                        information: informationMatrix(), iterations: iterations, converged: converged,
-                        singularHessian: singular, maxAbsGradient: maxAbsGradient, newtonDecrement: decrement)
+        return finalize(beta, logLikelihood: logLikelihood, iterations: iterations, converged: converged, singular: singular,
+                        maxAbsGradient: maxAbsGradient, decrement: decrement)
+    }
+
+    /// The estimate and the solver's final state; XᵀHX is the one at the last evaluated point.
+    private func finalize(_ beta: UnsafePointer<Double>, logLikelihood: Double, iterations: Int, converged: Bool, singular: Bool,
+                          maxAbsGradient: Double, decrement: Double) -> Solution {
+        Solution(beta: Array(UnsafeBufferPointer(start: beta, count: p)), logLikelihood: logLikelihood,
+                 information: informationMatrix(), iterations: iterations, converged: converged,
+                 singularHessian: singular, maxAbsGradient: maxAbsGradient, newtonDecrement: decrement)
     }
 }

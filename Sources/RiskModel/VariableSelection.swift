@@ -62,7 +62,7 @@ public enum VariableSelection {
         }
         var current: [Int] = options.method == .backward ? Array(features.indices)
             : features.indices.filter { options.include.contains(features[$0]) }
-        var model = try LogisticRegression.fit(data.selecting(features: current), options: options.fit)
+        var model = try LogisticRegression.model(data.selecting(features: current), options: options.fit)
         var history: [Step] = []
         var lastRemoved: Int? = nil
         for _ in 0..<options.maxSteps {
@@ -74,7 +74,7 @@ public enum VariableSelection {
                     if options.method == .stepwise && best.feature == lastRemoved { break }
                     current.append(best.feature)
                     current.sort()
-                    model = try LogisticRegression.fit(data.selecting(features: current), options: options.fit)
+                    model = try LogisticRegression.model(data.selecting(features: current), options: options.fit)
                     history.append(Step(step: history.count + 1, entered: features[best.feature], removed: nil,
                                         degreesOfFreedom: best.df, numberIn: current.count, test: "score",
                                         chiSquare: best.chiSquare, pValue: best.pValue))
@@ -89,7 +89,7 @@ public enum VariableSelection {
                                                     test: options.removalTest, fit: options.fit),
                           worst.pValue > options.stayLevel else { break }
                     current.removeAll { $0 == worst.feature }
-                    model = try LogisticRegression.fit(data.selecting(features: current), options: options.fit)
+                    model = try LogisticRegression.model(data.selecting(features: current), options: options.fit)
                     history.append(Step(step: history.count + 1, entered: nil, removed: features[worst.feature],
                                         degreesOfFreedom: worst.df, numberIn: current.count, test: options.removalTest.rawValue,
                                         chiSquare: worst.chiSquare, pValue: worst.pValue))
@@ -175,7 +175,7 @@ public enum VariableSelection {
                 let solved = try Cholesky(v).solve(b)
                 chi = zip(b, solved).reduce(0) { $0 + $1.0 * $1.1 }
             case .likelihoodRatio:
-                let reduced = try LogisticRegression.fit(data.selecting(features: current.filter { $0 != f }), options: fit)
+                let reduced = try LogisticRegression.model(data.selecting(features: current.filter { $0 != f }), options: fit)
                 chi = max(0, 2 * (model.fit.logLikelihood - reduced.fit.logLikelihood))
             }
             let p = Distributions.chiSquareSurvival(chi, degreesOfFreedom: Double(block.count))

@@ -137,8 +137,11 @@ public func train(_ request: TrainingRequest) throws -> TrainingResult {
     let data = try TrainingData.read(path: request.data, spec: table)
     let fitStart = clock.now
     let fitted = try LogisticRegression.fit(data, options: request.fit.options(threads: request.threads))
+    let inference = try LogitInference(fitted)
+    let severity = try data.amounts.map { try SeverityModel.fit(data, amounts: $0, amountColumn: data.amountName ?? "amount") }
     let fitEnd = clock.now
-    let model = try withProxyCheck(fitted, data: data, path: request.data, format: request.format, threshold: request.proxyThreshold)
+    let model = try withProxyCheck(ModelArtifact(fit: fitted, inference: inference, data: data, severity: severity),
+                                   data: data, path: request.data, format: request.format, threshold: request.proxyThreshold)
     if let output = request.output { try model.write(to: output) }
     return TrainingResult(model: model, selection: data.selection, readSeconds: seconds(fitStart - readStart), fitSeconds: seconds(fitEnd - fitStart))
 }

@@ -94,7 +94,7 @@ import Testing
                                         outputs: SimulationOutputs(randomSample: dir + "/pbdf.csv"))
         let spec = PopulationSimulator.featureSpec()
         let data = try TrainingData.read(path: dir + "/pbdf.csv", spec: TableSpec(spec: spec, allowSensitive: [:], format: CSVFormat(), provenanceUse: [.random], weighting: .none))
-        var model = try LogisticRegression.fit(data)
+        var model = try LogisticRegression.model(data)
         let check = try #require(try ProxyDetection.run(data: data, path: dir + "/pbdf.csv", threshold: 0.7))
         #expect(Set(check.attributes) == ["sexe_titulaire", "nationalite", "handicap", "parent_isole", "qpv"])
         #expect(check.rows == 7000)

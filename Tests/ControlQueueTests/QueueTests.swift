@@ -210,7 +210,7 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
                                     outputs: SimulationOutputs(population: population, randomSample: samplePath))
     var table = try TableSpec(spec: PopulationSimulator.featureSpec(candidates: 0))
     table.amount = "montant_indu"
-    return (population, try LogisticRegression.fit(try TrainingData.read(path: samplePath, spec: table)))
+    return (population, try LogisticRegression.model(try TrainingData.read(path: samplePath, spec: table)))
 }
 
 @Suite struct PlannerTests {

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct ArtifactTests {
     func model() throws -> ModelArtifact {
-        try LogisticRegression.fit(try Reference.load("fair").read())
+        try LogisticRegression.model(try Reference.load("fair").read())
     }
 
     @Test func roundTripKeepsEverythingAndTheContractKeys() throws {
@@ -31,7 +31,7 @@ import Testing
 
     @Test func penalisedInferenceIsWrittenAsNull() throws {
         let data = try Reference.load("breast_cancer").read()
-        let m = try LogisticRegression.fit(data, options: LogisticRegressionOptions(l2: 2))
+        let m = try LogisticRegression.model(data, options: LogisticRegressionOptions(l2: 2))
         let text = String(decoding: try m.encoded(), as: UTF8.self)
         #expect(text.contains("\"stdError\" : null"))
         #expect(text.contains("\"pValue\" : null"))
@@ -87,7 +87,7 @@ import Testing
     @Test func scoresEqualTheLogisticOfTheLinearPredictor() throws {
         let ref = try Reference.load("fair")
         let data = try ref.read()
-        let model = try LogisticRegression.fit(data)
+        let model = try LogisticRegression.model(data)
         let out = temporaryDirectory().appendingPathComponent("scores.csv").path
         let summary = try Scorer.score(model: model, input: ref.csvPath, output: out)
         #expect(summary.rows == 6366 && summary.idColumn == nil)
@@ -105,7 +105,7 @@ import Testing
 
     func trainedRegionModel() throws -> ModelArtifact {
         let path = temporaryFile("id,y,region,x\n1,1,A,0.5\n2,0,B,1\n3,1,B,-1\n4,0,A,2\n5,1,C,0\n6,0,C,1.5\n7,1,A,-0.5\n8,0,B,0.2\n9,0,C,0.7\n")
-        return try LogisticRegression.fit(try TrainingData.read(path: path, spec: TableSpec(target: "y", categorical: ["region"])),
+        return try LogisticRegression.model(try TrainingData.read(path: path, spec: TableSpec(target: "y", categorical: ["region"])),
                                           options: LogisticRegressionOptions(l2: 0.1))
     }
 

@@ -55,7 +55,7 @@ struct Reference: Decodable {
     @Test(arguments: ["spector", "fair", "anes96", "ccard", "breast_cancer", "spector_weighted"])
     func matchesStatsmodelsLogit(_ name: String) throws {
         let ref = try Reference.load(name)
-        let model = try LogisticRegression.fit(try ref.read())
+        let model = try LogisticRegression.model(try ref.read())
         let byTerm = Dictionary(uniqueKeysWithValues: model.coefficients.map { ($0.term, $0) })
         #expect(Set(byTerm.keys) == Set(ref.terms!))
         for (k, term) in ref.terms!.enumerated() {
@@ -82,7 +82,7 @@ struct Reference: Decodable {
     @Test func categoricalReferenceLevelIsHonoured() throws {
         let ref = try Reference.load("fair")
         #expect(ref.referenceLevel == ["occupation": "3"])
-        let model = try LogisticRegression.fit(try ref.read())
+        let model = try LogisticRegression.model(try ref.read())
         #expect(!model.termNames.contains("occupation[T.3]"))
         #expect(model.termNames.contains("occupation[T.1]"))
         #expect(model.encoding.features.first { $0.name == "occupation" }?.reference == "3")
@@ -90,7 +90,7 @@ struct Reference: Decodable {
 
     @Test func frequencyWeightsMatchGLMFreqWeights() throws {
         let ref = try Reference.load("spector_weighted")
-        let model = try LogisticRegression.fit(try ref.read())
+        let model = try LogisticRegression.model(try ref.read())
         for (k, estimate) in model.estimates.enumerated() {
             #expect(relativeError(estimate, ref.glmFreqWeightsParams![k]) < 1e-8)
         }
@@ -102,7 +102,7 @@ struct Reference: Decodable {
     func l2MatchesTheExactPenalisedOptimum(_ name: String) throws {
         let ref = try Reference.load(name)
         let data = try ref.read()
-        let model = try LogisticRegression.fit(data, options: LogisticRegressionOptions(l2: ref.l2!))
+        let model = try LogisticRegression.model(data, options: LogisticRegressionOptions(l2: ref.l2!))
         for (k, estimate) in model.estimates.enumerated() {
             #expect(relativeError(estimate, ref.params![k]) < 1e-7, "\(name) \(model.termNames[k]): \(estimate) vs \(ref.params![k])")
         }
@@ -123,7 +123,7 @@ struct Reference: Decodable {
         let ref = try Reference.load("iris_setosa")
         #expect(ref.separated == true)
         do {
-            _ = try LogisticRegression.fit(try ref.read())
+            _ = try LogisticRegression.model(try ref.read())
             Issue.record("a separated data set was fitted")
         } catch let FitError.separation(d) {
             #expect(d.kind == .complete)
@@ -133,7 +133,7 @@ struct Reference: Decodable {
             #expect(d.rowCount == 150)
         }
         // With the stabilising policy the fit is finite, penalised and carries a warning.
-        let model = try LogisticRegression.fit(try ref.read(), options: LogisticRegressionOptions(onSeparation: .stabilize(l2: 1)))
+        let model = try LogisticRegression.model(try ref.read(), options: LogisticRegressionOptions(onSeparation: .stabilize(l2: 1)))
         #expect(model.fit.penalty.lambda == 1)
         #expect(model.warnings.first?.contains("complete separation") == true)
     }

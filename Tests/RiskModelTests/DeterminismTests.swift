@@ -9,9 +9,9 @@ import LinearAlgebra
     @Test func coefficientsAndModelBytesAreIdenticalAcrossThreadCounts() throws {
         // 150 000 rows: many row segments, so threads really split the work differently.
         let data = simulatedData(rows: 150_000, features: 8, seed: 42)
-        let one = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 1))
-        let two = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 2))
-        let five = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 5))
+        let one = try LogisticRegression.model(data, options: LogisticRegressionOptions(threads: 1))
+        let two = try LogisticRegression.model(data, options: LogisticRegressionOptions(threads: 2))
+        let five = try LogisticRegression.model(data, options: LogisticRegressionOptions(threads: 5))
         #expect(one.estimates.map(\.bitPattern) == two.estimates.map(\.bitPattern))
         #expect(one.estimates.map(\.bitPattern) == five.estimates.map(\.bitPattern))
         #expect(try one.encoded() == two.encoded())
@@ -31,8 +31,8 @@ import LinearAlgebra
         let path = dir.appendingPathComponent("d.csv").path
         FileManager.default.createFile(atPath: path, contents: Data(csv.utf8))
         let data = try TrainingData.read(path: path, spec: TableSpec(target: "y", features: ["a", "b", "region"], categorical: ["region"]))
-        let m1 = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 1))
-        let m2 = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 2))
+        let m1 = try LogisticRegression.model(data, options: LogisticRegressionOptions(threads: 1))
+        let m2 = try LogisticRegression.model(data, options: LogisticRegressionOptions(threads: 2))
         let saved = OpenBLAS.threadCount
         defer { OpenBLAS.threadCount = saved }
         var outputs: [Data] = []

@@ -6,7 +6,7 @@ import LinearAlgebra
 
 @Suite struct DiagnosticsTests {
     func fit(_ csv: String, _ spec: TableSpec, _ options: LogisticRegressionOptions = LogisticRegressionOptions()) throws -> ModelArtifact {
-        try LogisticRegression.fit(try TrainingData.read(path: temporaryFile(csv), spec: spec), options: options)
+        try LogisticRegression.model(try TrainingData.read(path: temporaryFile(csv), spec: spec), options: options)
     }
 
     /// A data set with a categorical `region` whose level B only ever has target 0.
@@ -96,18 +96,18 @@ import LinearAlgebra
 
     @Test func noConvergenceIsAnErrorNotAModel() throws {
         let data = simulatedData(rows: 500, features: 3, seed: 1)
-        #expect(throws: FitError.self) { try LogisticRegression.fit(data, options: LogisticRegressionOptions(maxIterations: 1)) }
-        do { _ = try LogisticRegression.fit(data, options: LogisticRegressionOptions(maxIterations: 1)) } catch let FitError.noConvergence(it, _, _) {
+        #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(maxIterations: 1)) }
+        do { _ = try LogisticRegression.model(data, options: LogisticRegressionOptions(maxIterations: 1)) } catch let FitError.noConvergence(it, _, _) {
             #expect(it == 1)
         }
     }
 
     @Test func invalidOptionsAreRefused() {
         let data = simulatedData(rows: 50, features: 1, seed: 2)
-        #expect(throws: FitError.self) { try LogisticRegression.fit(data, options: LogisticRegressionOptions(l2: -1)) }
-        #expect(throws: FitError.self) { try LogisticRegression.fit(data, options: LogisticRegressionOptions(l2: .nan)) }
-        #expect(throws: FitError.self) { try LogisticRegression.fit(data, options: LogisticRegressionOptions(tolerance: 0)) }
-        #expect(throws: FitError.self) { try LogisticRegression.fit(data, options: LogisticRegressionOptions(onSeparation: .stabilize(l2: 0))) }
+        #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(l2: -1)) }
+        #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(l2: .nan)) }
+        #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(tolerance: 0)) }
+        #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(onSeparation: .stabilize(l2: 0))) }
     }
 
     @Test func distributionsAgreeWithKnownValues() {

@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func categoricalModelExportsEveryCoefficient() throws {
-        let model = try LogisticRegression.fit(try Reference.load("fair").read())
+        let model = try LogisticRegression.model(try Reference.load("fair").read())
         let xml = try XMLDocument(xmlString: try PMMLExport.document(model))
         let root = try #require(xml.rootElement())
         #expect(root.name == "PMML" && attr(root, "version") == "4.4")
@@ -36,7 +36,7 @@ import Testing
         for i in 0..<300 { csv += "\(g.uniform() < 0.4 ? 1 : 0),\(20 + i % 50),\(["nord", "sud", ""][i % 3])\n" }
         var spec = TableSpec(target: "y", categorical: ["region"], missing: ["region": .level("inconnue")], bins: ["age": .quantiles(4)])
         spec.references = ["region": "nord"]
-        let model = try LogisticRegression.fit(try TrainingData.read(path: temporaryFile(csv), spec: spec))
+        let model = try LogisticRegression.model(try TrainingData.read(path: temporaryFile(csv), spec: spec))
         let text = try PMMLExport.document(model)
         let xml = try XMLDocument(xmlString: text)
         let bins = try xml.nodes(forXPath: "//*[local-name()='DiscretizeBin']")
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func dateColumnsAreRefused() throws {
-        var m = try LogisticRegression.fit(try Reference.load("spector").read())
+        var m = try LogisticRegression.model(try Reference.load("spector").read())
         m.encoding.features[0].valueType = .date
         #expect(throws: FitError.self) { try PMMLExport.document(m) }
     }

@@ -10,7 +10,7 @@ import LinearAlgebra
     @Test func gradientVanishesAtTheOptimum() async {
         await propertyCheck(count: 25, input: Gen.int(in: 0...1_000_000), Gen.int(in: 1...5)) { seed, p in
             let data = simulatedData(rows: 400, features: p, seed: UInt64(seed))
-            let model = try LogisticRegression.fit(data, options: LogisticRegressionOptions(threads: 1))
+            let model = try LogisticRegression.model(data, options: LogisticRegressionOptions(threads: 1))
             let score = naiveScore(data, model.estimates)
             #expect(score.allSatisfy { abs($0) < 1e-8 * 400 }, "score \(score)")
             #expect(model.fit.converged && model.fit.newtonDecrement <= 1e-10)
@@ -22,7 +22,7 @@ import LinearAlgebra
             let data = simulatedData(rows: 300, features: 3, seed: UInt64(seed))
             var scaled = data
             for i in 0..<scaled.design.rows { scaled.design[i, 2] *= c }
-            let a = try LogisticRegression.fit(data), b = try LogisticRegression.fit(scaled)
+            let a = try LogisticRegression.model(data), b = try LogisticRegression.model(scaled)
             #expect(relativeError(b.estimates[2] * c, a.estimates[2]) < 1e-8)
             for j in [0, 1, 3] { #expect(relativeError(b.estimates[j], a.estimates[j]) < 1e-8) }
             #expect(relativeError(b.fit.logLikelihood, a.fit.logLikelihood) < 1e-12)
@@ -42,7 +42,7 @@ import LinearAlgebra
                 duplicated.target.append(data.target[i])
                 duplicated.lines.append(data.lines[i])
             }
-            let a = try LogisticRegression.fit(duplicated), b = try LogisticRegression.fit(weighted)
+            let a = try LogisticRegression.model(duplicated), b = try LogisticRegression.model(weighted)
             for j in 0..<3 {
                 #expect(relativeError(b.estimates[j], a.estimates[j]) < 1e-9)
                 #expect(relativeError(b.coefficients[j].stdError!, a.coefficients[j].stdError!) < 1e-8)
@@ -62,7 +62,7 @@ import LinearAlgebra
             truncated.design = Matrix(rows: 250, columns: 3, storage: Array(data.design.storage.prefix(750)))
             truncated.target = Array(data.target.prefix(250))
             truncated.lines = Array(data.lines.prefix(250))
-            let a = try LogisticRegression.fit(withZeros), b = try LogisticRegression.fit(truncated)
+            let a = try LogisticRegression.model(withZeros), b = try LogisticRegression.model(truncated)
             for j in 0..<3 { #expect(relativeError(a.estimates[j], b.estimates[j]) < 1e-9) }
         }
     }

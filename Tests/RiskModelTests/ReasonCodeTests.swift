@@ -8,7 +8,7 @@ import LinearAlgebra
     func model() throws -> (ModelArtifact, TrainingData) {
         let ref = try Reference.load("fair")
         let data = try ref.read()
-        return (try LogisticRegression.fit(data), data)
+        return (try LogisticRegression.model(data), data)
     }
 
     @Test func contributionsSumToTheLogitDifferenceFromTheReference() throws {

@@ -52,7 +52,7 @@ enum Fixture {
 
     static var csvBytes: Int { (try? FileManager.default.attributesOfItem(atPath: csv)[.size] as? Int) ?? 0 }
 
-    static let model: ModelArtifact = try! LogisticRegression.fit(data)
+    static let model: ModelArtifact = try! LogisticRegression.model(data)
 
     /// A simulated CAF population (as many dossiers as `rows`) and a two-part model trained on a
     /// random sample of it: the input of queue planning.
@@ -64,7 +64,7 @@ enum Fixture {
         }
         var table = try! TableSpec(spec: PopulationSimulator.featureSpec(candidates: 0))
         table.amount = "montant_indu"
-        return (population, try! LogisticRegression.fit(try! TrainingData.read(path: sample, spec: table)))
+        return (population, try! LogisticRegression.model(try! TrainingData.read(path: sample, spec: table)))
     }()
 
     static let campaign = Campaign(name: "bench", model: "m.json", channels: [
@@ -134,7 +134,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Full fit", configuration: timed) { benchmark in
-        blackHole(try LogisticRegression.fit(Fixture.data))
+        blackHole(try LogisticRegression.model(Fixture.data))
     }
 
     // The scoring kernel over the in-memory design matrix. Gated: no allocation.

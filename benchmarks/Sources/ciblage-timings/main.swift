@@ -79,7 +79,7 @@ func run(_ arguments: Arguments) throws {
     var spec = TableSpec(target: target)
     spec.threads = threads
     let (table, read) = try time { try TrainingData.read(path: data, spec: spec) }
-    let (model, fit) = try time { try LogisticRegression.fit(table, options: LogisticRegressionOptions(threads: threads)) }
+    let (model, fit) = try time { try LogisticRegression.model(table, options: LogisticRegressionOptions(threads: threads)) }
     let workers = threads
     var kernel = Double.infinity
     let beta = model.estimates
