@@ -108,25 +108,20 @@ extension Archetype {
         return results
     }
 
-    /// Scores rows given as column → text through the model's own encoder (via a temporary CSV,
-    /// so that levels, missing values and bins are decoded exactly as in `ciblage score`).
+    /// Scores rows given as column → text through the model's own encoder and the one scoring loop
+    /// (records built in memory), so that levels, missing values and bins are decoded exactly as in
+    /// `ciblage score`.
     static func score(_ rows: [[String: String]], model: ModelArtifact) throws -> [Double] {
         var columns: [String] = []
         for r in rows { for c in r.keys.sorted() where !columns.contains(c) { columns.append(c) } }
-        func quote(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
-        var text = columns.map(quote).joined(separator: ",") + "\n"
-        for r in rows { text += columns.map { quote(r[$0] ?? "") }.joined(separator: ",") + "\n" }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ciblage-archetypes-\(UUID().uuidString).csv").path
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let reader = try CSVReader(path: path, format: CSVFormat(delimiter: UInt8(ascii: ",")))
-        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
-        var row = [Double](repeating: 0, count: encoder.width)
-        var scores: [Double] = []
-        while try reader.next() {
-            try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
-            scores.append(Scorer.probability(row: row, coefficients: model.estimates))
+        var text = ""
+        for r in rows { text += columns.map { csvField(r[$0] ?? "") }.joined(separator: ",") + "\n" }
+        try model.encoding.checkColumns(in: columns, file: "archetypes")
+        return try CSVReader.withRecords(Array(text.utf8), header: columns, name: "archetypes", format: CSVFormat(delimiter: UInt8(ascii: ","))) { reader in
+            var scores: [Double] = []
+            try Scorer.scoreRecords(of: reader, model: model, into: &scores, record: { _, _ in },
+                                    scored: { _, p, count, scores in scores.append(contentsOf: UnsafeBufferPointer(start: p, count: count)) })
+            return scores
         }
-        return scores
     }
 }

@@ -1,5 +1,6 @@
 import Dossiers
 import Foundation
+import LinearAlgebra
 import RiskModel
 
 /// How the audited selection is made.
@@ -60,49 +61,50 @@ public struct AuditTable: Sendable {
 public enum AuditData {
     /// Scores `path` with `model`, applies `rule`, and builds one grouping per attribute and intersection.
     public static func read(model: ModelArtifact, path: String, columns: AuditColumns, rule: SelectionRule,
-                            format: CSVFormat = CSVFormat()) throws -> AuditTable {
-        let reader = try CSVReader(path: path, format: format)
-        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
-        func index(_ name: String) throws -> Int {
-            guard let i = reader.header.firstIndex(of: name) else { throw DataError.unknownColumn(file: path, name: name, available: reader.header) }
-            return i
-        }
+                            format: CSVFormat = CSVFormat(), threads: Int = Parallelism.defaultThreads) throws -> AuditTable {
+        let records = try ScoredRecords(model: model, path: path, format: format)
+        let header = records.header
         let wanted = columns.attributes + columns.intersections.flatMap { $0 }
         var attributeNames: [String] = []
         for a in wanted where !attributeNames.contains(a) { attributeNames.append(a) }
         guard !attributeNames.isEmpty else { throw AuditError.noAttribute }
-        let attributeIndex = try attributeNames.map(index)
+        let attributeIndex = try attributeNames.map(records.column)
         for b in columns.bands.keys where !attributeNames.contains(b) { throw AuditError.bandWithoutAttribute(b) }
-        let outcomeIndex = try index(columns.outcome ?? model.target.column)
+        let outcomeIndex = try records.column(columns.outcome ?? model.target.column)
         let provenanceName = columns.provenance ?? model.spec?.columns(.provenance).first?.name
-        let provenanceIndex: Int? = try columns.provenance.map(index) ?? provenanceName.flatMap { reader.header.firstIndex(of: $0) }
+        let provenanceIndex: Int? = try columns.provenance.map(records.column) ?? provenanceName.flatMap { header.firstIndex(of: $0) }
         var notes: [String] = []
         let idName = columns.id ?? model.spec?.columns(.id).first?.name ?? "id"
-        var idIndex = reader.header.firstIndex(of: idName)
-        if case .listed = rule, idIndex == nil { idIndex = try index(idName) }
+        var idIndex = header.firstIndex(of: idName)
+        if case .listed = rule, idIndex == nil { idIndex = try records.column(idName) }
 
-        var row = [Double](repeating: 0, count: encoder.width)
-        let beta = model.estimates
-        var scores: [Double] = [], outcomes: [Double] = [], random: [Bool] = [], listed: [Bool] = []
-        var text = [[String]](repeating: [], count: attributeNames.count)
-        while try reader.next() {
-            try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
-            scores.append(Scorer.probability(row: row, coefficients: beta))
-            let y: Double = reader.isBlank(outcomeIndex) ? .nan : try reader.binaryTarget(outcomeIndex)
-            outcomes.append(y)
-            if let provenanceIndex { random.append(try reader.string(provenanceIndex).trimmingSpaces == columns.randomValue) } else { random.append(!y.isNaN) }
-            for (k, name) in attributeNames.enumerated() {
-                if let cuts = columns.bands[name] {
-                    if reader.isBlank(attributeIndex[k]) { text[k].append("NA"); continue }
-                    text[k].append(band(try reader.number(attributeIndex[k]), cuts: cuts))
-                } else {
-                    let s = try reader.string(attributeIndex[k]).trimmingSpaces
-                    text[k].append(s.isEmpty ? "NA" : s)
+        /// What the audit keeps of each record.
+        struct Part { var scores: [Double] = []; var outcomes: [Double] = []; var random: [Bool] = []; var listed: [Bool] = []; var text: [[String]] }
+        let bands = columns.bands, randomValue = columns.randomValue
+        var all = Part(text: Array(repeating: [], count: attributeNames.count))
+        try records.forEachBlock(threads: threads, makePart: { Part(text: Array(repeating: [], count: attributeNames.count)) },
+            record: { reader, part in
+                let y: Double = reader.isBlank(outcomeIndex) ? .nan : try reader.binaryTarget(outcomeIndex)
+                part.outcomes.append(y)
+                if let provenanceIndex { part.random.append(try reader.string(provenanceIndex).trimmingSpaces == randomValue) } else { part.random.append(!y.isNaN) }
+                for (k, name) in attributeNames.enumerated() {
+                    if let cuts = bands[name] {
+                        if reader.isBlank(attributeIndex[k]) { part.text[k].append("NA"); continue }
+                        part.text[k].append(band(try reader.number(attributeIndex[k]), cuts: cuts))
+                    } else {
+                        let s = try reader.string(attributeIndex[k]).trimmingSpaces
+                        part.text[k].append(s.isEmpty ? "NA" : s)
+                    }
                 }
-            }
-            if case .listed(let ids, _) = rule { listed.append(ids.contains(try reader.string(idIndex!).trimmingSpaces)) }
-        }
-        if reader.recordCount == 0 { throw DataError.headerOnly(file: path) }
+                if case .listed(let ids, _) = rule { part.listed.append(ids.contains(try reader.string(idIndex!).trimmingSpaces)) }
+            },
+            scored: { _, p, count, part in part.scores.append(contentsOf: UnsafeBufferPointer(start: p, count: count)) },
+            merge: { part in
+                all.scores += part.scores; all.outcomes += part.outcomes; all.random += part.random; all.listed += part.listed
+                for k in all.text.indices { all.text[k] += part.text[k] }
+            })
+        if records.recordCount == 0 { throw DataError.headerOnly(file: path) }
+        let scores = all.scores, outcomes = all.outcomes, random = all.random, listed = all.listed, text = all.text
         if provenanceIndex == nil {
             notes.append("no provenance column: every row with a known outcome is taken as the random stratum (right for a simulated population, not for real controls)")
         }

@@ -51,21 +51,16 @@ public enum Planner {
 
     public static func plan(campaign: Campaign, model: ModelArtifact, population path: String, format: CSVFormat = CSVFormat(),
                             threads: Int = Parallelism.defaultThreads, blockBytes: Int = 1 << 20) throws -> Summary {
-        let reader = try CSVBlockReader(path: path, format: format, blockSize: blockBytes)
-        func column(_ name: String?) throws -> Int? {
-            guard let name else { return nil }
-            guard let i = reader.header.firstIndex(of: name) else { throw DataError.unknownColumn(file: path, name: name, available: reader.header) }
-            return i
-        }
-        try model.encoding.checkColumns(in: reader.header, file: path)
-        let idIndex = try column(model.spec?.columns(.id).first?.name ?? "id")!
-        let sectorIndex = reader.header.firstIndex(of: model.spec?.columns(.sector).first?.name ?? "secteur")
+        let records = try ScoredRecords(model: model, path: path, format: format, blockBytes: blockBytes)
+        let header = records.header
+        func column(_ name: String?) throws -> Int? { try name.map(records.column) }
+        let idIndex = try records.column(model.spec?.columns(.id).first?.name ?? "id")
+        let sectorIndex = header.firstIndex(of: model.spec?.columns(.sector).first?.name ?? "secteur")
         let cooldownIndex = try column(campaign.cooldownColumn)
-        let filters = try (campaign.filter ?? [:]).sorted { $0.key < $1.key }.map { (try column($0.key)!, Set($0.value)) }
+        let filters = try (campaign.filter ?? [:]).sorted { $0.key < $1.key }.map { (try records.column($0.key), Set($0.value)) }
         let excluded = Set(campaign.exclusions ?? [])
         let cooldown = campaign.cooldownMonths.map(Double.init)
         let reasons = try ReasonCodes(model: model)
-        let beta = model.estimates
         let width = model.encoding.width
         let severity = model.severity
         let threshold = campaign.threshold ?? 0
@@ -75,26 +70,23 @@ public enum Planner {
         let reservoirSize = explore.reduce(0, +)
         let heapSize = exploit.reduce(0, +) + reservoirSize  // room for dossiers also drawn at random
 
-        // Workers: eligibility, encoding and scores, block by block.
-        let score = { (block: CSVReader) throws -> ScoredBlock in
-            let encoder = try DesignRowEncoder(encoding: model.encoding, reader: block)
-            var out = ScoredBlock()
-            var row = [Double](repeating: 0, count: width)
-            next: while try block.next() {
-                for (index, values) in filters where !values.contains(try block.string(index)) { continue next }
-                if !excluded.isEmpty, excluded.contains(try block.string(idIndex)) { continue }
-                if let cooldownIndex, let cooldown, try block.number(cooldownIndex) < cooldown { continue }
-                try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
-                let p = Scorer.probability(row: row, coefficients: beta)
-                block.withField(idIndex) { out.text.append(contentsOf: $0) }
-                out.idEnds.append(out.text.count)
-                if let sectorIndex { block.withField(sectorIndex) { out.text.append(contentsOf: $0) } }
-                out.sectorEnds.append(out.text.count)
-                out.scores.append(p)
-                out.amounts.append(row.withUnsafeBufferPointer { r in severity?.expectedAmount(row: r.baseAddress!) } ?? .nan)
-                out.design.append(contentsOf: row)
-            }
-            return out
+        // Workers: eligibility, then encoding and scores (the one scoring loop), block by block.
+        let eligible = { (block: CSVReader) throws -> Bool in
+            for (index, values) in filters where !values.contains(try block.string(index)) { return false }
+            if !excluded.isEmpty, excluded.contains(try block.string(idIndex)) { return false }
+            if let cooldownIndex, let cooldown, try block.number(cooldownIndex) < cooldown { return false }
+            return true
+        }
+        let capture = { (block: CSVReader, out: inout ScoredBlock) throws in
+            block.withField(idIndex) { out.text.append(contentsOf: $0) }
+            out.idEnds.append(out.text.count)
+            if let sectorIndex { block.withField(sectorIndex) { out.text.append(contentsOf: $0) } }
+            out.sectorEnds.append(out.text.count)
+        }
+        let scored = { (x: UnsafePointer<Double>, p: UnsafePointer<Double>, count: Int, out: inout ScoredBlock) in
+            out.scores.append(contentsOf: UnsafeBufferPointer(start: p, count: count))
+            for i in 0..<count { out.amounts.append(severity?.expectedAmount(row: x + i * width) ?? .nan) }
+            out.design.append(contentsOf: UnsafeBufferPointer(start: x, count: count * width))
         }
 
         // Merge, in file order: the reservoir and the ranking see the dossiers as one sequential pass would.
@@ -104,8 +96,8 @@ public enum Planner {
         var heap = MinHeap<RankKey> { ($0.value, -$0.order) < ($1.value, -$1.order) }
         var ranked: [Candidate] = []
         var g = SplitMix64(seed: campaign.seed ?? 1)
-        var eligible = 0
-        try reader.forEachBlock(threads: threads, parse: score) { block in
+        var eligibleCount = 0
+        try records.forEachBlock(threads: threads, include: eligible, makePart: { ScoredBlock() }, record: capture, scored: scored) { block in
             var start = 0
             for i in block.scores.indices {
                 let p = block.scores[i], amount = block.amounts[i].isNaN ? nil : block.amounts[i]
@@ -117,31 +109,31 @@ public enum Planner {
                     let sector = sectorIndex == nil ? "all" : String(decoding: block.text[block.idEnds[i]..<block.sectorEnds[i]], as: UTF8.self)
                     let top = block.design.withUnsafeBufferPointer { reasons.top(3, row: $0.baseAddress! + i * width) }
                     return Candidate(dossier: id, sector: sector, score: p, amount: amount, value: value,
-                                     reasons: top.map(\.label).joined(separator: " | "), order: eligible)
+                                     reasons: top.map(\.label).joined(separator: " | "), order: eligibleCount)
                 }
                 // Reservoir sampling (algorithm R) for the random share.
                 if reservoirSize > 0 {
                     if reservoir.count < reservoirSize { reservoir.append(candidate()) } else {
-                        let j = Int(g.next() % UInt64(eligible + 1))
+                        let j = Int(g.next() % UInt64(eligibleCount + 1))
                         if j < reservoirSize { reservoir[j] = candidate() }
                     }
                 }
                 if p >= threshold && heapSize > 0 {
                     if heap.count < heapSize {
-                        heap.push(RankKey(value: value, order: eligible, slot: ranked.count))
+                        heap.push(RankKey(value: value, order: eligibleCount, slot: ranked.count))
                         ranked.append(candidate())
                     } else if value > heap.top!.value {
                         let slot = heap.top!.slot
                         ranked[slot] = candidate()
-                        heap.replaceTop(RankKey(value: value, order: eligible, slot: slot))
+                        heap.replaceTop(RankKey(value: value, order: eligibleCount, slot: slot))
                     }
                 }
-                eligible += 1
+                eligibleCount += 1
             }
         }
         var items: [PlannedItem] = []
         var taken = Set<String>()
-        let probability = eligible > 0 ? Double(min(reservoirSize, eligible)) / Double(eligible) : 0
+        let probability = eligibleCount > 0 ? Double(min(reservoirSize, eligibleCount)) / Double(eligibleCount) : 0
         var next = 0
         for (k, channel) in channels.enumerated() {
             for c in reservoir[next..<min(reservoir.count, next + explore[k])] {
@@ -171,7 +163,7 @@ public enum Planner {
             }
             pool = leftover
         }
-        return Summary(eligible: eligible, population: reader.recordCount, items: items)
+        return Summary(eligible: eligibleCount, population: records.recordCount, items: items)
     }
 }
 

@@ -105,6 +105,20 @@ public final class CSVReader {
         fieldEnds = .allocate(capacity: fieldCapacity)
     }
 
+    /// Reads records built in memory (`records` holds data lines only, without the header) exactly as
+    /// a file's are read: for rows made in code, such as counterfactual profiles, so that levels,
+    /// missing values and numbers are decoded by the same code as `ciblage score`'s. `name` stands for
+    /// the file in error messages.
+    public static func withRecords<R>(_ records: [UInt8], header: [String], name: String, format: CSVFormat = CSVFormat(),
+                                      _ body: (CSVReader) throws -> R) rethrows -> R {
+        var bytes = records.isEmpty ? [0x0A] : records
+        let delimiter = format.delimiter ?? UInt8(ascii: ",")
+        return try bytes.withUnsafeMutableBufferPointer { buffer in
+            let reader = CSVReader(block: buffer, file: name, header: header, delimiter: delimiter, format: format, firstLine: 2)
+            return try body(reader)
+        }
+    }
+
     /// Where the data records start: the byte offset just after the header record, and its line.
     var dataStart: (offset: Int, line: Int) { (bytesRead - (end - position), physicalLine) }
 

@@ -1,5 +1,6 @@
 import Dossiers
 import Foundation
+import LinearAlgebra
 import RiskModel
 
 /// Population stability: how far a new month's scores and inputs have moved from a reference.
@@ -49,23 +50,28 @@ public enum Drift {
     }
 
     /// The score and every input column of `model`, read from two files.
-    public static func monitor(model: ModelArtifact, reference: String, current: String, format: CSVFormat = CSVFormat()) throws -> [Item] {
-        func read(_ path: String) throws -> (scores: [Double], numeric: [[Double]], text: [[String]]) {
-            let reader = try CSVReader(path: path, format: format)
-            let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
-            let columns = model.encoding.features.map { reader.header.firstIndex(of: $0.name)! }
-            var row = [Double](repeating: 0, count: encoder.width)
-            var scores: [Double] = []
-            var numeric = [[Double]](repeating: [], count: columns.count), text = [[String]](repeating: [], count: columns.count)
-            while try reader.next() {
-                try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
-                scores.append(Scorer.probability(row: row, coefficients: model.estimates))
-                for (k, f) in model.encoding.features.enumerated() {
-                    if f.kind == .categorical && f.cuts == nil { text[k].append(try reader.level(columns[k], missing: f.missing)) }
-                    else { numeric[k].append(try reader.value(columns[k], type: f.valueType ?? .numeric, missing: f.missing)) }
-                }
-            }
-            return (scores, numeric, text)
+    public static func monitor(model: ModelArtifact, reference: String, current: String, format: CSVFormat = CSVFormat(),
+                               threads: Int = Parallelism.defaultThreads) throws -> [Item] {
+        struct Values { var scores: [Double] = []; var numeric: [[Double]]; var text: [[String]] }
+        func read(_ path: String) throws -> Values {
+            let records = try ScoredRecords(model: model, path: path, format: format)
+            let features = model.encoding.features
+            let columns = try features.map { try records.column($0.name) }
+            let empty = Values(numeric: Array(repeating: [], count: columns.count), text: Array(repeating: [], count: columns.count))
+            var all = empty
+            try records.forEachBlock(threads: threads, makePart: { empty },
+                record: { reader, part in
+                    for (k, f) in features.enumerated() {
+                        if f.kind == .categorical && f.cuts == nil { part.text[k].append(try reader.level(columns[k], missing: f.missing)) }
+                        else { part.numeric[k].append(try reader.value(columns[k], type: f.valueType ?? .numeric, missing: f.missing)) }
+                    }
+                },
+                scored: { _, p, count, part in part.scores.append(contentsOf: UnsafeBufferPointer(start: p, count: count)) },
+                merge: { part in
+                    all.scores += part.scores
+                    for k in columns.indices { all.numeric[k] += part.numeric[k]; all.text[k] += part.text[k] }
+                })
+            return all
         }
         let r = try read(reference), c = try read(current)
         var items = [Item(name: "score", psi: psi(reference: r.scores, current: c.scores), verdict: "")]

@@ -8,40 +8,41 @@ public enum EvaluationData {
     /// `target` defaults to the model's target; `amount` and `inclusion` to the columns with those roles
     /// in the model's spec, when the file has them. Weights: `weight` × 1/π when inclusion probabilities exist.
     public static func read(model: ModelArtifact, path: String, target: String? = nil, weight: String? = nil,
-                            amount: String? = nil, inclusion: String? = nil, format: CSVFormat = CSVFormat()) throws -> ScoredSample {
-        let reader = try CSVReader(path: path, format: format)
-        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
-        func index(_ name: String) throws -> Int {
-            guard let i = reader.header.firstIndex(of: name) else { throw DataError.unknownColumn(file: path, name: name, available: reader.header) }
-            return i
-        }
-        let targetIndex = try index(target ?? model.target.column)
-        let weightIndex = try weight.map(index)
+                            amount: String? = nil, inclusion: String? = nil, format: CSVFormat = CSVFormat(),
+                            threads: Int = Parallelism.defaultThreads) throws -> ScoredSample {
+        let records = try ScoredRecords(model: model, path: path, format: format)
+        let header = records.header
+        let targetIndex = try records.column(target ?? model.target.column)
+        let weightIndex = try weight.map(records.column)
         let amountName = amount ?? model.spec?.columns(.amount).first?.name
-        let amountIndex = try amount.map(index) ?? amountName.flatMap { reader.header.firstIndex(of: $0) }
+        let amountIndex = try amount.map(records.column) ?? amountName.flatMap { header.firstIndex(of: $0) }
         let inclusionName = inclusion ?? model.spec?.columns(.inclusion).first?.name
-        let inclusionIndex = try inclusion.map(index) ?? inclusionName.flatMap { reader.header.firstIndex(of: $0) }
-        var row = [Double](repeating: 0, count: encoder.width)
-        let beta = model.estimates
-        var scores: [Double] = [], outcomes: [Double] = [], weights: [Double] = [], amounts: [Double] = []
-        while try reader.next() {
-            try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
-            scores.append(Scorer.probability(row: row, coefficients: beta))
-            outcomes.append(try reader.binaryTarget(targetIndex))
-            var w = try weightIndex.map { try reader.weight($0) } ?? 1
-            if let inclusionIndex {
-                let pi = try reader.weight(inclusionIndex)
-                guard pi > 0 && pi <= 1 else {
-                    throw DataError.invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: String(pi))
+        let inclusionIndex = try inclusion.map(records.column) ?? inclusionName.flatMap { header.firstIndex(of: $0) }
+        var sample = ScoredSample(scores: [], outcomes: [], weights: [], amounts: [])
+        try records.forEachBlock(threads: threads, makePart: { ScoredSample(scores: [], outcomes: [], weights: [], amounts: []) },
+            record: { reader, part in
+                part.outcomes.append(try reader.binaryTarget(targetIndex))
+                var w = try weightIndex.map { try reader.weight($0) } ?? 1
+                if let inclusionIndex {
+                    let pi = try reader.weight(inclusionIndex)
+                    guard pi > 0 && pi <= 1 else {
+                        throw DataError.invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: String(pi))
+                    }
+                    w /= pi
                 }
-                w /= pi
-            }
-            weights.append(w)
-            if let amountIndex { amounts.append(try reader.number(amountIndex)) }
-        }
-        if reader.recordCount == 0 { throw DataError.headerOnly(file: path) }
+                part.weights!.append(w)
+                if let amountIndex { part.amounts!.append(try reader.number(amountIndex)) }
+            },
+            scored: { _, p, count, part in part.scores.append(contentsOf: UnsafeBufferPointer(start: p, count: count)) },
+            merge: { part in
+                sample.scores += part.scores; sample.outcomes += part.outcomes
+                sample.weights! += part.weights!; sample.amounts! += part.amounts!
+            })
+        if records.recordCount == 0 { throw DataError.headerOnly(file: path) }
         let weighted = weightIndex != nil || inclusionIndex != nil
-        return ScoredSample(scores: scores, outcomes: outcomes, weights: weighted ? weights : nil, amounts: amountIndex == nil ? nil : amounts)
+        if !weighted { sample.weights = nil }
+        if amountIndex == nil { sample.amounts = nil }
+        return sample
     }
 }
 

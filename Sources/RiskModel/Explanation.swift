@@ -1,5 +1,6 @@
 import Dossiers
 import Foundation
+import LinearAlgebra
 
 /// The explanation of an individual decision that CRPA R311-3-1-2 asks for: that an algorithm
 /// contributed and how, the data used and their sources, each parameter and its weight as applied to
@@ -31,27 +32,42 @@ public struct Explanation: Codable, Sendable {
 
     /// Builds the explanation of dossier `id` in `dataPath`. The rank is computed by scoring the whole file.
     public static func make(model: ModelArtifact, modelPath: String, dataPath: String, id: String, idColumn: String? = nil,
-                            format: CSVFormat = CSVFormat()) throws -> Explanation {
-        let reader = try CSVReader(path: dataPath, format: format)
-        let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
+                            format: CSVFormat = CSVFormat(), threads: Int = Parallelism.defaultThreads) throws -> Explanation {
+        let records = try ScoredRecords(model: model, path: dataPath, format: format)
         let idName = idColumn ?? model.spec?.columns(.id).first?.name ?? "id"
-        guard let idIndex = reader.header.firstIndex(of: idName) else {
-            throw DataError.unknownColumn(file: dataPath, name: idName, available: reader.header)
-        }
-        let columnIndex = model.encoding.features.map { f in reader.header.firstIndex(of: f.name)! }
+        let idIndex = try records.column(idName)
+        let columnIndex = try model.encoding.features.map { try records.column($0.name) }
         let beta = model.estimates
         let reasons = try ReasonCodes(model: model)
-        var row = [Double](repeating: 0, count: encoder.width)
-        var found: (row: [Double], values: [String], score: Double)?
-        var scores: [Double] = []
-        while try reader.next() {
-            try row.withUnsafeMutableBufferPointer { try encoder.encodeCurrentRecord(into: $0.baseAddress!) }
-            let s = Scorer.probability(row: row, coefficients: beta)
-            scores.append(s)
-            if found == nil, try reader.string(idIndex).trimmingCharacters(in: .whitespaces) == id {
-                found = (row, try columnIndex.map { try reader.string($0) }, s)
-            }
+        let width = model.encoding.width
+        /// Every score (for the rank), and the dossier's design row, values and score once met.
+        struct Part {
+            var scores: [Double] = []
+            var inChunk = 0
+            var pending: (index: Int, values: [String])?
+            var found: (row: [Double], values: [String], score: Double)?
         }
+        var scores: [Double] = []
+        var found: (row: [Double], values: [String], score: Double)?
+        try records.forEachBlock(threads: threads, makePart: { Part() },
+            record: { reader, part in
+                if part.found == nil, part.pending == nil, try reader.string(idIndex).trimmingCharacters(in: .whitespaces) == id {
+                    part.pending = (part.inChunk, try columnIndex.map { try reader.string($0) })
+                }
+                part.inChunk += 1
+            },
+            scored: { x, p, count, part in
+                part.scores.append(contentsOf: UnsafeBufferPointer(start: p, count: count))
+                if let (i, values) = part.pending {
+                    part.found = (Array(UnsafeBufferPointer(start: x + i * width, count: width)), values, p[i])
+                    part.pending = nil
+                }
+                part.inChunk = 0
+            },
+            merge: { part in
+                scores += part.scores
+                if found == nil { found = part.found }
+            })
         guard let found else { throw DataError.invalidOption("\(dataPath): no dossier with \(idName) = '\(id)'") }
         let contributions = reasons.contributions(row: found.row)
         var parameters: [Parameter] = []

@@ -37,27 +37,19 @@ public enum Scorer {
     @discardableResult
     public static func score(model: ModelArtifact, input: String, output: String,
                              options: ScoringOptions = ScoringOptions()) throws -> ScoringSummary {
-        let reader = try CSVBlockReader(path: input, format: options.format, blockSize: options.blockBytes)
-        var idIndex: Int? = nil
-        if let id = options.idColumn {
-            guard let i = reader.header.firstIndex(of: id) else {
-                throw DataError.unknownColumn(file: input, name: id, available: reader.header)
-            }
-            idIndex = i
-        } else {
-            idIndex = reader.header.firstIndex(of: "id")
-        }
-        try model.encoding.checkColumns(in: reader.header, file: input)
+        let records = try ScoredRecords(model: model, path: input, format: options.format, blockBytes: options.blockBytes)
+        let idIndex = try options.idColumn.map(records.column) ?? records.header.firstIndex(of: "id")
         let out = try AtomicFile(path: output)
-        try out.write(idIndex.map { csvField(reader.header[$0]) } ?? "row")
+        try out.write(idIndex.map { csvField(records.header[$0]) } ?? "row")
         try out.write(",score")
         if model.severity != nil { try out.write(",expected_amount,expected_value") }
         let reasonCodes = options.reasons > 0 ? try ReasonCodes(model: model) : nil
         for k in 0..<options.reasons { try out.write(",raison_\(k + 1),contribution_\(k + 1)") }
         try out.write("\n")
-        let formatter = LineFormatter(model: model, idIndex: idIndex, reasons: options.reasons, reasonCodes: reasonCodes, chunk: options.chunkRows)
+        let formatter = LineFormatter(model: model, idIndex: idIndex, reasons: options.reasons, reasonCodes: reasonCodes)
         var rowNumber = 0
-        try reader.forEachBlock(threads: options.threads, parse: { block in try formatter.format(block) }) { part in
+        try records.forEachBlock(threads: options.threads, chunkRows: options.chunkRows, makePart: { LineFormatter.Lines() },
+                                 record: formatter.capture, scored: formatter.format) { part in
             if idIndex != nil {
                 try part.bytes.withUnsafeBufferPointer { try out.write($0) }
             } else {
@@ -72,84 +64,68 @@ public enum Scorer {
             }
         }
         try out.commit()
-        return ScoringSummary(rows: reader.recordCount, idColumn: idIndex.map { reader.header[$0] })
+        return ScoringSummary(rows: records.recordCount, idColumn: idIndex.map { records.header[$0] })
     }
 
-    /// Turns one block of records into output lines: encode, score (the SIMD kernel), format.
+    /// Turns scored records into output lines: the id as read, the score, the expected amount and
+    /// value, the reasons.
     struct LineFormatter: Sendable {
         var model: ModelArtifact
-        var beta: [Double]
         var idIndex: Int?
         var reasons: Int
         var reasonCodes: ReasonCodes?
-        var chunk: Int
 
-        init(model: ModelArtifact, idIndex: Int?, reasons: Int, reasonCodes: ReasonCodes?, chunk: Int) {
-            self.model = model; beta = model.estimates; self.idIndex = idIndex; self.reasons = reasons; self.reasonCodes = reasonCodes
-            self.chunk = chunk
+        init(model: ModelArtifact, idIndex: Int?, reasons: Int, reasonCodes: ReasonCodes?) {
+            self.model = model; self.idIndex = idIndex; self.reasons = reasons; self.reasonCodes = reasonCodes
         }
 
-        struct Lines { var bytes: [UInt8] = []; var lineEnds: [Int] = [] }
+        /// A block's lines, and the ids of the records of the chunk being scored.
+        struct Lines { var bytes: [UInt8] = []; var lineEnds: [Int] = []; var ids: [UInt8] = []; var idEnds: [Int] = [] }
 
-        func format(_ reader: CSVReader) throws -> Lines {
-            let encoder = try DesignRowEncoder(encoding: model.encoding, reader: reader)
-            let p = encoder.width
-            let x = UnsafeMutablePointer<Double>.allocate(capacity: chunk * p)
-            let scores = UnsafeMutablePointer<Double>.allocate(capacity: chunk)
-            defer { x.deallocate(); scores.deallocate() }
-            var out = Lines()
-            var ids: [UInt8] = [], idEnds: [Int] = []
-            var filled = 0
-            func flush() {
-                beta.withUnsafeBufferPointer { b in scoreRows(x, rows: filled, columns: p, coefficients: b.baseAddress!, into: scores) }
-                var idStart = 0
-                for i in 0..<filled {
-                    if idIndex != nil { out.bytes.append(contentsOf: ids[idStart..<idEnds[i]]); idStart = idEnds[i] }
+        /// The id as read (quoted again if needed); invalid UTF-8 is refused.
+        func capture(_ reader: CSVReader, _ lines: inout Lines) throws {
+            guard let idIndex else { return }
+            try reader.withField(idIndex) { bytes in
+                guard bytes.allSatisfy({ $0 < 0x80 }) || String(validating: bytes, as: UTF8.self) != nil else {
+                    throw DataError.invalidUTF8(file: reader.file, line: reader.line, column: reader.columnName(idIndex))
+                }
+                appendCSVField(bytes, to: &lines.ids)
+            }
+            lines.idEnds.append(lines.ids.count)
+        }
+
+        func format(_ x: UnsafePointer<Double>, _ scores: UnsafePointer<Double>, _ count: Int, _ out: inout Lines) {
+            let p = model.encoding.width
+            var idStart = 0
+            for i in 0..<count {
+                if idIndex != nil { out.bytes.append(contentsOf: out.ids[idStart..<out.idEnds[i]]); idStart = out.idEnds[i] }
+                out.bytes.append(UInt8(ascii: ","))
+                out.bytes.append(contentsOf: scores[i].description.utf8)
+                if let severity = model.severity {
+                    let amount = severity.expectedAmount(row: x + i * p)
                     out.bytes.append(UInt8(ascii: ","))
-                    out.bytes.append(contentsOf: scores[i].description.utf8)
-                    if let severity = model.severity {
-                        let amount = severity.expectedAmount(row: x + i * p)
+                    out.bytes.append(contentsOf: amount.description.utf8)
+                    out.bytes.append(UInt8(ascii: ","))
+                    out.bytes.append(contentsOf: (scores[i] * amount).description.utf8)
+                }
+                if let reasonCodes {
+                    let top = reasonCodes.top(reasons, row: x + i * p)
+                    for k in 0..<reasons {
                         out.bytes.append(UInt8(ascii: ","))
-                        out.bytes.append(contentsOf: amount.description.utf8)
-                        out.bytes.append(UInt8(ascii: ","))
-                        out.bytes.append(contentsOf: (scores[i] * amount).description.utf8)
-                    }
-                    if let reasonCodes {
-                        let top = reasonCodes.top(reasons, row: x + i * p)
-                        for k in 0..<reasons {
+                        if k < top.count {
+                            out.bytes.append(contentsOf: csvField(top[k].label).utf8)
                             out.bytes.append(UInt8(ascii: ","))
-                            if k < top.count {
-                                out.bytes.append(contentsOf: csvField(top[k].label).utf8)
-                                out.bytes.append(UInt8(ascii: ","))
-                                out.bytes.append(contentsOf: top[k].contribution.description.utf8)
-                            } else {
-                                out.bytes.append(UInt8(ascii: ","))
-                            }
+                            out.bytes.append(contentsOf: top[k].contribution.description.utf8)
+                        } else {
+                            out.bytes.append(UInt8(ascii: ","))
                         }
                     }
-                    out.bytes.append(0x0A)
-                    out.lineEnds.append(out.bytes.count)
                 }
-                filled = 0
-                ids.removeAll(keepingCapacity: true); idEnds.removeAll(keepingCapacity: true)
+                out.bytes.append(0x0A)
+                out.lineEnds.append(out.bytes.count)
             }
-            while try reader.next() {
-                try encoder.encodeCurrentRecord(into: x + filled * p)
-                if let idIndex {
-                    // The id as read (quoted again if needed); invalid UTF-8 is refused as before.
-                    try reader.withField(idIndex) { bytes in
-                        guard bytes.allSatisfy({ $0 < 0x80 }) || String(validating: bytes, as: UTF8.self) != nil else {
-                            throw DataError.invalidUTF8(file: reader.file, line: reader.line, column: reader.columnName(idIndex))
-                        }
-                        appendCSVField(bytes, to: &ids)
-                    }
-                    idEnds.append(ids.count)
-                }
-                filled += 1
-                if filled == chunk { flush() }
-            }
-            if filled > 0 { flush() }
-            return out
+            out.ids.removeAll(keepingCapacity: true)
+            out.idEnds.removeAll(keepingCapacity: true)
         }
     }
 

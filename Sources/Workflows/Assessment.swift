@@ -39,7 +39,8 @@ public func evaluate(_ request: EvaluationRequest) throws -> EvaluationReport {
     try request.validate()
     let artifact = try ModelArtifact.load(from: request.model)
     let sample = try EvaluationData.read(model: artifact, path: request.data, target: request.target, weight: request.weight,
-                                         amount: request.amount, inclusion: request.inclusion, format: request.format)
+                                         amount: request.amount, inclusion: request.inclusion, format: request.format,
+                                         threads: request.threads)
     var report = EvaluationReport.make(model: artifact, modelPath: request.model, dataPath: request.data, sample: sample, topK: request.topK,
                                        bootstrap: request.bootstrap, seed: request.seed, threads: request.threads)
     if let folds = request.crossValidationFolds {
@@ -60,6 +61,7 @@ public struct ExplanationRequest: Sendable {
     public var dossier: String
     public var idColumn: String?
     public var format = CSVFormat()
+    public var threads = Parallelism.defaultThreads
     public var markdown: String?
     public var json: String?
     public init(model: String, data: String, dossier: String) { self.model = model; self.data = data; self.dossier = dossier }
@@ -68,7 +70,7 @@ public struct ExplanationRequest: Sendable {
 public func explain(_ request: ExplanationRequest) throws -> Explanation {
     let artifact = try ModelArtifact.load(from: request.model)
     let explanation = try Explanation.make(model: artifact, modelPath: request.model, dataPath: request.data, id: request.dossier,
-                                           idColumn: request.idColumn, format: request.format)
+                                           idColumn: request.idColumn, format: request.format, threads: request.threads)
     if let markdown = request.markdown { try AtomicFile.write(Data(explanation.markdown.utf8), to: markdown) }
     if let json = request.json { try AtomicFile.write(try explanation.json(), to: json) }
     return explanation

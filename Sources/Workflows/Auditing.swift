@@ -119,6 +119,7 @@ public struct MonitoringRequest: Sendable {
     public var closed: String?
     public var seed: UInt64 = 1
     public var format = CSVFormat()
+    public var threads = Parallelism.defaultThreads
     public var json: String?
     public init(model: String) { self.model = model }
 
@@ -141,7 +142,8 @@ public func monitor(_ request: MonitoringRequest) throws -> MonitoringResult {
     let artifact = try ModelArtifact.load(from: request.model)
     var result = MonitoringResult()
     if let reference = request.reference, let current = request.current {
-        result.populationStability = try Drift.monitor(model: artifact, reference: reference, current: current, format: request.format)
+        result.populationStability = try Drift.monitor(model: artifact, reference: reference, current: current, format: request.format,
+                                                      threads: request.threads)
     }
     if let closed = request.closed {
         result.outcomes = try OutcomeDrift.measure(model: artifact, closed: closed, seed: request.seed, format: request.format)

@@ -23,11 +23,13 @@ struct Explain: ParsableCommand {
 
     @OptionGroup var json: JSONOutputOptions
     @OptionGroup var csv: CSVOptions
+    @OptionGroup var threads: ThreadOptions
 
     func run() throws {
         var r = ExplanationRequest(model: model.model, data: data, dossier: id)
         r.idColumn = idColumn
         r.format = try csv.format()
+        r.threads = threads.resolved
         r.markdown = output
         r.json = json.json
         let explanation = try explain(r)

@@ -20,6 +20,7 @@ struct Monitor: ParsableCommand {
     @Option(help: "Bootstrap seed for the outcome drift intervals.") var seed: UInt64 = 1
     @OptionGroup var json: JSONOutputOptions
     @OptionGroup var csv: CSVOptions
+    @OptionGroup var threads: ThreadOptions
 
     func validate() throws { try check(try request().validate) }
 
@@ -30,6 +31,7 @@ struct Monitor: ParsableCommand {
         r.closed = closed
         r.seed = seed
         r.format = try csv.format()
+        r.threads = threads.resolved
         r.json = json.json
         return r
     }
