@@ -315,6 +315,18 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         #expect(dear.netValue(expected: 1000) == 200 && checks.netValue(expected: 1000) == 600)
     }
 
+    @Test func aCostNeedsExpectedValuesInEuros() throws {
+        let (population, model) = try simulatedPlanning(dossiers: 2000, seed: 4, sample: 1500)
+        var probabilityOnly = model
+        probabilityOnly.severity = nil
+        let campaign = Campaign(name: "c", model: "m", channels: [ChannelSpec(name: .surPieces, capacity: 10),
+                                                                  ChannelSpec(name: .surPlace, capacity: 5, costPerControl: 300)])
+        #expect(throws: CampaignError(file: "c", key: "channels[1].costPerControl", problem: "the model has no severity part (train it with --amount), so its expected values are probabilities and cannot be weighed against a cost in euros; remove the cost or use a two-part model")) {
+            try Planner.plan(campaign: campaign, model: probabilityOnly, population: population)
+        }
+        #expect(try Planner.plan(campaign: campaign, model: model, population: population).items.count == 15)
+    }
+
     /// On the simulator's ground truth (true indu of every dossier): the net euros (true indu × the
     /// channel's detection − its cost) and the euros found per control of a plan ranked with cost and
     /// detection, against the same campaign planned by expected value alone (visits on top, no cost).
