@@ -74,7 +74,7 @@ public enum AuditData {
         let provenanceName = columns.provenance ?? model.spec?.columns(.provenance).first?.name
         let provenanceIndex: Int? = try columns.provenance.map(records.column) ?? provenanceName.flatMap { header.firstIndex(of: $0) }
         var notes: [String] = []
-        let idName = columns.id ?? model.spec?.columns(.id).first?.name ?? "id"
+        let idName = records.identifierColumn(columns.id)
         var idIndex = header.firstIndex(of: idName)
         if case .listed = rule, idIndex == nil { idIndex = try records.column(idName) }
 

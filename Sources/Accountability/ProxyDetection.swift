@@ -42,17 +42,15 @@ public enum ProxyDetection {
         let values = keep.map { byLine[data.lines[$0]]! }
         let weights = keep.map { data.weights?[$0] ?? 1 }
         var inputs: [(name: String, key: [Double])] = []
-        var offset = 1
         let p = data.design.columns
-        for f in data.encoding.features {
-            let width = f.termNames.count
+        for (f, range) in zip(data.encoding.features, data.encoding.termRanges) {
+            let offset = range.lowerBound, width = range.count
             let key: [Double] = keep.map { r in
                 let row = data.design.storage[(r * p + offset)..<(r * p + offset + width)]
                 if width == 1 { return row.first! }
                 return Double(row.firstIndex(where: { $0 != 0 }).map { $0 - (r * p + offset) + 1 } ?? 0)  // 0 = reference level
             }
             inputs.append((f.name, key))
-            offset += width
         }
         let categorical = Set(data.encoding.features.filter { $0.termNames.count > 1 || $0.kind == .categorical }.map(\.name))
         var findings: [ProxyFinding] = []

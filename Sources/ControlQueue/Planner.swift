@@ -59,7 +59,7 @@ public enum Planner {
         let records = try ScoredRecords(model: model, path: path, format: format, blockBytes: blockBytes)
         let header = records.header
         func column(_ name: String?) throws -> Int? { try name.map(records.column) }
-        let idIndex = try records.column(model.spec?.columns(.id).first?.name ?? "id")
+        let idIndex = try records.column(records.identifierColumn())
         let sectorIndex = header.firstIndex(of: model.spec?.columns(.sector).first?.name ?? "secteur")
         let cooldownIndex = try column(campaign.cooldownColumn)
         let filters = try (campaign.filter ?? [:]).sorted { $0.key < $1.key }.map { (try records.column($0.key), Set($0.value)) }

@@ -65,6 +65,20 @@ public struct DesignEncoding: Codable, Equatable, Sendable {
     public var termNames: [String] { ["Intercept"] + features.flatMap(\.termNames) }
     public var width: Int { 1 + features.reduce(0) { $0 + $1.termNames.count } }
 
+    /// The design columns of each feature, in feature order: column 0 is the intercept, then each
+    /// feature's terms follow one another. The one statement of the column layout.
+    public var termRanges: [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(features.count)
+        var next = 1
+        for f in features {
+            let w = f.termNames.count
+            ranges.append(next..<(next + w))
+            next += w
+        }
+        return ranges
+    }
+
     /// Refuses a file whose header lacks an input column, before any output is started.
     public func checkColumns(in header: [String], file: String) throws(DataError) {
         for feature in features where !header.contains(feature.name) { throw .missingColumn(file: file, name: feature.name) }

@@ -367,9 +367,7 @@ public struct TrainingData: Sendable {
             design = Matrix(rows: n, columns: provisionalWidth, storage: storage)
         } else {
             design = Matrix(rows: n, columns: encoding.width)
-            var offsets: [Int] = []  // design column of each feature's first term
-            var next = 1
-            for feature in features { offsets.append(next); next += feature.termNames.count }
+            let offsets = encoding.termRanges.map(\.lowerBound)  // design column of each feature's first term
             // Bin index → term offset (−1 for the reference bin), per binned feature.
             var binTerms: [Int: [Int]] = [:]
             for (f, b) in binned {

@@ -34,7 +34,7 @@ public struct Explanation: Codable, Sendable {
     public static func make(model: ModelArtifact, modelPath: String, dataPath: String, id: String, idColumn: String? = nil,
                             format: CSVFormat = CSVFormat(), threads: Int = Parallelism.defaultThreads) throws -> Explanation {
         let records = try ScoredRecords(model: model, path: dataPath, format: format)
-        let idName = idColumn ?? model.spec?.columns(.id).first?.name ?? "id"
+        let idName = records.identifierColumn(idColumn)
         let idIndex = try records.column(idName)
         let columnIndex = try model.encoding.features.map { try records.column($0.name) }
         let beta = model.estimates
@@ -71,12 +71,10 @@ public struct Explanation: Codable, Sendable {
         guard let found else { throw DataError.invalidOption("\(dataPath): no dossier with \(idName) = '\(id)'") }
         let contributions = reasons.contributions(row: found.row)
         var parameters: [Parameter] = []
-        var term = 1
+        let ranges = model.encoding.termRanges
         for (k, f) in model.encoding.features.enumerated() {
-            let names = f.termNames
             var weights: [String: Double] = [:]
-            for (t, name) in names.enumerated() { weights[name] = beta[term + t] }
-            term += names.count
+            for (t, name) in f.termNames.enumerated() { weights[name] = beta[ranges[k].lowerBound + t] }
             let spec = model.spec?.column(f.name)
             parameters.append(Parameter(column: f.name, label: spec?.label ?? f.name, source: spec?.source ?? "non renseignée",
                                         value: found.values[k], contribution: contributions[k], weights: weights))

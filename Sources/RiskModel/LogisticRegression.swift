@@ -167,9 +167,7 @@ public enum LogisticRegression {
         var min0 = [Double](repeating: .infinity, count: p), max0 = [Double](repeating: -.infinity, count: p)
         var min1 = min0, max1 = max0
         // Categorical features: per level (term index, −1 = reference) counts of zeros and ones.
-        var firstColumn: [Int] = []
-        var next = 1
-        for feature in data.encoding.features { firstColumn.append(next); next += feature.termNames.count }
+        let firstColumn = data.encoding.termRanges.map(\.lowerBound)
         let categorical = data.encoding.features.indices.filter { data.encoding.features[$0].kind == .categorical }
         var zeros = categorical.map { [Int](repeating: 0, count: data.encoding.features[$0].termNames.count + 1) }
         var ones = zeros

@@ -26,11 +26,9 @@ public enum PMMLExport {
         var mining = ""
         var numericPredictors = ""      // the schema wants every NumericPredictor before any CategoricalPredictor
         var categoricalPredictors = ""
-        var term = 1
         let beta = m.estimates
-        for f in m.encoding.features {
-            let names = f.termNames
-            defer { term += names.count }
+        for (f, range) in zip(m.encoding.features, m.encoding.termRanges) {
+            let names = f.termNames, term = range.lowerBound
             switch (f.kind, f.cuts) {
             case (.numeric, _), (.boolean, _):
                 fields += "    <DataField name=\"\(esc(f.name))\" optype=\"continuous\" dataType=\"double\"/>\n"

@@ -32,10 +32,7 @@ public struct ReasonCodes: Sendable {
         }
         beta = model.estimates
         means = termMeans
-        var ranges: [Range<Int>] = []
-        var next = 1
-        for f in model.encoding.features { let w = f.termNames.count; ranges.append(next..<(next + w)); next += w }
-        self.ranges = ranges
+        ranges = model.encoding.termRanges
         columns = model.encoding.features.map(\.name)
         labels = model.encoding.features.map { f in model.spec?.column(f.name)?.label ?? f.name }
         referenceLogit = zip(beta, means).reduce(0) { $0 + $1.0 * $1.1 }

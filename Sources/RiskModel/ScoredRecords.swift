@@ -30,6 +30,17 @@ public struct ScoredRecords {
         try model.encoding.checkColumns(in: reader.header, file: path)
     }
 
+    /// The identifier column of the file: `named` if given, else the model spec's id column, else `id`.
+    /// Every command that names dossiers resolves it here.
+    public func identifierColumn(_ named: String? = nil) -> String { named ?? model.spec?.columns(.id).first?.name ?? "id" }
+
+    /// The identifier column's index: the column named, or the spec's id column, must be in the file;
+    /// the default `id` may be absent (nil: the caller numbers the rows).
+    public func identifierIndex(_ named: String? = nil) throws(DataError) -> Int? {
+        if let name = named ?? model.spec?.columns(.id).first?.name { return try column(name) }
+        return header.firstIndex(of: "id")
+    }
+
     /// The index of a column, or an error naming the file and the columns it has.
     public func column(_ name: String) throws(DataError) -> Int {
         guard let i = reader.header.firstIndex(of: name) else { throw .unknownColumn(file: path, name: name, available: reader.header) }

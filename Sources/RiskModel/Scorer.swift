@@ -38,7 +38,7 @@ public enum Scorer {
     public static func score(model: ModelArtifact, input: String, output: String,
                              options: ScoringOptions = ScoringOptions()) throws -> ScoringSummary {
         let records = try ScoredRecords(model: model, path: input, format: options.format, blockBytes: options.blockBytes)
-        let idIndex = try options.idColumn.map(records.column) ?? records.header.firstIndex(of: "id")
+        let idIndex = try records.identifierIndex(options.idColumn)
         let out = try AtomicFile(path: output)
         try out.write(idIndex.map { csvField(records.header[$0]) } ?? "row")
         try out.write(",score")

@@ -25,10 +25,8 @@ public enum Screening {
     /// categorical: its levels). Sorted by decreasing information value, ties by name.
     public static func run(_ data: TrainingData, bins: Int = 10) -> [Variable] {
         var out: [Variable] = []
-        var column = 1
-        for feature in data.encoding.features {
-            let width = feature.termNames.count
-            defer { column += width }
+        for (feature, range) in zip(data.encoding.features, data.encoding.termRanges) {
+            let column = range.lowerBound, width = range.count
             var groupOf = [Int](repeating: 0, count: data.design.rows)
             var labels: [String]
             if feature.kind == .categorical {

@@ -106,11 +106,7 @@ public enum VariableSelection {
     struct Test { var feature: Int; var df: Int; var chiSquare: Double; var pValue: Double }
 
     /// Term columns (in the full design) of each feature.
-    static func termColumns(_ encoding: DesignEncoding) -> [[Int]] {
-        var out: [[Int]] = [], next = 1
-        for f in encoding.features { let w = f.termNames.count; out.append(Array(next..<(next + w))); next += w }
-        return out
-    }
+    static func termColumns(_ encoding: DesignEncoding) -> [[Int]] { encoding.termRanges.map { Array($0) } }
 
     /// The candidate with the smallest score-test p-value.
     static func bestEntry(_ data: TrainingData, model: ModelArtifact, current: [Int], candidates: [Int]) throws -> Test? {
@@ -203,14 +199,12 @@ public enum VariableSelection {
 extension TrainingData {
     /// The same rows with only the given features (by index in `encoding.features`, kept in that order).
     public func selecting(features: [Int]) -> TrainingData {
-        var columns = [0], next = 1
+        var columns = [0]
         var kept: [FeatureEncoding] = []
-        let all = encoding.features
-        var starts: [Int] = []
-        for f in all { starts.append(next); next += f.termNames.count }
+        let ranges = encoding.termRanges
         for f in features.sorted() {
-            columns += Array(starts[f]..<(starts[f] + all[f].termNames.count))
-            kept.append(all[f])
+            columns += Array(ranges[f])
+            kept.append(encoding.features[f])
         }
         let p = design.columns, q = columns.count
         var storage = [Double](repeating: 0, count: design.rows * q)

@@ -28,7 +28,6 @@ public func score(_ request: ScoringRequest) throws -> ScoringSummary {
     let artifact = try ModelArtifact.load(from: request.model)
     var idColumn = request.idColumn
     if let spec = request.spec, idColumn == nil { idColumn = try FeatureSpec.load(path: spec).columns(.id).first?.name }
-    if idColumn == nil { idColumn = artifact.spec?.columns(.id).first?.name }
     var options = ScoringOptions(idColumn: idColumn, format: request.format, reasons: request.reasons)
     options.threads = request.threads
     return try Scorer.score(model: artifact, input: request.data, output: request.output, options: options)
