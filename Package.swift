@@ -7,6 +7,7 @@ import PackageDescription
 let package = Package(
     name: "Ciblage",
     products: [
+        .library(name: "CiblageSupport", targets: ["CiblageSupport"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Dossiers", targets: ["Dossiers"]),
         .library(name: "RiskModel", targets: ["RiskModel"]),
@@ -21,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -33,22 +35,26 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapack-dev", "liblapacke-dev"])]
         ),
-        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
+        // Shared helpers with no domain meaning: the thread count, the unchecked-Sendable box of the
+        // parallel loops, the seeded generator, CSV field quoting.
+        .target(name: "CiblageSupport"),
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CiblageSupport"]),
         .target(
             name: "Dossiers",
-            dependencies: ["LinearAlgebra", .product(name: "Crypto", package: "swift-crypto"), "Yams"]
+            dependencies: ["CiblageSupport", "LinearAlgebra", .product(name: "Crypto", package: "swift-crypto"), "Yams"]
         ),
         .target(
             name: "RiskModel",
-            dependencies: ["LinearAlgebra", "Dossiers", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CiblageSupport", "LinearAlgebra", "Dossiers", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "Evaluation", dependencies: ["RiskModel", "Dossiers", "LinearAlgebra"]),
+        .target(name: "Evaluation", dependencies: ["CiblageSupport", "RiskModel", "Dossiers", "LinearAlgebra"]),
         // Bias audit, proxy check, outcome drift and the model card.
-        .target(name: "Accountability", dependencies: ["Evaluation", "RiskModel", "Dossiers", "LinearAlgebra", "Yams"]),
+        .target(name: "Accountability", dependencies: ["CiblageSupport", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra", "Yams"]),
         // Campaigns, the planner and the store protocol: the queue's rules, with no database.
         .target(
             name: "ControlQueue",
-            dependencies: ["RiskModel", "Dossiers", "LinearAlgebra", "Yams", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CiblageSupport", "RiskModel", "Dossiers", "LinearAlgebra", "Yams", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "HeapModule", package: "swift-collections")]
         ),
         // Store adapters (edges): GRDB and SwiftNIO/postgres-nio stay in these two targets.
         .target(
@@ -62,38 +68,38 @@ let package = Package(
         // One function per user task, called by every edge (the CLI today, the server next).
         .target(
             name: "Workflows",
-            dependencies: ["Accountability", "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Evaluation", "RiskModel",
+            dependencies: ["CiblageSupport", "Accountability", "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Evaluation", "RiskModel",
                            "Dossiers", "LinearAlgebra"]
         ),
         // The CLI edge: options into a request, one workflow, the result printed.
         .executableTarget(
             name: "ciblage",
             dependencies: [
-                "Workflows", "Accountability", "ControlQueue", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
+                "Workflows", "CiblageSupport", "Accountability", "ControlQueue", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "DossiersTests", dependencies: ["Dossiers", "LinearAlgebra"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["CiblageSupport", "LinearAlgebra"]),
+        .testTarget(name: "DossiersTests", dependencies: ["CiblageSupport", "Dossiers", "LinearAlgebra"]),
         .testTarget(
             name: "RiskModelTests",
             dependencies: [
-                "RiskModel", "Dossiers", "LinearAlgebra",
+                "CiblageSupport", "RiskModel", "Dossiers", "LinearAlgebra",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("References")]
         ),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
+            dependencies: ["CiblageSupport", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
             resources: [.copy("References")]
         ),
         .testTarget(
             name: "AccountabilityTests",
-            dependencies: ["Accountability", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
+            dependencies: ["CiblageSupport", "Accountability", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
             resources: [.copy("References")]
         ),
-        .testTarget(name: "ControlQueueTests", dependencies: ["ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Workflows", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),
+        .testTarget(name: "ControlQueueTests", dependencies: ["CiblageSupport", "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Workflows", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),
                                           .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "CLITests", dependencies: ["ciblage"]),
     ],

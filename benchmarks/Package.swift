@@ -13,12 +13,13 @@ let package = Package(
     ],
     targets: [
         // The machine's own limits that the hot paths are measured against (the memory read rate).
-        .target(name: "BenchmarkSupport", dependencies: [.product(name: "LinearAlgebra", package: "Ciblage")], path: "Sources/BenchmarkSupport"),
+        .target(name: "BenchmarkSupport", dependencies: [.product(name: "CiblageSupport", package: "Ciblage")], path: "Sources/BenchmarkSupport"),
         // Phase timings printed as JSON for peers/peers.py.
         .executableTarget(
             name: "ciblage-timings",
             dependencies: [
                 "BenchmarkSupport",
+                .product(name: "CiblageSupport", package: "Ciblage"),
                 .product(name: "LinearAlgebra", package: "Ciblage"),
                 .product(name: "Dossiers", package: "Ciblage"),
                 .product(name: "RiskModel", package: "Ciblage"),
@@ -30,6 +31,7 @@ let package = Package(
             dependencies: [
                 "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CiblageSupport", package: "Ciblage"),
                 .product(name: "LinearAlgebra", package: "Ciblage"),
                 .product(name: "Dossiers", package: "Ciblage"),
                 .product(name: "RiskModel", package: "Ciblage"),

@@ -1,3 +1,4 @@
+import CiblageSupport
 import Dossiers
 import Foundation
 import RiskModel

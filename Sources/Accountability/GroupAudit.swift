@@ -1,3 +1,4 @@
+import CiblageSupport
 import Dossiers
 import Evaluation
 import Foundation

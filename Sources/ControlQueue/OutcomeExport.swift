@@ -1,3 +1,4 @@
+import CiblageSupport
 import Dossiers
 
 /// The retraining file: one labelled row per closed item, with what inverse-probability weighting

@@ -1,4 +1,6 @@
+import CiblageSupport
 import Dossiers
+import HeapModule
 import Foundation
 import LinearAlgebra
 import RiskModel
@@ -35,7 +37,12 @@ public enum Planner {
         public var items: [PlannedItem]
     }
 
-    struct RankKey { var value: Double; var order: Int; var slot: Int }
+    /// A ranked dossier's key: by expected value, ties to the earlier dossier (smaller `order` ranks higher).
+    struct RankKey: Comparable {
+        var value: Double; var order: Int; var slot: Int
+        static func < (a: RankKey, b: RankKey) -> Bool { (a.value, -a.order) < (b.value, -b.order) }
+        static func == (a: RankKey, b: RankKey) -> Bool { a.value == b.value && a.order == b.order }
+    }
     struct Candidate { var dossier: String; var sector: String; var score: Double; var amount: Double?; var value: Double; var reasons: String; var order: Int }
 
     /// The eligible dossiers of one block of the population, scored by a worker. Identifiers and
@@ -98,7 +105,7 @@ public enum Planner {
         var reservoir: [Candidate] = []
         // The ranking keeps the best `heapSize` by expected value (ties: the earlier dossier). The heap
         // holds trivial keys; the candidates themselves stay put in `ranked`, a slot per key.
-        var heap = MinHeap<RankKey> { ($0.value, -$0.order) < ($1.value, -$1.order) }
+        var heap = Heap<RankKey>()
         var ranked: [Candidate] = []
         var g = SplitMix64(seed: campaign.seed ?? 1)
         var eligibleCount = 0
@@ -125,12 +132,12 @@ public enum Planner {
                 }
                 if p >= threshold && heapSize > 0 {
                     if heap.count < heapSize {
-                        heap.push(RankKey(value: value, order: eligibleCount, slot: ranked.count))
+                        heap.insert(RankKey(value: value, order: eligibleCount, slot: ranked.count))
                         ranked.append(candidate())
-                    } else if value > heap.top!.value {
-                        let slot = heap.top!.slot
+                    } else if value > heap.min!.value {
+                        let slot = heap.min!.slot
                         ranked[slot] = candidate()
-                        heap.replaceTop(RankKey(value: value, order: eligibleCount, slot: slot))
+                        heap.replaceMin(with: RankKey(value: value, order: eligibleCount, slot: slot))
                     }
                 }
                 eligibleCount += 1
@@ -150,7 +157,7 @@ public enum Planner {
         }
         // Ranked dossiers not drawn at random, best EV first; those a channel cannot take (capacity or
         // sector cap) stay available to the next channel.
-        var pool = heap.sortedDescending().map { ranked[$0.slot] }.filter { !taken.contains($0.dossier) }
+        var pool = heap.unordered.sorted(by: >).map { ranked[$0.slot] }.filter { !taken.contains($0.dossier) }
         let byDetection = channels.indices.sorted { (channels[$0].detection, -$0) > (channels[$1].detection, -$1) }
         let counts = split(values: pool.map(\.value), channels: byDetection.map { (channels[$0], exploit[$0]) })
         for (position, k) in byDetection.enumerated() {
@@ -218,37 +225,4 @@ extension Planner.Summary {
         }
         return text
     }
-}
-
-/// A binary heap ordered by `less` (the smallest on top).
-struct MinHeap<T> {
-    private var storage: [T] = []
-    let less: (T, T) -> Bool
-    init(less: @escaping (T, T) -> Bool) { self.less = less }
-    var count: Int { storage.count }
-    var top: T? { storage.first }
-    mutating func push(_ x: T) {
-        storage.append(x)
-        var i = storage.count - 1
-        while i > 0 { let parent = (i - 1) / 2; if less(storage[i], storage[parent]) { storage.swapAt(i, parent); i = parent } else { break } }
-    }
-    /// Replaces the smallest element (the top) and restores the order: a push and a pop in one pass.
-    mutating func replaceTop(_ x: T) {
-        storage[0] = x
-        siftDown()
-    }
-    /// Moves the top down until both children are larger.
-    private mutating func siftDown() {
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < storage.count && less(storage[l], storage[m]) { m = l }
-            if r < storage.count && less(storage[r], storage[m]) { m = r }
-            if m == i { break }
-            storage.swapAt(i, m); i = m
-        }
-    }
-    /// All elements, largest first.
-    func sortedDescending() -> [T] { storage.sorted { less($1, $0) } }
 }

@@ -1,3 +1,4 @@
+import CiblageSupport
 import Dispatch
 import LinearAlgebra
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import CiblageSupport
 import Crypto
 import Foundation
 import LinearAlgebra

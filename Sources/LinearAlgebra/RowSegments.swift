@@ -1,3 +1,4 @@
+import CiblageSupport
 import Dispatch
 import Foundation
 
@@ -45,18 +46,4 @@ public struct RowSegments: Sendable {
             }
         }
     }
-}
-
-/// How many threads Ciblage's own parallel loops use: `CIBLAGE_THREADS` if set, else the active cores.
-public enum Parallelism {
-    public static var defaultThreads: Int {
-        if let s = ProcessInfo.processInfo.environment["CIBLAGE_THREADS"], let n = Int(s), n > 0 { return n }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }
-}
-
-/// Wraps a value the caller guarantees to be used safely across threads (disjoint writes only).
-public struct UncheckedSendable<T>: @unchecked Sendable {
-    public let value: T
-    public init(_ value: T) { self.value = value }
 }

@@ -1,3 +1,4 @@
+import CiblageSupport
 /// XᵀWX for a row-major X and non-negative row weights w, computed deterministically in parallel.
 ///
 /// Each segment of rows is cut into blocks of `blockRows`; a block is copied into a scratch buffer

@@ -1,3 +1,4 @@
+import CiblageSupport
 import Dossiers
 import LinearAlgebra
 #if canImport(Glibc)

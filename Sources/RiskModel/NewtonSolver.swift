@@ -1,3 +1,4 @@
+import CiblageSupport
 import LinearAlgebra
 #if canImport(Glibc)
 import Glibc

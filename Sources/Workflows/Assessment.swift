@@ -1,3 +1,4 @@
+import CiblageSupport
 import Accountability
 import Dossiers
 import Evaluation

@@ -1,3 +1,4 @@
+import CiblageSupport
 import ControlQueue
 import ControlQueuePostgres
 import ControlQueueSQLite

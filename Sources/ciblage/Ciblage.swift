@@ -1,3 +1,4 @@
+import CiblageSupport
 import Accountability
 import ArgumentParser
 import ControlQueue

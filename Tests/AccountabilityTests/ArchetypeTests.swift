@@ -1,3 +1,4 @@
+import CiblageSupport
 import Foundation
 import Testing
 @testable import Accountability

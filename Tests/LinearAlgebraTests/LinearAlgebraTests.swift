@@ -1,3 +1,4 @@
+import CiblageSupport
 import Testing
 @testable import LinearAlgebra
 

@@ -1,3 +1,4 @@
+import CiblageSupport
 import Foundation
 @testable import Dossiers
 import LinearAlgebra

@@ -1,3 +1,4 @@
+import CiblageSupport
 import Benchmark
 import BenchmarkSupport
 import ControlQueue

@@ -1,5 +1,5 @@
+import CiblageSupport
 import Dispatch
-import LinearAlgebra
 
 /// Sums every value with two SIMD4 accumulators: the fastest plain read of a buffer, the baseline
 /// that memory-bound kernels (scoring) are measured against.

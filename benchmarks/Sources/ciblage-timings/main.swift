@@ -1,3 +1,4 @@
+import CiblageSupport
 import BenchmarkSupport
 import Dossiers
 import Foundation
