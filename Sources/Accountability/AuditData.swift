@@ -62,8 +62,10 @@ public struct AuditTable: Sendable {
 public enum AuditData {
     /// Scores `path` with `model`, applies `rule`, and builds one grouping per attribute and intersection.
     public static func read(model: ModelArtifact, path: String, columns: AuditColumns, rule: SelectionRule,
-                            format: CSVFormat = CSVFormat(), threads: Int = Parallelism.defaultThreads) throws -> AuditTable {
+                            format: CSVFormat = CSVFormat(), threads: Int = Parallelism.defaultThreads,
+                            progress: ProgressHandler? = nil) throws -> AuditTable {
         let records = try ScoredRecords(model: model, path: path, format: format)
+        records.progress = progress
         let header = records.header
         let wanted = columns.attributes + columns.intersections.flatMap { $0 }
         var attributeNames: [String] = []

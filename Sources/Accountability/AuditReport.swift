@@ -40,7 +40,8 @@ public struct AuditReport: Codable, Equatable, Sendable {
     public static func run(model: ModelArtifact, modelPath: String, data: String, columns: AuditColumns, rule: SelectionRule,
                            options: GroupAudit.Options = .init(), archetypes: (list: [Archetype], file: String)? = nil,
                            format: CSVFormat = CSVFormat()) throws -> AuditReport {
-        let table = try AuditData.read(model: model, path: data, columns: columns, rule: rule, format: format, threads: options.threads)
+        let table = try AuditData.read(model: model, path: data, columns: columns, rule: rule, format: format, threads: options.threads,
+                                       progress: options.progress)
         let groupings = GroupAudit.run(table.population, groupings: table.groupings, options: options)
         let cases = try archetypes.map { try Archetype.evaluate($0.list, model: model, populationScores: table.population.scores, file: $0.file) }
         return AuditReport(model: modelPath, modelChecksum: model.checksum, data: data, table: table, rule: rule, options: options,

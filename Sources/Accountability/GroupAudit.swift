@@ -140,6 +140,8 @@ public enum GroupAudit {
     public struct Options: Sendable {
         public var minimumCell: Int
         public var replicates: Int
+        /// Told the replicates done.
+        public var progress: ProgressHandler?
         public var seed: UInt64
         public var level: Double
         public var threads: Int
@@ -228,7 +230,7 @@ public enum GroupAudit {
         let deciles = decileOf(p.scores)
         let n = p.count
         // One multiplicity vector per replicate, shared by every grouping.
-        let draws: [[[Double]]] = Resampling.replicates(options.replicates, threads: options.threads) { b in
+        let draws: [[[Double]]] = Resampling.replicates(options.replicates, threads: options.threads, progress: options.progress) { b in
             var rng = SplitMix64(seed: options.seed, index: UInt64(b))
             var m = [UInt32](repeating: 0, count: n)
             for _ in 0..<n { m[Int(rng.next() % UInt64(n))] += 1 }

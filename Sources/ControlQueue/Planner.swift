@@ -57,13 +57,15 @@ public enum Planner {
     }
 
     public static func plan(campaign: Campaign, model: ModelArtifact, population path: String, format: CSVFormat = CSVFormat(),
-                            threads: Int = Parallelism.defaultThreads, blockBytes: Int = 1 << 20) throws -> Summary {
+                            threads: Int = Parallelism.defaultThreads, blockBytes: Int = 1 << 20,
+                            progress: ProgressHandler? = nil) throws -> Summary {
         // Without the severity part, expected values are probabilities: a cost in euros means nothing against them.
         if model.severity == nil, let k = campaign.channels.firstIndex(where: { ($0.costPerControl ?? 0) > 0 }) {
             throw CampaignError(file: campaign.name, key: "channels[\(k)].costPerControl",
                                 problem: "the model has no severity part (train it with --amount), so its expected values are probabilities and cannot be weighed against a cost in euros; remove the cost or use a two-part model")
         }
         let records = try ScoredRecords(model: model, path: path, format: format, blockBytes: blockBytes)
+        records.progress = progress
         let header = records.header
         func column(_ name: String?) throws -> Int? { try name.map(records.column) }
         let idIndex = try records.column(records.identifierColumn())

@@ -27,6 +27,10 @@ public final class CSVBlockReader {
     /// Data records parsed so far, and bytes of the file read so far (header included).
     public private(set) var recordCount = 0
     public private(set) var bytesRead = 0
+    /// The file's size in bytes when it was opened (for progress).
+    public let fileSize: Int
+    /// Told the bytes done after each batch is parsed, under the phase `reading <file name>`.
+    public var progress: ProgressHandler?
 
     private let dataOffset: Int
     private let firstDataLine: Int
@@ -44,6 +48,8 @@ public final class CSVBlockReader {
         (dataOffset, firstDataLine) = headerReader.dataStart
         self.blockSize = max(blockSize, 64)
         self.onBytes = onBytes
+        var st = stat()
+        fileSize = stat(path, &st) == 0 ? Int(st.st_size) : 0
     }
 
     /// A block of whole records and the file line of its first byte.
@@ -66,6 +72,8 @@ public final class CSVBlockReader {
         let parseBox = UncheckedSendable(parse)
         let header = self.header, delimiter = self.delimiter, format = self.format, file = self.file
         var parsed: [(result: Result<R, Error>, records: Int)] = []
+        var bytesDone = dataOffset
+        let phase = "reading " + (file.split(separator: "/").last.map(String.init) ?? file)
         while !batch.isEmpty || !parsed.isEmpty {
             let ahead = Ahead(), parsing = Parsing<R>(count: batch.count)
             let stages = DispatchGroup()
@@ -99,7 +107,10 @@ public final class CSVBlockReader {
                 }
             } catch { failure = error }
             stages.wait()
-            for b in blocks { b.bytes.deallocate() }
+            for b in blocks { bytesDone += b.bytes.count; b.bytes.deallocate() }
+            if failure == nil, !blocks.isEmpty, let progress {
+                progress(ProgressUpdate(phase: phase, done: Double(bytesDone), total: fileSize > 0 ? Double(fileSize) : nil, unit: .bytes))
+            }
             if let failure { for b in ahead.blocks { b.bytes.deallocate() }; throw failure }
             if let error = ahead.error { throw error }
             parsed = parsing.results.map { $0! }

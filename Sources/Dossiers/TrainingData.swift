@@ -76,6 +76,8 @@ public struct TableSpec: Sendable {
     public var threads: Int = Parallelism.defaultThreads
     /// Bytes of the file per block handed to a worker.
     public var blockBytes: Int = 1 << 20
+    /// Told the bytes read.
+    public var progress: ProgressHandler?
 
     public init(target: String, features: [String]? = nil, categorical: [String] = [], boolean: [String] = [],
                 dates: [String] = [], references: [String: String] = [:], weight: String? = nil, id: String? = nil,
@@ -171,6 +173,7 @@ public struct TrainingData: Sendable {
     public static func read(path: String, spec: TableSpec) throws(DataError) -> TrainingData {
         let hasher = HashBox()
         let reader = try CSVBlockReader(path: path, format: spec.format, blockSize: spec.blockBytes) { hasher.update($0) }
+        reader.progress = spec.progress
         let header = reader.header
         func index(_ name: String) throws(DataError) -> Int {
             guard let i = header.firstIndex(of: name) else {

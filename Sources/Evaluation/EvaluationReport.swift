@@ -10,8 +10,9 @@ public enum EvaluationData {
     /// in the model's spec, when the file has them. Weights: `weight` × 1/π when inclusion probabilities exist.
     public static func read(model: ModelArtifact, path: String, target: String? = nil, weight: String? = nil,
                             amount: String? = nil, inclusion: String? = nil, format: CSVFormat = CSVFormat(),
-                            threads: Int = Parallelism.defaultThreads) throws -> ScoredSample {
+                            threads: Int = Parallelism.defaultThreads, progress: ProgressHandler? = nil) throws -> ScoredSample {
         let records = try ScoredRecords(model: model, path: path, format: format)
+        records.progress = progress
         let header = records.header
         let targetIndex = try records.column(target ?? model.target.column)
         let weightIndex = try weight.map(records.column)
@@ -87,10 +88,10 @@ public struct EvaluationReport: Codable, Sendable {
     }
 
     public static func make(model: ModelArtifact, modelPath: String, dataPath: String, sample: ScoredSample, topK: [Int],
-                            bootstrap: Int, seed: UInt64, threads: Int) -> EvaluationReport {
+                            bootstrap: Int, seed: UInt64, threads: Int, progress: ProgressHandler? = nil) -> EvaluationReport {
         let ks = topK.filter { $0 > 0 }
         let metrics = bootstrap > 0
-            ? Resampling.bootstrap(sample, replicates: bootstrap, seed: seed, threads: threads) { metricValues($0, topK: ks) }
+            ? Resampling.bootstrap(sample, replicates: bootstrap, seed: seed, threads: threads, progress: progress) { metricValues($0, topK: ks) }
             : metricValues(sample, topK: ks).mapValues { Interval(estimate: $0, lower: .nan, upper: .nan) }
         let roc = Metrics.roc(sample)
         let stride = max(1, roc.count / 400)

@@ -1,6 +1,7 @@
 import CiblageSupport
 import Dispatch
 import Dossiers
+import Synchronization
 import Foundation
 import LinearAlgebra
 import RiskModel
@@ -18,12 +19,12 @@ public enum Resampling {
     /// so every resample has both classes), each evaluated by `metrics`. Deterministic for a seed,
     /// whatever the thread count: replicate b uses its own stream (seed, b).
     public static func bootstrap(_ sample: ScoredSample, replicates: Int = 200, seed: UInt64 = 1, level: Double = 0.95,
-                                 threads: Int = Parallelism.defaultThreads,
+                                 threads: Int = Parallelism.defaultThreads, progress: ProgressHandler? = nil,
                                  metrics: @Sendable (ScoredSample) -> [String: Double]) -> [String: Interval] {
         let estimate = metrics(sample)
         let positives = (0..<sample.count).filter { sample.outcomes[$0] == 1 }
         let negatives = (0..<sample.count).filter { sample.outcomes[$0] != 1 }
-        let draws = Resampling.replicates(replicates, threads: threads) { b in
+        let draws = Resampling.replicates(replicates, threads: threads, progress: progress) { b in
             var g = SplitMix64(seed: seed, index: UInt64(b))
             var rows: [Int] = []
             rows.reserveCapacity(sample.count)
@@ -43,9 +44,11 @@ public enum Resampling {
 
     /// `body(b)` for b in 0..<count, spread over `threads` workers (replicate b goes to worker b mod threads).
     /// Each replicate must draw from its own stream (seed, b), so the results do not depend on `threads`.
-    package static func replicates<T>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> T) -> [T] {
+    /// `progress`, if given, is told the number of replicates done, in increasing order, under a lock.
+    package static func replicates<T>(_ count: Int, threads: Int, progress: ProgressHandler? = nil, _ body: @Sendable (Int) -> T) -> [T] {
         var out = [T?](repeating: nil, count: count)
         let workers = max(1, min(threads, count))
+        let done = Mutex(0)
         out.withUnsafeMutableBufferPointer { buffer in
             let box = UncheckedSendable(buffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -53,6 +56,12 @@ public enum Resampling {
                 while b < count {
                     box.value[b] = body(b)
                     b += workers
+                    if let progress {
+                        done.withLock { d in
+                            d += 1
+                            progress(ProgressUpdate(phase: "bootstrap", done: Double(d), total: Double(count), unit: .replicates))
+                        }
+                    }
                 }
             }
         }

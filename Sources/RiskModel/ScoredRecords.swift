@@ -18,6 +18,11 @@ public struct ScoredRecords {
     public let model: ModelArtifact
     let reader: CSVBlockReader
     public var header: [String] { reader.header }
+    /// Told the bytes read as blocks are parsed.
+    public var progress: ProgressHandler? {
+        get { reader.progress }
+        nonmutating set { reader.progress = newValue }
+    }
     /// Records read so far (after `forEachBlock`, the file's).
     public var recordCount: Int { reader.recordCount }
 

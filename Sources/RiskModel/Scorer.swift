@@ -18,6 +18,8 @@ public struct ScoringOptions: Sendable {
     public var threads: Int = Parallelism.defaultThreads
     /// Bytes of input per block handed to a worker.
     public var blockBytes: Int = 1 << 20
+    /// Told the bytes read.
+    public var progress: ProgressHandler?
 
     public init(idColumn: String? = nil, format: CSVFormat = CSVFormat(), chunkRows: Int = 8192, reasons: Int = 0) {
         self.idColumn = idColumn; self.format = format; self.chunkRows = max(1, chunkRows); self.reasons = max(0, reasons)
@@ -39,6 +41,7 @@ public enum Scorer {
     public static func score(model: ModelArtifact, input: String, output: String,
                              options: ScoringOptions = ScoringOptions()) throws -> ScoringSummary {
         let records = try ScoredRecords(model: model, path: input, format: options.format, blockBytes: options.blockBytes)
+        records.progress = options.progress
         let idIndex = try records.identifierIndex(options.idColumn)
         let out = try AtomicFile(path: output)
         try out.write(idIndex.map { csvField(records.header[$0]) } ?? "row")

@@ -36,14 +36,15 @@ public struct EvaluationRequest: Sendable {
     }
 }
 
-public func evaluate(_ request: EvaluationRequest) throws -> EvaluationReport {
+/// - Parameter progress: told the bytes read, then the bootstrap replicates done.
+public func evaluate(_ request: EvaluationRequest, progress: ProgressHandler? = nil) throws -> EvaluationReport {
     try request.validate()
     let artifact = try ModelArtifact.load(from: request.model)
     let sample = try EvaluationData.read(model: artifact, path: request.data, target: request.target, weight: request.weight,
                                          amount: request.amount, inclusion: request.inclusion, format: request.format,
-                                         threads: request.threads)
+                                         threads: request.threads, progress: progress)
     var report = EvaluationReport.make(model: artifact, modelPath: request.model, dataPath: request.data, sample: sample, topK: request.topK,
-                                       bootstrap: request.bootstrap, seed: request.seed, threads: request.threads)
+                                       bootstrap: request.bootstrap, seed: request.seed, threads: request.threads, progress: progress)
     if let folds = request.crossValidationFolds {
         let training = try TrainingData.read(path: request.data, spec: try artifact.tableSpec(format: request.format))
         report.crossValidation = try Resampling.crossValidate(training, folds: folds, seed: request.seed,

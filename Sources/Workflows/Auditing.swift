@@ -47,7 +47,8 @@ public struct AuditRequest: Sendable {
     }
 }
 
-public func audit(_ request: AuditRequest) throws -> AuditReport {
+/// - Parameter progress: told the bytes read, then the bootstrap replicates done.
+public func audit(_ request: AuditRequest, progress: ProgressHandler? = nil) throws -> AuditReport {
     try request.validate()
     let rule: SelectionRule
     switch request.selection {
@@ -58,9 +59,10 @@ public func audit(_ request: AuditRequest) throws -> AuditReport {
     }
     let artifact = try ModelArtifact.load(from: request.model)
     let cases = try request.archetypes.map { (list: try Archetype.load(path: $0), file: $0) }
+    var options = GroupAudit.Options(minimumCell: request.minimumCell, replicates: request.bootstrap, seed: request.seed, threads: request.threads)
+    options.progress = progress
     let report = try AuditReport.run(model: artifact, modelPath: request.model, data: request.data, columns: request.columns, rule: rule,
-                                     options: .init(minimumCell: request.minimumCell, replicates: request.bootstrap, seed: request.seed,
-                                                    threads: request.threads),
+                                     options: options,
                                      archetypes: cases, format: request.format)
     if let json = request.json { try AtomicFile.write(try report.json(), to: json) }
     if let html = request.html { try AtomicFile.write(Data(AuditHTML.render(report).utf8), to: html) }

@@ -106,11 +106,12 @@ public struct QueueOperations: Sendable {
     public init(url: String) throws { store = try QueueStoreLocation(url).open() }
 
     /// Chooses the dossiers of every channel and inserts them all or none (no duplicates on re-planning).
-    public func plan(_ request: PlanRequest) throws -> PlanResult {
+    /// - Parameter progress: told the bytes of the population read.
+    public func plan(_ request: PlanRequest, progress: ProgressHandler? = nil) throws -> PlanResult {
         let campaign = try Campaign.load(path: request.campaign)
         let model = try campaign.loadModel(campaignFile: request.campaign)
         let summary = try Planner.plan(campaign: campaign, model: model, population: request.population, format: request.format,
-                                       threads: request.threads)
+                                       threads: request.threads, progress: progress)
         let result = try store.plan(campaign: campaign.name, modelChecksum: model.checksum ?? "", items: summary.items, actor: request.actor)
         if let output = request.output { try AtomicFile.write(Data(summary.csv().utf8), to: output) }
         return PlanResult(campaign: campaign.name, inserted: result.inserted, skipped: result.skipped,

@@ -24,13 +24,15 @@ public struct ScoringRequest: Sendable {
     }
 }
 
-public func score(_ request: ScoringRequest) throws -> ScoringSummary {
+/// - Parameter progress: told the bytes read.
+public func score(_ request: ScoringRequest, progress: ProgressHandler? = nil) throws -> ScoringSummary {
     try request.validate()
     let artifact = try ModelArtifact.load(from: request.model)
     var idColumn = request.idColumn
     if let spec = request.spec, idColumn == nil { idColumn = try FeatureSpec.load(path: spec).columns(.id).first?.name }
     var options = ScoringOptions(idColumn: idColumn, format: request.format, reasons: request.reasons)
     options.threads = request.threads
+    options.progress = progress
     return try Scorer.score(model: artifact, input: request.data, output: request.output, options: options)
 }
 

@@ -42,11 +42,13 @@ public struct SelectionOutcome: Sendable {
 }
 
 /// Runs the selection; the final model gets the same proxy check as `train` gives its models.
-public func selectVariables(_ request: SelectionRequest) throws -> SelectionOutcome {
+/// - Parameter progress: told the bytes read.
+public func selectVariables(_ request: SelectionRequest, progress: ProgressHandler? = nil) throws -> SelectionOutcome {
     try request.validate()
     let spec = try FeatureSpec.load(path: request.spec)
     var table = try TableSpec(spec: spec)
     table.threads = request.threads
+    table.progress = progress
     let training = try TrainingData.read(path: request.data, spec: table)
     let screen = request.screen ? Screening.run(training) : nil
     let start = ContinuousClock.now

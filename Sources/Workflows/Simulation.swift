@@ -1,3 +1,4 @@
+import CiblageSupport
 import Dossiers
 import Foundation
 import LinearAlgebra
@@ -24,12 +25,15 @@ public struct SimulationRequest: Sendable {
     }
 }
 
-public func simulate(_ request: SimulationRequest) throws -> SimulationSummary {
+/// - Parameter progress: told the dossiers written.
+public func simulate(_ request: SimulationRequest, progress: ProgressHandler? = nil) throws -> SimulationSummary {
     try request.validate()
+    var options = request.options
+    options.progress = progress
     if let specOutput = request.specOutput {
         try AtomicFile.write(Data(try PopulationSimulator.featureSpec(candidates: request.options.candidates).yaml().utf8), to: specOutput)
     }
-    return try PopulationSimulator.run(request.options, outputs: request.outputs)
+    return try PopulationSimulator.run(options, outputs: request.outputs)
 }
 
 /// Build DMDE-style labels from monthly overpayment records.

@@ -129,10 +129,12 @@ public struct TrainingResult: Sendable {
 }
 
 /// Reads the training file, fits, runs the proxy check and writes the artifact.
-public func train(_ request: TrainingRequest) throws -> TrainingResult {
+/// - Parameter progress: told the bytes read.
+public func train(_ request: TrainingRequest, progress: ProgressHandler? = nil) throws -> TrainingResult {
     try request.validate()
     var table = try tableSpec(for: request)
     table.threads = request.threads
+    table.progress = progress
     let clock = ContinuousClock()
     let readStart = clock.now
     let data = try TrainingData.read(path: request.data, spec: table)

@@ -73,7 +73,8 @@ struct Audit: ParsableCommand {
     }
 
     func run() throws {
-        let report = try audit(try request())
+        let request = try request()
+        let report = try withProgress { try audit(request, progress: $0) }
         print(report.text, terminator: "")
         if let json = json.json { print("wrote \(json)") }
         if let html { print("wrote \(html)") }

@@ -65,7 +65,8 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let result = try evaluate(try request())
+        let request = try request()
+        let result = try withProgress { try evaluate(request, progress: $0) }
         print(result.text, terminator: "")
         if let json = json.json { print("wrote \(json)") }
         if let report { print("wrote \(report)") }

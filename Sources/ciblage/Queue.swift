@@ -34,7 +34,8 @@ struct Queue: ParsableCommand {
             request.output = output
             request.format = try csv.format()
             request.threads = threads.resolved
-            let r = try store.operations().plan(request)
+            let queue = try store.operations()
+            let r = try withProgress { try queue.plan(request, progress: $0) }
             print("planned \(r.campaign): \(r.inserted) new items (\(r.skipped) already planned), \(r.explored) drawn at random, from \(r.eligible) eligible of \(r.population) dossiers")
         }
     }

@@ -42,7 +42,8 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        let summary = try score(try request())
+        let request = try request()
+        let summary = try withProgress { try score(request, progress: $0) }
         print("wrote \(output): \(summary.rows) scores")
     }
 }

@@ -65,7 +65,7 @@ struct Select: ParsableCommand {
     }
 
     func run() throws {
-        let outcome = try selectVariables(request())
+        let outcome = try withProgress { try selectVariables(request(), progress: $0) }
         if let screen = outcome.screen { print(Screening.table(screen)) }
         let result = outcome.selection
         print(VariableSelection.historyTable(result.history, method: method))

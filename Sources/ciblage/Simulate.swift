@@ -71,7 +71,8 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         let start = ContinuousClock.now
-        let s = try simulate(try request())
+        let request = try request()
+        let s = try withProgress { try simulate(request, progress: $0) }
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         print("simulated \(s.dossiers) dossiers in \(String(format: "%.1f", seconds)) s: DMDE target prevalence \(String(format: "%.2f%%", 100 * s.prevalence)), "
               + "\(s.frauds) frauds, total indu \(Int(s.totalIndu)) EUR")

@@ -125,7 +125,8 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        let result = try train(try request())
+        let request = try request()
+        let result = try withProgress { try train(request, progress: $0) }
         let model = result.model
         if let s = result.selection {
             print("rows: \(s.rowsUsed) with provenance \(s.used.joined(separator: ", "))"

@@ -7,7 +7,7 @@ import Testing
     static let sources = CLITests.packageRoot.appendingPathComponent("Sources/ciblage")
 
     /// Modules the CLI may import: the workflows, the core's types, the argument parser. Never a store adapter.
-    static let allowedImports: Set<String> = ["ArgumentParser", "Foundation", "Workflows", "CiblageSupport", "Accountability", "ControlQueue", "Dossiers",
+    static let allowedImports: Set<String> = ["ArgumentParser", "Foundation", "Glibc", "Synchronization", "Workflows", "CiblageSupport", "Accountability", "ControlQueue", "Dossiers",
                                               "Evaluation", "LinearAlgebra", "RiskModel"]
 
     /// Calls that read or write data files, build CSV or JSON, open a store or run the core directly.

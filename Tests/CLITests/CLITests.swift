@@ -262,6 +262,25 @@ import Testing
         #expect(header == "id,score,raison_1,contribution_1,raison_2,contribution_2,raison_3,contribution_3")
     }
 
+    /// On a terminal (`script` gives the command one), a long command draws its progress on stderr;
+    /// in a pipe it prints nothing of it; the output file is the same bytes either way.
+    @Test func progressShowsOnATerminalOnlyAndChangesNoOutput() throws {
+        let dir = scratch()
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let terminal = Process()
+        terminal.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        terminal.arguments = ["-qec", "\(Self.executable.path) simulate --dossiers 400000 --seed 4 --candidates 0 --output \(path("tty.csv"))", path("tty.log")]
+        terminal.standardOutput = FileHandle.nullDevice
+        try terminal.run()
+        terminal.waitUntilExit()
+        #expect(terminal.terminationStatus == 0)
+        let drawn = try String(contentsOfFile: path("tty.log"), encoding: .utf8)
+        #expect(drawn.contains("simulating: ") && drawn.contains("% (") && drawn.contains("rows/s"), "\(drawn)")
+        let piped = try run(["simulate", "--dossiers", "400000", "--seed", "4", "--candidates", "0", "--output", path("pipe.csv")])
+        #expect(piped.status == 0 && !piped.stderr.contains("simulating") && !piped.stderr.contains("\r"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path("tty.csv"))) == Data(contentsOf: URL(fileURLWithPath: path("pipe.csv"))))
+    }
+
     @Test func helpExplainsFlagsAndExitsZero() throws {
         let r = try run(["train", "--help"])
         #expect(r.status == 0)

@@ -18,6 +18,8 @@ public struct SimulationOptions: Sendable {
     /// Expected size of the sample of controls targeted by the previous model.
     public var targetedSample: Int
     public var threads: Int
+    /// Told the dossiers written after each batch of chunks.
+    public var progress: ProgressHandler?
 
     public init(dossiers: Int, seed: UInt64 = 1, cafs: Int = 10, sectorsPerCAF: Int = 4, candidates: Int = 20,
                 controlMonth: TargetBuilder.Month = TargetBuilder.month(year: 2026, month: 1),
@@ -182,6 +184,8 @@ public enum PopulationSimulator {
                 summary.historyRecords += c.summary.historyRecords
             }
             next += batch
+            options.progress?(ProgressUpdate(phase: "simulating", done: Double(min(options.dossiers, next * chunkSize)),
+                                             total: Double(options.dossiers), unit: .rows))
         }
         try population?.commit(); try randomFile?.commit(); try targetedFile?.commit(); try historyFile?.commit()
         return summary
