@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Dossiers", targets: ["Dossiers"]),
         .library(name: "RiskModel", targets: ["RiskModel"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Accountability", targets: ["Accountability"]),
         .library(name: "ControlQueue", targets: ["ControlQueue"]),
@@ -51,9 +52,11 @@ let package = Package(
             name: "RiskModel",
             dependencies: ["CiblageSupport", "LinearAlgebra", "Dossiers", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "Evaluation", dependencies: ["CiblageSupport", "RiskModel", "Dossiers", "LinearAlgebra"]),
+        // Report pages: inline SVG charts, the page frame and escaping, and the Markdown/HTML document of the card.
+        .target(name: "Reporting"),
+        .target(name: "Evaluation", dependencies: ["CiblageSupport", "Reporting", "RiskModel", "Dossiers", "LinearAlgebra"]),
         // Bias audit, proxy check, outcome drift and the model card.
-        .target(name: "Accountability", dependencies: ["CiblageSupport", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra", "Yams"]),
+        .target(name: "Accountability", dependencies: ["CiblageSupport", "Reporting", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra", "Yams"]),
         // Campaigns, the planner and the store protocol: the queue's rules, with no database.
         .target(
             name: "ControlQueue",
@@ -72,7 +75,7 @@ let package = Package(
         // One function per user task, called by every edge (the CLI today, the server next).
         .target(
             name: "Workflows",
-            dependencies: ["CiblageSupport", "Accountability", "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Evaluation", "RiskModel",
+            dependencies: ["CiblageSupport", "Reporting", "Accountability", "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Evaluation", "RiskModel",
                            "Dossiers", "LinearAlgebra"]
         ),
         // The CLI edge: options into a request, one workflow, the result printed.
@@ -100,7 +103,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AccountabilityTests",
-            dependencies: ["CiblageSupport", "Accountability", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
+            dependencies: ["CiblageSupport", "Reporting", "Accountability", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
             resources: [.copy("References")]
         ),
         .testTarget(name: "ControlQueueTests", dependencies: ["CiblageSupport", "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Workflows", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),

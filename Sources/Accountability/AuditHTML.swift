@@ -1,4 +1,5 @@
 import Evaluation
+import Reporting
 import Foundation
 
 /// The audit as one self-contained page: findings first, then per grouping the charts
@@ -8,7 +9,7 @@ public enum AuditHTML {
     static let palette = ["#1f5fa8", "#d9661f", "#2a9d5b", "#8e44ad", "#c0392b", "#7f8c8d", "#b8860b", "#16a085"]
 
     public static func render(_ r: AuditReport) -> String {
-        typealias E = HTMLReport
+        typealias E = HTMLPage
         var body = "<h1>Ciblage — audit d'équité</h1>"
         body += "<p>Modèle <code>\(E.escape(r.model))</code>, population <code>\(E.escape(r.data))</code> : \(r.rows) dossiers ; "
             + "sélection : \(E.escape(r.rule)) (\(r.selected) dossiers) ; strate aléatoire : \(r.randomStratumRows) dossiers à issue connue. "
@@ -26,15 +27,15 @@ public enum AuditHTML {
             + "rapportée à sa part dans les erreurs réelles ; calibration = taux observé / score moyen.</p>"
         for g in r.groupings { body += grouping(g, minimumCell: r.minimumCell) }
         if let cases = r.archetypes, !cases.isEmpty { body += archetypes(cases, rows: r.rows) }
-        return HTMLReport.page(title: "Ciblage — audit d'équité", body: body)
+        return HTMLPage.page(title: "Ciblage — audit d'équité", body: body)
     }
 
     static func grouping(_ g: AuditGrouping, minimumCell: Int) -> String {
-        typealias E = HTMLReport
+        typealias E = HTMLPage
         let shown = g.groups.filter { !$0.suppressed }
         var html = "<h2>\(E.escape(g.name))</h2><p>Référence : <b>\(E.escape(g.reference))</b>.</p>"
         func chart(_ metric: GroupAudit.Metric, _ title: String, _ axis: String) -> String {
-            var c = HTMLReport.Chart(title: title, xLabel: g.name, yLabel: axis)
+            var c = SVGChart(title: title, xLabel: g.name, yLabel: axis)
             c.width = max(360, 70 * Double(shown.count) + 80)
             let values = shown.map { $0.metrics[metric.rawValue] }
             let top = values.compactMap { $0?.upper ?? $0?.value }.max() ?? 0
@@ -51,7 +52,7 @@ public enum AuditHTML {
             + chart(.hitRate, "Taux de succès des sélectionnés", "part irrégulière")
             + chart(.falsePositiveRate, "Faux positifs (strate aléatoire)", "taux")
         // Score deciles: each cell's share per decile, 0.1 everywhere if the score ignored the group.
-        var deciles = HTMLReport.Chart(title: "Répartition par décile de score", xLabel: "décile (1 = scores les plus hauts)", yLabel: "part du groupe")
+        var deciles = SVGChart(title: "Répartition par décile de score", xLabel: "décile (1 = scores les plus hauts)", yLabel: "part du groupe")
         deciles.xMax = 10
         deciles.yMax = max(0.2, (shown.flatMap { $0.deciles.compactMap(\.value) }.max() ?? 0) * 1.1)
         deciles.polyline([(0, 0.1), (10, 0.1)], color: "#999", width: 1, dash: "4 4")
@@ -82,7 +83,7 @@ public enum AuditHTML {
     }
 
     static func archetypes(_ cases: [ArchetypeResult], rows: Int) -> String {
-        typealias E = HTMLReport
+        typealias E = HTMLPage
         var html = "<h2>Archétypes contrefactuels</h2><p>Chaque profil est rescoré après modification d'un seul attribut ; le rang est la place parmi les \(rows) dossiers audités.</p>"
         html += "<table><tr><th>archétype</th><th>modification</th><th>entrée du modèle</th><th>score</th><th>variation</th><th>rang</th><th>places gagnées</th></tr>"
         for a in cases {

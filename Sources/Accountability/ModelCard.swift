@@ -1,6 +1,7 @@
 import Dossiers
 import Evaluation
 import Foundation
+import Reporting
 import RiskModel
 
 /// The model card: one document, generated from the artifact and the latest evaluation and audit,

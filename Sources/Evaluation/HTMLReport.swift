@@ -1,97 +1,12 @@
 import Foundation
+import Reporting
 import RiskModel
 
-/// A self-contained HTML page (no script, no network): charts are inline SVG drawn here.
+/// The evaluation as a self-contained HTML page (no script, no network), drawn with `Reporting`.
 public enum HTMLReport {
-    /// A line or scatter chart on [0, xMax] × [0, yMax] with axes, ticks and an optional diagonal.
-    package struct Chart {
-        package var title: String
-        package var xLabel: String
-        package var yLabel: String
-        package var xMax = 1.0, yMax = 1.0
-        package var width = 420.0, height = 320.0
-        let left = 56.0, bottom = 44.0, top = 30.0, right = 16.0
-        var body = ""
-
-        package init(title: String, xLabel: String, yLabel: String) {
-            self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
-        }
-
-        package func x(_ v: Double) -> Double { left + v / xMax * (width - left - right) }
-        package func y(_ v: Double) -> Double { height - bottom - v / yMax * (height - bottom - top) }
-
-        package mutating func polyline(_ points: [(Double, Double)], color: String, width w: Double = 2, dash: String? = nil) {
-            let p = points.map { String(format: "%.1f,%.1f", x($0.0), y($0.1)) }.joined(separator: " ")
-            body += "<polyline fill='none' stroke='\(color)' stroke-width='\(w)'\(dash.map { " stroke-dasharray='\($0)'" } ?? "") points='\(p)'/>"
-        }
-        package mutating func dots(_ points: [(Double, Double)], color: String) {
-            for (a, b) in points { body += String(format: "<circle cx='%.1f' cy='%.1f' r='4' fill='%@'/>", x(a), y(b), color) }
-        }
-        package mutating func bars(_ values: [Double], color: String, offset: Double = 0, share: Double = 1) {
-            let n = Double(values.count), slot = (width - left - right) / n
-            for (k, v) in values.enumerated() {
-                let x0 = left + Double(k) * slot + slot * (0.1 + 0.8 * offset), w = slot * 0.8 * share
-                body += String(format: "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='%@'/>", x0, y(v), w, max(0, y(0) - y(v)), color)
-            }
-        }
-        /// Vertical interval bars centred on each slot (same slots as `bars`).
-        package mutating func intervals(_ values: [(Double, Double)?], color: String, offset: Double = 0, share: Double = 1) {
-            let n = Double(values.count), slot = (width - left - right) / n
-            for (k, v) in values.enumerated() {
-                guard let (lo, hi) = v else { continue }
-                let cx = left + Double(k) * slot + slot * (0.1 + 0.8 * offset) + slot * 0.4 * share
-                body += String(format: "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='%@' stroke-width='1.5'/>", cx, y(lo), cx, y(hi), color)
-                body += String(format: "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='%@'/>", cx - 4, y(lo), cx + 4, y(lo), color)
-                body += String(format: "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='%@'/>", cx - 4, y(hi), cx + 4, y(hi), color)
-            }
-        }
-        package func svg(xTicks: [String]? = nil) -> String {
-            var s = "<svg xmlns='http://www.w3.org/2000/svg' width='\(Int(width))' height='\(Int(height))' role='img' aria-label='\(title)'>"
-            s += "<text x='\(width / 2)' y='18' text-anchor='middle' font-weight='bold'>\(title)</text>"
-            s += "<line x1='\(left)' y1='\(y(0))' x2='\(width - right)' y2='\(y(0))' stroke='#333'/><line x1='\(left)' y1='\(y(0))' x2='\(left)' y2='\(top)' stroke='#333'/>"
-            for k in 0...4 {
-                let v = yMax * Double(k) / 4
-                s += String(format: "<text x='%.1f' y='%.1f' text-anchor='end' font-size='11'>%@</text>", left - 6, y(v) + 4, fmt(v))
-                s += String(format: "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#eee'/>", left, y(v), width - right, y(v))
-            }
-            if let xTicks {
-                let slot = (width - left - right) / Double(xTicks.count)
-                for (k, t) in xTicks.enumerated() {
-                    s += String(format: "<text x='%.1f' y='%.1f' text-anchor='middle' font-size='11'>%@</text>", left + slot * (Double(k) + 0.5), y(0) + 16, t)
-                }
-            } else {
-                for k in 0...4 {
-                    let v = xMax * Double(k) / 4
-                    s += String(format: "<text x='%.1f' y='%.1f' text-anchor='middle' font-size='11'>%@</text>", x(v), y(0) + 16, fmt(v))
-                }
-            }
-            s += "<text x='\((left + width - right) / 2)' y='\(height - 6)' text-anchor='middle' font-size='12'>\(xLabel)</text>"
-            s += "<text transform='translate(14,\((top + height - bottom) / 2)) rotate(-90)' text-anchor='middle' font-size='12'>\(yLabel)</text>"
-            return s + body + "</svg>"
-        }
-        func fmt(_ v: Double) -> String {
-            v >= 10 ? String(format: "%.0f", v) : v == 0 || v >= 0.1 ? String(format: "%.2f", v) : String(format: "%.3f", v)
-        }
-    }
-
-    /// The style sheet of every Ciblage report page.
-    package static let css = """
-        body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}h1{font-size:22px}h2{font-size:17px;margin-top:28px}
-        .grid{display:flex;flex-wrap:wrap;gap:18px}.grid svg{border:1px solid #ddd;background:#fff}
-        table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}
-        td:first-child,th:first-child{text-align:left}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 14px;vertical-align:middle}
-        .flag{color:#b00020}.muted{color:#777}.doc td{text-align:left}
-        """
-
-    /// A complete page around `body`.
-    package static func page(title: String, body: String) -> String {
-        "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>\(escape(title))</title><style>\(css)</style></head><body>"
-            + body + "<p style='color:#666;font-size:12px'>Produit par Ciblage. Le score sert à sélectionner des dossiers pour contrôle ; la décision revient à un agent.</p></body></html>\n"
-    }
-
-    package static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    typealias Chart = SVGChart
+    static func page(title: String, body: String) -> String { HTMLPage.page(title: title, body: body) }
+    static func escape(_ s: String) -> String { HTMLPage.escape(s) }
 
     public static func render(_ r: EvaluationReport, title: String = "Ciblage — rapport d'évaluation") -> String {
         let blue = "#1f5fa8", orange = "#d9661f", grey = "#999"
@@ -126,7 +41,7 @@ public enum HTMLReport {
 
         var html = """
             <!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>\(escape(title))</title>
-            <style>\(css)</style></head><body>
+            <style>\(HTMLPage.css)</style></head><body>
             <h1>\(escape(title))</h1>
             <p>Modèle <code>\(escape(r.model))</code>, données <code>\(escape(r.data))</code> : \(r.rows) dossiers\(r.weighted ? " (pondérés)" : ""), prévalence \(String(format: "%.2f %%", 100 * r.prevalence)).
             Intervalles de confiance à 95 % par bootstrap (\(r.bootstrapReplicates) réplications, graine \(r.seed)).</p>

@@ -3,6 +3,7 @@ import Accountability
 import Dossiers
 import Evaluation
 import Foundation
+import Reporting
 import LinearAlgebra
 import RiskModel
 

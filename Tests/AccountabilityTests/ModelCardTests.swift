@@ -2,6 +2,7 @@ import CiblageSupport
 import Foundation
 import Testing
 @testable import Accountability
+import Reporting
 @testable import Dossiers
 @testable import Evaluation
 @testable import RiskModel

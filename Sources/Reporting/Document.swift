@@ -1,4 +1,3 @@
-import Evaluation
 import Foundation
 
 /// A small structured document rendered to both Markdown and HTML, so the two outputs of the model
@@ -19,6 +18,8 @@ public struct Document: Sendable {
     public var title: String
     public var sections: [Section]
 
+    public init(title: String, sections: [Section]) { self.title = title; self.sections = sections }
+
     public var markdown: String {
         var out = "# \(title)\n"
         for s in sections {
@@ -37,7 +38,7 @@ public struct Document: Sendable {
     }
 
     public var html: String {
-        typealias E = HTMLReport
+        typealias E = HTMLPage
         var body = "<h1>\(E.escape(title))</h1>"
         for s in sections {
             body += "<h2>\(E.escape(s.title))</h2>"
@@ -51,12 +52,12 @@ public struct Document: Sendable {
                 }
             }
         }
-        return HTMLReport.page(title: title, body: body)
+        return HTMLPage.page(title: title, body: body)
     }
 
     /// Escapes, then renders the two Markdown marks the card uses: **bold** and `code`.
     func inline(_ text: String) -> String {
-        var s = HTMLReport.escape(text)
+        var s = HTMLPage.escape(text)
         for (mark, tag) in [("**", "b"), ("`", "code")] {
             var parts = s.components(separatedBy: mark)
             guard parts.count >= 3 else { continue }
