@@ -135,7 +135,7 @@ public enum AuditData {
         }
         let groupings = columns.attributes.map { single[$0]! } + columns.intersections.map { Grouping.intersection($0.map { single[$0]! }) }
         for g in groupings where !zip(g.codes, selected).contains(where: { $0 == g.reference && $1 }) {
-            notes.append("\(g.name): the reference cell \(g.levels[g.reference]) has no selected dossier, so ratios to it are undefined; choose another with --reference")
+            notes.append("\(g.name): the reference cell \(g.levels[g.reference]) has no selected dossier, so ratios to it are undefined; choose another with {reference}")
         }
         return AuditTable(population: AuditPopulation(scores: scores, selected: selected, outcomes: outcomes, randomStratum: random),
                           groupings: groupings, notes: notes)
@@ -160,17 +160,17 @@ public enum AuditData {
     }
 }
 
-public enum AuditError: Error, CustomStringConvertible, Equatable {
+public enum AuditError: ParameterNamingError, Equatable {
     case noAttribute
     case bandWithoutAttribute(String)
     case unknownReference(attribute: String, level: String, levels: [String])
     case invalidFile(file: String, reason: String)
 
-    public var description: String {
+    public var template: String {
         switch self {
-        case .noAttribute: return "no attribute to audit: give --attribute (a sensitive column such as parent_isole) or --intersection"
-        case .bandWithoutAttribute(let b): return "--band \(b): \(b) is not among the audited attributes or intersections"
-        case .unknownReference(let a, let l, let levels): return "--reference \(a)=\(l): no such cell; the cells are \(levels.joined(separator: ", "))"
+        case .noAttribute: return "no attribute to audit: give {attribute} (a sensitive column such as parent_isole) or {intersection}"
+        case .bandWithoutAttribute(let b): return "{band} \(b): \(b) is not among the audited attributes or intersections"
+        case .unknownReference(let a, let l, let levels): return "{reference} \(a)=\(l): no such cell; the cells are \(levels.joined(separator: ", "))"
         case .invalidFile(let file, let reason): return "\(file): \(reason)"
         }
     }

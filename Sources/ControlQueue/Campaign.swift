@@ -1,3 +1,4 @@
+import CiblageSupport
 import Dossiers
 import RiskModel
 import Foundation
@@ -132,10 +133,10 @@ public struct Campaign: Codable, Equatable, Sendable {
 }
 
 /// A problem in a campaign file, naming the key.
-public struct CampaignError: Error, Equatable, CustomStringConvertible {
+public struct CampaignError: ParameterNamingError, Equatable {
     public var file: String
     public var key: String?
     public var problem: String
     public init(file: String, key: String?, problem: String) { self.file = file; self.key = key; self.problem = problem }
-    public var description: String { "\(file): campaign\(key.map { " key '\($0)'" } ?? ""): \(problem)" }
+    public var template: String { "\(file): campaign\(key.map { " key '\($0)'" } ?? ""): \(problem)" }
 }

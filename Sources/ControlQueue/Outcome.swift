@@ -30,19 +30,19 @@ public struct Outcome: Codable, Equatable, Sendable {
 
     /// The rules every store applies before recording an outcome.
     public func validate() throws {
-        guard indu >= 0, rappel >= 0, indu.isFinite, rappel.isFinite else { throw QueueError("indu and rappel must be finite amounts ≥ 0") }
+        guard indu >= 0, rappel >= 0, indu.isFinite, rappel.isFinite else { throw QueueError("{indu} and {rappel} must be finite amounts ≥ 0") }
         if indu > 0 {
             guard let months = induMonths else {
-                throw QueueError("an indu needs the number of months it covers (induMonths): the target rule depends on it")
+                throw QueueError("an indu needs the number of months it covers ({induMonths}): the target rule depends on it")
             }
             guard (1...Self.maximumInduMonths).contains(months) else {
-                throw QueueError("induMonths must be between 1 and \(Self.maximumInduMonths), got \(months)")
+                throw QueueError("{induMonths} must be between 1 and \(Self.maximumInduMonths), got \(months)")
             }
         } else if let months = induMonths, months != 0 {
-            throw QueueError("induMonths is \(months) but there is no indu")
+            throw QueueError("{induMonths} is \(months) but there is no indu")
         }
         if judgement == .override, (judgementReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw QueueError("an override needs a reason: human oversight is recorded, not assumed")
+            throw QueueError("an override needs a reason ({reason}): human oversight is recorded, not assumed")
         }
     }
 

@@ -62,7 +62,7 @@ public enum Planner {
         // Without the severity part, expected values are probabilities: a cost in euros means nothing against them.
         if model.severity == nil, let k = campaign.channels.firstIndex(where: { ($0.costPerControl ?? 0) > 0 }) {
             throw CampaignError(file: campaign.name, key: "channels[\(k)].costPerControl",
-                                problem: "the model has no severity part (train it with --amount), so its expected values are probabilities and cannot be weighed against a cost in euros; remove the cost or use a two-part model")
+                                problem: "the model has no severity part (train it with {amountColumn}), so its expected values are probabilities and cannot be weighed against a cost in euros; remove the cost or use a two-part model")
         }
         let records = try ScoredRecords(model: model, path: path, format: format, blockBytes: blockBytes)
         records.progress = progress

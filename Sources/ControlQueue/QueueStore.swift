@@ -1,3 +1,4 @@
+import CiblageSupport
 import Foundation
 
 /// One dossier planned for control.
@@ -65,10 +66,10 @@ public struct AuditVerification: Equatable, Sendable {
 }
 
 /// Refusals that leave the store unchanged.
-public struct QueueError: Error, Equatable, CustomStringConvertible {
+public struct QueueError: ParameterNamingError, Equatable {
     public var message: String
     public init(_ message: String) { self.message = message }
-    public var description: String { message }
+    public var template: String { message }
 }
 
 /// The queue's persistence. One protocol, one test suite; SQLite (GRDB) is the embedded default.

@@ -1,3 +1,4 @@
+import CiblageSupport
 import ControlQueue
 import Dispatch
 import Foundation
@@ -20,7 +21,7 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
     public init(url: String) throws {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, let user = components.user else {
-            throw QueueError("--store \(url): expected postgres://user:password@host:port/database")
+            throw QueueError("{store} \(url): expected postgres://user:password@host:port/database")
         }
         let database = String(components.path.drop { $0 == "/" })
         let configuration = PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user,

@@ -1,9 +1,10 @@
+import CiblageSupport
 /// A problem with input data or with the way the user described it. Every case names the place
 /// (file, line, column) so the message can be acted on without opening a debugger.
 ///
 /// Lines are physical lines of the file, 1-based, the header being line 1; a record with an embedded
 /// newline is reported at the line where it starts.
-public enum DataError: Error, Equatable, CustomStringConvertible {
+public enum DataError: ParameterNamingError, Equatable {
     case cannotOpen(file: String, reason: String)
     case emptyFile(file: String)
     case headerOnly(file: String)
@@ -35,7 +36,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case invalidInclusionProbability(file: String, line: Int, column: String, value: String)
     case noRowsSelected(file: String, reason: String)
 
-    public var description: String {
+    public var template: String {
         switch self {
         case .cannotOpen(let f, let r): "\(f): cannot open: \(r)"
         case .emptyFile(let f): "\(f): the file is empty; expected a header row and at least one data row"
@@ -66,9 +67,9 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
         case .unseenLevel(let f, let l, let c, let v, let k):
             "\(f), line \(l), column '\(c)': level '\(v)' was not seen in training (known: \(k.joined(separator: ", ")))"
         case .unknownReferenceLevel(let c, let v, let k):
-            "--reference \(c)=\(v): column '\(c)' has no level '\(v)' (levels: \(k.joined(separator: ", ")))"
+            "{reference} \(c)=\(v): column '\(c)' has no level '\(v)' (levels: \(k.joined(separator: ", ")))"
         case .referenceForNonCategorical(let c):
-            "--reference \(c)=…: column '\(c)' is not categorical; list it in --categorical"
+            "{reference} \(c)=…: column '\(c)' is not categorical; list it in {categorical}"
         case .conflictingRoles(let c, let r): "column '\(c)' is given two roles: \(r)"
         case .invalidOption(let s): s
         case .invalidSpec(let f, let p): "\(f): invalid feature spec: \(p)"
@@ -77,7 +78,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
         case .notADate(let f, let l, let c, let v): "\(f), line \(l), column '\(c)': '\(v)' is not a date (expected YYYY-MM-DD or YYYY-MM)"
         case .sensitiveFeature(let c):
             "column '\(c)' is a sensitive attribute (sex, nationality, disability, address…): it may be used to audit, never to score; "
-                + "to override, pass --allow-sensitive \(c) --reason TEXT (the override is recorded in the model)"
+                + "to override, pass {allowSensitive} \(c) {reason} TEXT (the override is recorded in the model)"
         case .invalidProvenance(let f, let l, let c, let v):
             "\(f), line \(l), column '\(c)': provenance '\(v)' must be random, targeted or other"
         case .invalidInclusionProbability(let f, let l, let c, let v):

@@ -97,8 +97,8 @@ public struct TableSpec: Sendable {
                 provenanceUse: Set<LabelProvenance> = [.random], weighting: ProvenanceSelection.Weighting = .none) throws(DataError) {
         guard let target = spec.columns(.target).first else { throw .invalidSpec(file: spec.name, problem: "no column has role target") }
         for column in allowSensitive.keys.sorted() {
-            guard let c = spec.column(column) else { throw .invalidOption("--allow-sensitive \(column): the spec has no such column") }
-            guard c.role == .sensitive else { throw .invalidOption("--allow-sensitive \(column): the column is not marked sensitive (role \(c.role.rawValue))") }
+            guard let c = spec.column(column) else { throw .invalidOption("{allowSensitive} \(column): the spec has no such column") }
+            guard c.role == .sensitive else { throw .invalidOption("{allowSensitive} \(column): the column is not marked sensitive (role \(c.role.rawValue))") }
             guard let reason = allowSensitive[column], !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw .sensitiveFeature(column: column)
             }

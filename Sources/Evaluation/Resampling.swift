@@ -103,7 +103,7 @@ public enum Resampling {
     /// Stratified k-fold cross-validation: refit on k − 1 folds, score the held-out fold.
     public static func crossValidate(_ data: TrainingData, folds k: Int = 5, seed: UInt64 = 1,
                                      options: LogisticRegressionOptions = LogisticRegressionOptions()) throws -> [FoldResult] {
-        guard k >= 2 && k <= data.design.rows else { throw FitError.invalidOption("--cv must be between 2 and the number of rows") }
+        guard k >= 2 && k <= data.design.rows else { throw FitError.invalidOption("{crossValidationFolds} must be between 2 and the number of rows") }
         let fold = stratifiedFolds(outcomes: data.target, folds: k, seed: seed)
         var results: [FoldResult] = []
         for f in 0..<k {

@@ -1,5 +1,6 @@
+import CiblageSupport
 /// Why a model could not be fitted, in words a data scientist can act on.
-public enum FitError: Error, Equatable, CustomStringConvertible {
+public enum FitError: ParameterNamingError, Equatable {
     case noRows
     case tooFewRows(rows: Int, terms: Int)
     case constantTarget(column: String, value: Int)
@@ -11,7 +12,7 @@ public enum FitError: Error, Equatable, CustomStringConvertible {
     case singularHessian(iteration: Int)
     case invalidOption(String)
 
-    public var description: String {
+    public var template: String {
         switch self {
         case .noRows: return "no rows with a positive weight: nothing to fit"
         case .tooFewRows(let n, let p):
@@ -22,17 +23,17 @@ public enum FitError: Error, Equatable, CustomStringConvertible {
             return "column '\(t)' is constant (\(v) on every row): it carries no information and duplicates the intercept; drop it"
         case .collinear(let relations):
             return "exact collinearity: " + relations.joined(separator: "; ")
-                + ". Drop one of the columns named in each relation (or merge categorical levels), or use --l2."
+                + ". Drop one of the columns named in each relation (or merge categorical levels), or use {l2}."
         case .separation(let d): return d.description
         case .noConvergence(let it, let g, let dec):
             return "no convergence after \(it) Newton iterations (max |gradient| \(g), Newton decrement \(dec)); "
-                + "raise --max-iterations, rescale extreme columns, or add --l2"
+                + "raise {maxIterations}, rescale extreme columns, or add {l2}"
         case .lineSearchFailed(let it, let dec):
             return "the line search could not decrease the objective at iteration \(it) (Newton decrement \(dec)); "
-                + "the data are probably badly scaled or nearly separated: rescale columns or add --l2"
+                + "the data are probably badly scaled or nearly separated: rescale columns or add {l2}"
         case .singularHessian(let it):
             return "the Hessian became singular at iteration \(it): fitted probabilities are numerically 0 or 1 "
-                + "(separation) or columns are collinear; add --l2 or remove the offending columns"
+                + "(separation) or columns are collinear; add {l2} or remove the offending columns"
         case .invalidOption(let s): return s
         }
     }
@@ -56,6 +57,6 @@ public struct SeparationDiagnosis: Equatable, Sendable, CustomStringConvertible 
         let shown = lines.map(String.init).joined(separator: ", ")
         return "\(kind.rawValue) separation: \(finding) (\(rowCount) rows concerned; lines \(shown)\(rowCount > lines.count ? ", …" : "")). "
             + "No finite maximum-likelihood estimate exists, so no model was written. Merge or drop the level, drop the column, "
-            + "or refit with --l2 LAMBDA or --on-separation stabilize for finite, penalised estimates."
+            + "or refit with {l2} LAMBDA or {onSeparation} stabilize for finite, penalised estimates."
     }
 }

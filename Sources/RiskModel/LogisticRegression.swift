@@ -45,9 +45,9 @@ public enum LogisticRegression {
     /// separation and collinearity, and Newton to the optimum. Inference is `LogitInference(fit)`.
     public static func fit(_ data: TrainingData, options: LogisticRegressionOptions = LogisticRegressionOptions()) throws -> LogisticFit {
         var options = options
-        guard options.l2 >= 0, options.l2.isFinite else { throw FitError.invalidOption("--l2 must be a finite number ≥ 0, got \(options.l2)") }
+        guard options.l2 >= 0, options.l2.isFinite else { throw FitError.invalidOption("{l2} must be a finite number ≥ 0, got \(options.l2)") }
         guard options.tolerance > 0, options.tolerance < 1 else { throw FitError.invalidOption("tolerance must be in (0, 1), got \(options.tolerance)") }
-        guard options.maxIterations >= 1 else { throw FitError.invalidOption("--max-iterations must be ≥ 1") }
+        guard options.maxIterations >= 1 else { throw FitError.invalidOption("{maxIterations} must be ≥ 1") }
         if case .stabilize(let l) = options.onSeparation, !(l > 0 && l.isFinite) {
             throw FitError.invalidOption("the stabilising L2 penalty must be > 0, got \(l)")
         }

@@ -55,7 +55,7 @@ public enum VariableSelection {
     public static func run(_ data: TrainingData, options: Options = Options()) throws -> Result {
         let features = data.encoding.features.map(\.name)
         for name in options.include where !features.contains(name) {
-            throw FitError.invalidOption("--include \(name): not a feature of the data")
+            throw FitError.invalidOption("{include} \(name): not a feature of the data")
         }
         guard options.entryLevel > 0 && options.entryLevel < 1 && options.stayLevel > 0 && options.stayLevel < 1 else {
             throw FitError.invalidOption("entry and stay significance levels must be in (0, 1)")

@@ -1,10 +1,12 @@
+import CiblageSupport
+
 /// A request that a workflow refuses before it reads anything: a missing, contradictory or
 /// out-of-range parameter.
 ///
 /// The message names parameters by their request names between braces (`{proxyThreshold}`), because
 /// the same refusal reaches people through different edges: the CLI shows `--proxy-threshold`, the
 /// server the JSON field `proxyThreshold`. `description` leaves the plain names.
-public struct RequestError: Error, Equatable, CustomStringConvertible, Sendable {
+public struct RequestError: ParameterNamingError, Equatable, Sendable {
     /// The parameter at fault (the first one the message names).
     public var parameter: String
     /// The message, with every parameter written `{name}`.
@@ -16,18 +18,7 @@ public struct RequestError: Error, Equatable, CustomStringConvertible, Sendable 
     }
 
     /// The message with each `{name}` replaced by what the edge calls that parameter.
-    public func message(naming name: (String) -> String) -> String {
-        var out = ""
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            out += rest[..<open]
-            out += name(String(rest[rest.index(after: open)..<close]))
-            rest = rest[rest.index(after: close)...]
-        }
-        return out + rest
-    }
-
-    public var description: String { message { $0 } }
+    public func message(naming name: (String) -> String) -> String { ParameterText.render(template, naming: name) }
 }
 
 extension RequestError {

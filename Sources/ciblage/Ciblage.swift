@@ -112,7 +112,7 @@ extension ProvenanceChoice: ExpressibleByArgument {
 /// command's flag has a name of its own.
 func flag(_ parameter: String) -> String {
     let renamed = ["entryLevel": "slentry", "stayLevel": "slstay", "crossValidationFolds": "cv", "minimumCell": "min-cell",
-                   "dossier": "id", "reference": "reference", "sectors": "sectors"]
+                   "dossier": "id", "amountColumn": "amount"]
     if let name = renamed[parameter] { return "--" + name }
     var out = "--"
     for c in parameter {
@@ -121,9 +121,9 @@ func flag(_ parameter: String) -> String {
     return out
 }
 
-extension RequestError {
+extension ParameterNamingError {
     /// The message as the CLI user sees it: parameters named by their flags.
-    var cliMessage: String { message(naming: flag) }
+    var cliMessage: String { ParameterText.render(template, naming: flag) }
 }
 
 /// Runs a request's own checks inside `validate()`, before any file is read.
@@ -164,12 +164,12 @@ enum Main {
     static func status(for error: Error) -> Int32 {
         switch error {
         case let e as RequestError: printError("error: \(e.cliMessage)"); return 1
-        case let e as DataError: printError("error: \(e)"); return 1
-        case let e as FitError: printError("error: \(e)"); return 1
+        case let e as DataError: printError("error: \(e.cliMessage)"); return 1
+        case let e as FitError: printError("error: \(e.cliMessage)"); return 1
         case let e as ArtifactError: printError("error: \(e)"); return 1
-        case let e as CampaignError: printError("error: \(e)"); return 1
-        case let e as QueueError: printError("error: \(e)"); return 1
-        case let e as AuditError: printError("error: \(e)"); return 1
+        case let e as CampaignError: printError("error: \(e.cliMessage)"); return 1
+        case let e as QueueError: printError("error: \(e.cliMessage)"); return 1
+        case let e as AuditError: printError("error: \(e.cliMessage)"); return 1
         case let e as LinearAlgebraError: printError("internal error: \(e)"); return 2
         default:
             let code = Ciblage.exitCode(for: error)

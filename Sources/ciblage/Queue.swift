@@ -118,10 +118,7 @@ struct Queue: ParsableCommand {
         }
 
         func validate() throws {
-            do { try outcome.validate() } catch let e as QueueError {
-                throw ValidationError(e.message.replacingOccurrences(of: "(induMonths)", with: "(--indu-months)")
-                    .replacingOccurrences(of: "induMonths", with: "--indu-months"))
-            }
+            do { try outcome.validate() } catch let e as QueueError { throw ValidationError(e.cliMessage) }
         }
 
         func run() throws {

@@ -150,6 +150,9 @@ import Testing
         // Sensitive columns: refused without a reason, recorded with one.
         let noReason = try run(["train", "--spec", spec, "--data", path("pbdf.csv"), "--allow-sensitive", "parent_isole", "--output", path("m4.json")])
         #expect(noReason.status == 1 && noReason.stderr.contains("--reason"))
+        // A refusal of the library names the flag, not the library's parameter.
+        let unknown = try run(["train", "--spec", spec, "--data", path("pbdf.csv"), "--allow-sensitive", "religion", "--reason", "x", "--output", path("m5.json")])
+        #expect(unknown.status == 1 && unknown.stderr.contains("--allow-sensitive religion: the spec has no such column"), "\(unknown.stderr)")
         let withReason = try run(["train", "--spec", spec, "--data", path("pbdf.csv"), "--allow-sensitive", "parent_isole",
                                   "--reason", "étude de calibration", "--output", path("m4.json")])
         #expect(withReason.status == 0 && withReason.stderr.contains("sensitive column 'parent_isole' used as a model input by override"))

@@ -321,7 +321,7 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         probabilityOnly.severity = nil
         let campaign = Campaign(name: "c", model: "m", channels: [ChannelSpec(name: .surPieces, capacity: 10),
                                                                   ChannelSpec(name: .surPlace, capacity: 5, costPerControl: 300)])
-        #expect(throws: CampaignError(file: "c", key: "channels[1].costPerControl", problem: "the model has no severity part (train it with --amount), so its expected values are probabilities and cannot be weighed against a cost in euros; remove the cost or use a two-part model")) {
+        #expect(throws: CampaignError(file: "c", key: "channels[1].costPerControl", problem: "the model has no severity part (train it with {amountColumn}), so its expected values are probabilities and cannot be weighed against a cost in euros; remove the cost or use a two-part model")) {
             try Planner.plan(campaign: campaign, model: probabilityOnly, population: population)
         }
         #expect(try Planner.plan(campaign: campaign, model: model, population: population).items.count == 15)
@@ -390,13 +390,13 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
     }
 
     @Test func anInduNeedsTheMonthsItCovers() {
-        #expect(throws: QueueError("an indu needs the number of months it covers (induMonths): the target rule depends on it")) {
+        #expect(throws: QueueError("an indu needs the number of months it covers ({induMonths}): the target rule depends on it")) {
             try Outcome(indu: 700, rappel: 0, fraud: false, judgement: .agree).validate()
         }
-        #expect(throws: QueueError("induMonths must be between 1 and 120, got 0")) {
+        #expect(throws: QueueError("{induMonths} must be between 1 and 120, got 0")) {
             try Outcome(indu: 700, rappel: 0, induMonths: 0, fraud: false, judgement: .agree).validate()
         }
-        #expect(throws: QueueError("induMonths is 3 but there is no indu")) {
+        #expect(throws: QueueError("{induMonths} is 3 but there is no indu")) {
             try Outcome(indu: 0, rappel: 0, induMonths: 3, fraud: false, judgement: .agree).validate()
         }
         #expect(throws: Never.self) { try Outcome(indu: 700, rappel: 0, induMonths: 6, fraud: false, judgement: .agree).validate() }

@@ -81,7 +81,7 @@ import LinearAlgebra
     @Test func sensitiveColumnsNeedAnOverrideWithAReason() throws {
         let spec = try FeatureSpec.load(path: specFile())
         #expect(throws: DataError.sensitiveFeature(column: "nationalite")) { try TableSpec(spec: spec, allowSensitive: ["nationalite": " "]) }
-        #expect(DataError.sensitiveFeature(column: "nationalite").description.contains("--allow-sensitive nationalite --reason"))
+        #expect(DataError.sensitiveFeature(column: "nationalite").description.contains("allowSensitive nationalite reason TEXT"))
         #expect(throws: DataError.self) { try TableSpec(spec: spec, allowSensitive: ["region": "x"]) }
         let table = try TableSpec(spec: spec, allowSensitive: ["nationalite": "audit de calibration demandé par le DPO"])
         #expect(table.features!.contains("nationalite"))

@@ -64,18 +64,18 @@ public enum PopulationSimulator {
     public static let chunkSize = 16_384
 
     public static func run(_ options: SimulationOptions, outputs: SimulationOutputs) throws(DataError) -> SimulationSummary {
-        guard options.dossiers >= 1 else { throw .invalidOption("--dossiers must be ≥ 1") }
-        guard options.cafs >= 1 && options.cafs <= 200 else { throw .invalidOption("--cafs must be between 1 and 200") }
-        guard options.sectorsPerCAF >= 1 && options.sectorsPerCAF <= 100 else { throw .invalidOption("--sectors must be between 1 and 100") }
-        guard options.candidates >= 0 && options.candidates <= 999 else { throw .invalidOption("--candidates must be between 0 and 999") }
+        guard options.dossiers >= 1 else { throw .invalidOption("{dossiers} must be ≥ 1") }
+        guard options.cafs >= 1 && options.cafs <= 200 else { throw .invalidOption("{cafs} must be between 1 and 200") }
+        guard options.sectorsPerCAF >= 1 && options.sectorsPerCAF <= 100 else { throw .invalidOption("{sectors} must be between 1 and 100") }
+        guard options.candidates >= 0 && options.candidates <= 999 else { throw .invalidOption("{candidates} must be between 0 and 999") }
         guard options.randomSample >= 0 && options.randomSample <= options.dossiers else {
-            throw .invalidOption("--random-sample must be between 0 and --dossiers (\(options.dossiers))")
+            throw .invalidOption("{randomSample} must be between 0 and {dossiers} (\(options.dossiers))")
         }
         guard options.targetedSample >= 0 && options.targetedSample <= options.dossiers else {
-            throw .invalidOption("--targeted-sample must be between 0 and --dossiers")
+            throw .invalidOption("{targetedSample} must be between 0 and {dossiers}")
         }
-        if options.randomSample > 0 && outputs.randomSample == nil { throw .invalidOption("--random-sample needs --sample-output FILE") }
-        if options.targetedSample > 0 && outputs.targetedSample == nil { throw .invalidOption("--targeted-sample needs --targeted-output FILE") }
+        if options.randomSample > 0 && outputs.randomSample == nil { throw .invalidOption("{randomSample} needs {sampleOutput}") }
+        if options.targetedSample > 0 && outputs.targetedSample == nil { throw .invalidOption("{targetedSample} needs {targetedOutput}") }
 
         let cafWeights: [Double] = {
             let raw = (0..<options.cafs).map { 1 / (Double($0) + 1).squareRoot() }
