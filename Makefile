@@ -18,12 +18,13 @@ build: setup
 #  2. select variables stepwise on the sample (the 20 candidate columns c001… are mostly noise),
 #     then train the two-part model (risk and expected indu) on the selected spec;
 #  3. score the population, evaluate on the independent sample, audit the top 2% for bias, write the card;
-#  4. plan a campaign into a fresh SQLite store and run a few controller operations on it.
+#  4. plan a campaign into a fresh SQLite store, with a signed checkpoint of its audit log, and run a
+#     few controller operations on it.
 DEMO_DOSSIERS ?= 200000
 DEMO_STORE := $(OUT)/queue.sqlite
 demo: build
 	@mkdir -p $(OUT)
-	@rm -f $(DEMO_STORE) $(DEMO_STORE)-wal $(DEMO_STORE)-shm
+	@rm -f $(DEMO_STORE) $(DEMO_STORE)-wal $(DEMO_STORE)-shm $(OUT)/audit.key $(OUT)/audit.key.pub $(OUT)/checkpoints.jsonl
 	$(CIBLAGE) simulate --dossiers $(DEMO_DOSSIERS) --seed 2026 --output $(OUT)/population.csv \
 		--random-sample 7000 --sample-output $(OUT)/pbdf.csv --history-output $(OUT)/history.csv
 	$(CIBLAGE) simulate --dossiers 100000 --seed 2027 --random-sample 7000 --sample-output $(OUT)/pbdf_eval.csv
@@ -44,7 +45,9 @@ demo: build
 		--organisation "Caf simulée" --valid-from 2026-01-01 --valid-until 2026-12-31 \
 		--markdown $(OUT)/card.md --html $(OUT)/card.html
 	@sed 's|model: .*|model: model.json|' models/campagne-demo.yaml > $(OUT)/campagne.yaml
-	$(CIBLAGE) queue plan --campaign $(OUT)/campagne.yaml --data $(OUT)/population.csv --store $(DEMO_STORE) --output $(OUT)/plan.csv
+	$(CIBLAGE) queue keygen --output $(OUT)/audit.key
+	$(CIBLAGE) queue plan --campaign $(OUT)/campagne.yaml --data $(OUT)/population.csv --store $(DEMO_STORE) --output $(OUT)/plan.csv \
+		--key $(OUT)/audit.key --checkpoint $(OUT)/checkpoints.jsonl
 	@scripts/demo-controllers.sh $(CIBLAGE) $(DEMO_STORE) $(OUT)
 	@echo
 	@echo "Open, in $(OUT)/: evaluation.html (performance), audit.html (bias audit), card.html (model card and public notice),"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The controller operations of `make demo` on the demo store: two controllers pull dossiers, close them
 # (one overriding the selection, with a reason), one gives an item back; then the campaign's progress,
-# the outcome export for retraining, and the audit log's verification.
+# the outcome export for retraining, a signed checkpoint, and the audit log's verification against
+# the checkpoints.
 # Usage: scripts/demo-controllers.sh CIBLAGE STORE OUT
 set -euo pipefail
 ciblage=$1 store=$2 out=$3
@@ -29,4 +30,5 @@ d=$(pull bob)
 "$ciblage" queue list --controller alice --store "$store"
 "$ciblage" queue status --campaign datamining-demo-2026-T1 --campaign-file "$out/campagne.yaml" --store "$store"
 "$ciblage" queue export --campaign datamining-demo-2026-T1 --output "$out/outcomes.csv" --store "$store"
-"$ciblage" queue verify --store "$store"
+"$ciblage" queue checkpoint --key "$out/audit.key" --checkpoint "$out/checkpoints.jsonl" --store "$store"
+"$ciblage" queue verify --checkpoint "$out/checkpoints.jsonl" --public-key "$out/audit.key.pub" --store "$store"

@@ -59,9 +59,11 @@ public struct AuditVerification: Equatable, Sendable {
     /// The sequence number of the first entry that does not verify, and why.
     public var firstBadEntry: Int64?
     public var problem: String?
+    /// Signed checkpoints checked and found to agree with the log.
+    public var checkpoints = 0
     public var ok: Bool { firstBadEntry == nil }
-    public init(entries: Int, firstBadEntry: Int64?, problem: String?) {
-        self.entries = entries; self.firstBadEntry = firstBadEntry; self.problem = problem
+    public init(entries: Int, firstBadEntry: Int64?, problem: String?, checkpoints: Int = 0) {
+        self.entries = entries; self.firstBadEntry = firstBadEntry; self.problem = problem; self.checkpoints = checkpoints
     }
 }
 
@@ -85,5 +87,25 @@ public protocol QueueStore: Sendable {
     func status(campaign: String?, now: Date) throws -> [ChannelStatus]
     /// Closed items as labelled rows, recorded in the audit log.
     func export(campaign: String, actor: String, now: Date) throws -> [QueueItem]
-    func verifyAudit() throws -> AuditVerification
+    /// The audit log in sequence order, as stored (for verification).
+    func auditEntries() throws -> [AuditEntry]
+}
+
+extension QueueStore {
+    /// Recomputes the hash chain and names the first entry that does not verify.
+    public func verifyAudit() throws -> AuditVerification { AuditChain.verify(try auditEntries()) }
+
+    /// The chain, and then each signed checkpoint against it (`AuditCheckpoint.check`): what a chain
+    /// alone cannot see, its tail cut off or the whole of it rewritten.
+    public func verifyAudit(against checkpoints: [AuditCheckpoint], trusting key: AuditPublicKey) throws -> AuditVerification {
+        let entries = try auditEntries()
+        let chain = AuditChain.verify(entries)
+        guard chain.ok else { return chain }
+        for c in checkpoints.sorted(by: { $0.sequence < $1.sequence }) {
+            if let problem = c.check(against: entries, trusting: key) {
+                return AuditVerification(entries: entries.count, firstBadEntry: c.sequence, problem: problem)
+            }
+        }
+        return AuditVerification(entries: entries.count, firstBadEntry: nil, problem: nil, checkpoints: checkpoints.count)
+    }
 }

@@ -231,14 +231,14 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         }
     }
 
-    public func verifyAudit() throws -> AuditVerification {
+    public func auditEntries() throws -> [AuditEntry] {
         try blocking { [self] in
             var entries: [AuditEntry] = []
             let rows = try await client.query("SELECT seq, time, actor, action, item, details, previous_hash, hash FROM audit ORDER BY seq", logger: logger)
             for try await r in rows.decode((Int64, Double, String, String, Int64?, String, String, String).self) {
                 entries.append(AuditEntry(seq: r.0, time: r.1, actor: r.2, action: r.3, item: r.4, details: r.5, previousHash: r.6, hash: r.7))
             }
-            return AuditChain.verify(entries)
+            return entries
         }
     }
 }

@@ -33,6 +33,8 @@ public struct PlanRequest: Sendable {
     /// Also write the plan as CSV, for review and for `audit --selected`.
     public var output: String?
     public var actor: String
+    /// Sign a checkpoint of the audit log after planning: the signing key, and the checkpoint log it is appended to.
+    public var checkpoint: CheckpointSigning?
     public var format = CSVFormat()
     public var threads = Parallelism.defaultThreads
     public init(campaign: String, population: String, actor: String) {
@@ -48,6 +50,29 @@ public struct PlanResult: Sendable {
     public var explored: Int
     public var eligible: Int
     public var population: Int
+}
+
+/// Where checkpoints are signed and kept: both outside the store.
+public struct CheckpointSigning: Sendable, Equatable {
+    /// The Ed25519 private key file (`queue keygen`).
+    public var key: String
+    /// The checkpoint log (JSON lines) the new checkpoint is appended to.
+    public var log: String
+    public init(key: String, log: String) { self.key = key; self.log = log }
+}
+
+/// Verify the audit log: its hash chain, and optionally the signed checkpoints of a log kept outside the store.
+public struct AuditVerificationRequest: Sendable {
+    public var checkpoints: String?
+    /// The trusted public key (`KEY.pub`); required with `checkpoints`.
+    public var publicKey: String?
+    public init() {}
+
+    public func validate() throws(RequestError) {
+        guard (checkpoints == nil) == (publicKey == nil) else {
+            throw RequestError("publicKey", "{checkpoint} and {publicKey} go together: a checkpoint is only as good as the key it is checked with")
+        }
+    }
 }
 
 /// Pull the best unassigned item for a controller, with a lease.
@@ -114,6 +139,7 @@ public struct QueueOperations: Sendable {
                                        threads: request.threads, progress: progress)
         let result = try store.plan(campaign: campaign.name, modelChecksum: model.checksum ?? "", items: summary.items, actor: request.actor)
         if let output = request.output { try AtomicFile.write(Data(summary.csv().utf8), to: output) }
+        if let signing = request.checkpoint { _ = try signCheckpoint(signing) }
         return PlanResult(campaign: campaign.name, inserted: result.inserted, skipped: result.skipped,
                           explored: summary.items.filter { $0.selection == "explore" }.count,
                           eligible: summary.eligible, population: summary.population)
@@ -151,5 +177,22 @@ public struct QueueOperations: Sendable {
         return items.count
     }
 
-    public func verifyAudit() throws -> AuditVerification { try store.verifyAudit() }
+    public func verifyAudit(_ request: AuditVerificationRequest = AuditVerificationRequest()) throws -> AuditVerification {
+        try request.validate()
+        guard let log = request.checkpoints, let keyPath = request.publicKey else { return try store.verifyAudit() }
+        return try store.verifyAudit(against: try AuditCheckpointLog.read(path: log), trusting: try AuditPublicKey.load(path: keyPath))
+    }
+
+    /// Signs the head of the audit log and appends the checkpoint to the log (after each plan, and
+    /// at least daily from a scheduler). Returns nil when the log is empty.
+    @discardableResult
+    public func signCheckpoint(_ signing: CheckpointSigning, now: Date = Date()) throws -> AuditCheckpoint? {
+        let key = try AuditSigningKey.load(path: signing.key)
+        guard let checkpoint = try AuditCheckpoint.sign(head: try store.auditEntries(), at: now, with: key) else { return nil }
+        try AuditCheckpointLog.append(checkpoint, to: signing.log)
+        return checkpoint
+    }
 }
+
+/// Makes the key pair that signs audit checkpoints: `path` (private, mode 0600) and `path.pub`.
+public func generateAuditKey(path: String) throws -> AuditPublicKey { try AuditSigningKey.generate(path: path) }

@@ -8,7 +8,7 @@ import Workflows
 struct Queue: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The control queue: plan a campaign, pull, list, close and release items, follow progress, export outcomes, verify the audit log.",
-        subcommands: [Plan.self, Next.self, List.self, Close.self, Release.self, Status.self, Export.self, Verify.self]
+        subcommands: [Plan.self, Next.self, List.self, Close.self, Release.self, Status.self, Export.self, Verify.self, Keygen.self, Checkpoint.self]
     )
 
     struct StoreOptions: ParsableArguments {
@@ -16,6 +16,24 @@ struct Queue: ParsableCommand {
         var store: String = "ciblage-queue.sqlite"
 
         func operations() throws -> QueueOperations { try QueueOperations(url: store) }
+    }
+
+    /// The signing key and checkpoint log of `plan` and `checkpoint` (defaults: CIBLAGE_AUDIT_KEY, CIBLAGE_AUDIT_CHECKPOINTS).
+    struct SigningOptions: ParsableArguments {
+        @Option(help: "Ed25519 private key that signs audit checkpoints (from `queue keygen`; default: CIBLAGE_AUDIT_KEY). Keep it outside the store.")
+        var key: String?
+        @Option(help: "Checkpoint log (JSON lines) that signed checkpoints are appended to (default: CIBLAGE_AUDIT_CHECKPOINTS). Keep it outside the store.")
+        var checkpoint: String?
+
+        var resolved: CheckpointSigning? {
+            let env = ProcessInfo.processInfo.environment
+            guard let key = key ?? env["CIBLAGE_AUDIT_KEY"], let log = checkpoint ?? env["CIBLAGE_AUDIT_CHECKPOINTS"] else { return nil }
+            return CheckpointSigning(key: key, log: log)
+        }
+
+        func validate() throws {
+            if (key == nil) != (checkpoint == nil) { throw ValidationError("--key and --checkpoint go together") }
+        }
     }
 
     /// Who the audit log records for commands that act for nobody in particular (plan, export).
@@ -27,16 +45,19 @@ struct Queue: ParsableCommand {
         @Option(help: "Population CSV to plan from.") var data: String
         @Option(help: "Also write the plan as CSV (id, channel, sector, selection, inclusion probability, score, reasons): for review, and for `ciblage audit --selected`.") var output: String?
         @OptionGroup var store: StoreOptions
+        @OptionGroup var signing: SigningOptions
         @OptionGroup var csv: CSVOptions
         @OptionGroup var threads: ThreadOptions
         func run() throws {
             var request = PlanRequest(campaign: campaign, population: data, actor: Queue.actor())
             request.output = output
+            request.checkpoint = signing.resolved
             request.format = try csv.format()
             request.threads = threads.resolved
             let queue = try store.operations()
             let r = try withProgress { try queue.plan(request, progress: $0) }
             print("planned \(r.campaign): \(r.inserted) new items (\(r.skipped) already planned), \(r.explored) drawn at random, from \(r.eligible) eligible of \(r.population) dossiers")
+            if let log = request.checkpoint?.log { print("signed a checkpoint of the audit log into \(log)") }
         }
     }
 
@@ -184,12 +205,56 @@ struct Queue: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Recompute the audit chain and name the first entry altered, removed or reordered.")
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the audit chain and name the first entry altered, removed or reordered.",
+            discussion: "With --checkpoint and --public-key, also check every signed checkpoint: entries deleted after a checkpoint, a chain rewritten since, and a checkpoint edited or signed by another key are named.")
         @OptionGroup var store: StoreOptions
+        @Option(help: "Checkpoint log written by `queue plan --key … --checkpoint …` or `queue checkpoint`.") var checkpoint: String?
+        @Option(help: "The trusted public key (KEY.pub from `queue keygen`).") var publicKey: String?
+
+        func validate() throws { try check(request().validate) }
+
+        func request() -> AuditVerificationRequest {
+            var r = AuditVerificationRequest()
+            r.checkpoints = checkpoint
+            r.publicKey = publicKey
+            return r
+        }
+
         func run() throws {
-            let v = try store.operations().verifyAudit()
-            if v.ok { print("audit log verified: \(v.entries) entries, chain intact") } else {
+            let v = try store.operations().verifyAudit(request())
+            if v.ok {
+                print("audit log verified: \(v.entries) entries, chain intact" + (v.checkpoints > 0 ? ", \(v.checkpoints) signed checkpoints agree" : ""))
+            } else {
                 throw QueueError("audit log does NOT verify: \(v.problem ?? "")")
+            }
+        }
+    }
+
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make the Ed25519 key pair that signs audit checkpoints: KEY (private, mode 0600) and KEY.pub.")
+        @Option(help: "Where to write the private key; the public key goes to the same path with .pub.") var output: String
+        func run() throws {
+            let key = try generateAuditKey(path: output)
+            print("wrote \(output) (keep it outside the store) and \(output).pub (public key \(key.hex))")
+        }
+    }
+
+    struct Checkpoint: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign the head of the audit log and append the checkpoint to a log kept outside the store (run at least daily).")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var signing: SigningOptions
+
+        func validate() throws {
+            guard signing.resolved != nil else { throw ValidationError("give --key and --checkpoint (or CIBLAGE_AUDIT_KEY and CIBLAGE_AUDIT_CHECKPOINTS)") }
+        }
+
+        func run() throws {
+            guard let signing = signing.resolved else { return }
+            if let c = try store.operations().signCheckpoint(signing) {
+                print("signed entry \(c.sequence) (hash \(c.hash.prefix(12))…) into \(signing.log)")
+            } else {
+                print("the audit log is empty: nothing to sign")
             }
         }
     }

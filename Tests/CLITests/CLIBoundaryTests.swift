@@ -20,7 +20,7 @@ import Testing
     /// The workflow calls a `run()` may make (the functions and `QueueOperations` methods of `Sources/Workflows`).
     static let workflows = ["train(", "selectVariables(", "score(", "evaluate(", "explain(", "exportPMML(", "inspect(model:", "monitor(",
                             "audit(", "writeCard(", "simulate(", "buildTargets(", ".plan(", ".next(", ".items(of:", ".close(", ".release(",
-                            ".progress(", ".exportOutcomes(", ".verifyAudit("]
+                            ".progress(", ".exportOutcomes(", ".verifyAudit(", ".signCheckpoint(", "generateAuditKey("]
 
     struct Violation: CustomStringConvertible, Equatable {
         var file: String

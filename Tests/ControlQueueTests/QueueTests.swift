@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Logging
@@ -400,5 +401,78 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
             try Outcome(indu: 0, rappel: 0, induMonths: 3, fraud: false, judgement: .agree).validate()
         }
         #expect(throws: Never.self) { try Outcome(indu: 700, rappel: 0, induMonths: 6, fraud: false, judgement: .agree).validate() }
+    }
+}
+
+/// Signed checkpoints of the audit log, kept outside the store, against what a hash chain alone
+/// cannot see: its newest entries deleted, the whole chain rewritten consistently, a checkpoint edited.
+@Suite struct AuditCheckpointTests {
+    @Test(arguments: StoreKind.available)
+    func checkpointsCatchTruncationRewritingAndForgery(_ kind: StoreKind) async throws {
+        let (s, sql) = try await kind.make()
+        _ = try await s.plan(5)
+        for name in ["a", "b", "c"] { _ = try await s.next(name) }  // entries 1 (plan) to 4
+        let dir = scratchDirectory()
+        let keyPath = dir.appendingPathComponent("audit.key").path, log = dir.appendingPathComponent("checkpoints.jsonl").path
+        let trusted = try AuditSigningKey.generate(path: keyPath)
+        #expect(throws: QueueError("{key} \(keyPath) exists already: a signing key is never overwritten")) { try AuditSigningKey.generate(path: keyPath) }
+        let key = try AuditSigningKey.load(path: keyPath)
+        func entries() async throws -> [AuditEntry] { try await offPool { try s.store.auditEntries() } }
+        func verify(_ checkpoints: [AuditCheckpoint]) async throws -> AuditVerification {
+            try await offPool { try s.store.verifyAudit(against: checkpoints, trusting: trusted) }
+        }
+        let c4 = try #require(try AuditCheckpoint.sign(head: try await entries(), at: Date(), with: key))
+        #expect(c4.sequence == 4)
+        try AuditCheckpointLog.append(c4, to: log)
+        _ = try await s.next("d")  // entry 5: a log may grow after its checkpoint
+        let c5 = try #require(try AuditCheckpoint.sign(head: try await entries(), at: Date(), with: key))
+        try AuditCheckpointLog.append(c5, to: log)
+        #expect(try AuditCheckpointLog.read(path: log) == [c4, c5])
+        let both = try await verify([c4, c5])
+        #expect(try await verify([c4]).ok)
+        #expect(both.ok)
+
+        // A checkpoint edited, or signed by a key that is not the trusted one.
+        var edited = c4
+        edited.sequence = 3
+        let forged = try await verify([edited])
+        #expect(forged.firstBadEntry == 3 && forged.problem?.contains("the signature does not verify with the trusted key") == true)
+        let other = try #require(try AuditCheckpoint.sign(head: try await entries(), at: Date(), with: Curve25519.Signing.PrivateKey()))
+        #expect(try await verify([other]).problem?.contains("signature does not verify") == true)
+
+        switch kind {
+        case .sqlite: try await sql("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete")
+        case .postgres: try await sql("ALTER TABLE audit DISABLE TRIGGER audit_append_only")
+        }
+        // The whole chain rewritten from entry 2 with consistent hashes: the chain alone verifies.
+        var previous = AuditChain.genesis
+        for e in try await entries() {
+            let actor = e.seq == 2 ? "mallory" : e.actor
+            let h = AuditChain.hash(seq: e.seq, time: e.time, actor: actor, action: e.action, item: e.item, details: e.details, previous: previous)
+            try await sql("UPDATE audit SET actor = '\(actor)', previous_hash = '\(previous)', hash = '\(h)' WHERE seq = \(e.seq)")
+            previous = h
+        }
+        #expect(try await s.verify().ok, "a consistent rewrite fools the chain alone")
+        let rewritten = try await verify([c4, c5])
+        #expect(rewritten.firstBadEntry == 4 && rewritten.problem?.contains("entry 4 is not the one signed") == true, "\(rewritten)")
+
+        // The newest entries deleted: the chain alone still verifies.
+        try await sql("DELETE FROM audit WHERE seq >= 4")
+        #expect(try await s.verify() == AuditVerification(entries: 3, firstBadEntry: nil, problem: nil))
+        let truncated = try await verify([c4, c5])
+        #expect(truncated.firstBadEntry == 4 && truncated.problem?.contains("entries 4 to 4 are missing: the log ends at entry 3") == true, "\(truncated)")
+    }
+
+    @Test func aCheckpointLogAndKeyFilesAreReadWithTheirProblemsNamed() throws {
+        let dir = scratchDirectory()
+        let bad = dir.appendingPathComponent("bad.jsonl").path
+        try "{\"sequence\": 1}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect(throws: QueueError.self) { try AuditCheckpointLog.read(path: bad) }
+        do { _ = try AuditCheckpointLog.read(path: bad); Issue.record("no error") } catch let e as QueueError {
+            #expect(e.message.hasPrefix("{checkpoint} \(bad), line 1: not a checkpoint"))
+        }
+        let short = dir.appendingPathComponent("short.pub").path
+        try "abcd\n".write(toFile: short, atomically: true, encoding: .utf8)
+        #expect(throws: QueueError("\(short): expected 64 hexadecimal digits, found 4 characters")) { try AuditPublicKey.load(path: short) }
     }
 }
