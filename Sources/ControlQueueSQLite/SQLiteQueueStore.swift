@@ -47,14 +47,19 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
         }
     }
 
+    /// One IMMEDIATE transaction. A full disk rolls it back whole; the error says so in words.
     private func transaction<T>(_ body: (Database) throws -> T) throws -> T {
-        try queue.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
             }
-            return result!
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw QueueError("\(path): the disk is full; the operation was rolled back and nothing of it was recorded: free space and retry")
         }
     }
 

@@ -476,3 +476,53 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         #expect(throws: QueueError("\(short): expected 64 hexadecimal digits, found 4 characters")) { try AuditPublicKey.load(path: short) }
     }
 }
+
+/// SQLite on a full disk: a small tmpfs (mounting needs root, as on CI and the development machines;
+/// elsewhere the test records why it did not run).
+@Suite(.serialized) struct DiskFullTests {
+    @Test func aFullDiskRefusesThePlanWholeAndLeavesTheStoreIntact() throws {
+        let mountPoint = scratchDirectory().appendingPathComponent("small").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint]
+        mount.standardError = FileHandle.nullDevice
+        try mount.run(); mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else {
+            withKnownIssue("cannot mount a tmpfs here (not root?): the full-disk test did not run") { Issue.record("not run") }
+            return
+        }
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [mountPoint]
+            try? umount.run(); umount.waitUntilExit()
+        }
+        let path = mountPoint + "/q.sqlite"
+        let store = try SQLiteQueueStore(path: path)
+        var planned = 0, refusal: QueueError?
+        // Plans of 500 items each (with long reasons) until the 1 MiB disk is full.
+        for round in 0..<200 {
+            let batch = items(500).map { item -> PlannedItem in
+                var i = item
+                i.dossier = "R\(round)-\(i.dossier)"
+                i.reasons = String(repeating: "raison longue ", count: 20)
+                return i
+            }
+            do { planned += try store.plan(campaign: "c", modelChecksum: "m", items: batch, actor: "t").inserted } catch let e as QueueError {
+                refusal = e
+                break
+            }
+        }
+        let error = try #require(refusal, "the disk never filled")
+        #expect(error.message == "\(path): the disk is full; the operation was rolled back and nothing of it was recorded: free space and retry")
+        print("disk full after \(planned / 500) whole plans of 500 items: \(error.message)")
+        #expect(planned > 0 && planned % 500 == 0, "only whole plans were recorded: \(planned)")
+        // The store is intact: every recorded plan is there, none in part, and the audit chain verifies.
+        let reopened = try SQLiteQueueStore(path: path)
+        let total = try reopened.status(campaign: "c", now: Date()).reduce(0) { $0 + $1.planned }
+        #expect(total == planned)
+        let audit = try reopened.verifyAudit()
+        #expect(audit.ok && audit.entries == planned / 500)
+    }
+}
