@@ -294,6 +294,52 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: path("tty.csv"))) == Data(contentsOf: URL(fileURLWithPath: path("pipe.csv"))))
     }
 
+    /// The same malformed file through every command that reads a CSV: each exits 1 naming the file,
+    /// the line and the column, and writes none of its outputs.
+    @Test func aMalformedFileIsRefusedByEveryCommandWithItsPlaceNamed() throws {
+        let dir = scratch()
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let model = Self.packageRoot.appendingPathComponent("models/dmde-simule.model.json").path
+        let spec = Self.packageRoot.appendingPathComponent("models/dmde-simule.spec.yaml").path
+        #expect(try run(["simulate", "--dossiers", "3000", "--seed", "6", "--random-sample", "600", "--sample-output", path("pbdf.csv"),
+                         "--history-output", path("history.csv")]).status == 0)
+        // Line 5 of the sample gets a word where revenu_rapport_smic holds a number.
+        var lines = try String(contentsOfFile: path("pbdf.csv"), encoding: .utf8).components(separatedBy: "\n")
+        let column = lines[0].components(separatedBy: ",").firstIndex(of: "revenu_rapport_smic")!
+        var fields = lines[4].components(separatedBy: ",")
+        fields[column] = "beaucoup"
+        lines[4] = fields.joined(separator: ",")
+        try lines.joined(separator: "\n").write(toFile: path("bad.csv"), atomically: true, encoding: .utf8)
+        var history = try String(contentsOfFile: path("history.csv"), encoding: .utf8).components(separatedBy: "\n")
+        var record = history[2].components(separatedBy: ",")
+        record[2] = "beaucoup"
+        history[2] = record.joined(separator: ",")
+        try history.joined(separator: "\n").write(toFile: path("bad-history.csv"), atomically: true, encoding: .utf8)
+        try "name: c\nmodel: \(model)\nchannels:\n  - {name: sur_pieces, capacity: 50}\n".write(toFile: path("c.yaml"), atomically: true, encoding: .utf8)
+        let bad = path("bad.csv"), place = "bad.csv, line 5, column 'revenu_rapport_smic': 'beaucoup' is not a number"
+        let cases: [(arguments: [String], mention: String, outputs: [String])] = [
+            (["train", "--spec", spec, "--data", bad, "--output", path("m.json")], place, ["m.json"]),
+            (["select", "--spec", spec, "--data", bad, "--output", path("s.json")], place, ["s.json"]),
+            (["score", "--model", model, "--data", bad, "--output", path("scores.csv")], place, ["scores.csv"]),
+            (["evaluate", "--model", model, "--data", bad, "--json", path("e.json"), "--report", path("e.html")], place, ["e.json", "e.html"]),
+            (["explain", "--model", model, "--data", bad, "--id", "D00000001", "--output", path("x.md")], place, ["x.md"]),
+            (["audit", "--model", model, "--data", bad, "--attribute", "parent_isole", "--top-k", "10", "--json", path("a.json")], place, ["a.json"]),
+            (["monitor", "--model", model, "--reference", path("pbdf.csv"), "--current", bad, "--json", path("d.json")], place, ["d.json"]),
+            (["queue", "plan", "--campaign", path("c.yaml"), "--data", bad, "--store", path("q.sqlite"), "--output", path("plan.csv")], place, ["plan.csv"]),
+            (["target", "--history", path("bad-history.csv"), "--output", path("labels.csv")],
+             "bad-history.csv, line 3, column 'indu': 'beaucoup' is not a number", ["labels.csv"]),
+        ]
+        for c in cases {
+            let r = try run(c.arguments)
+            #expect(r.status == 1, "\(c.arguments[0]): status \(r.status), \(r.stderr)")
+            #expect(r.stderr.contains(c.mention), "\(c.arguments[0]): \(r.stderr)")
+            for o in c.outputs { #expect(!FileManager.default.fileExists(atPath: path(o)), "\(c.arguments[0]) wrote \(o)") }
+        }
+        // The plan was refused before the store recorded anything.
+        let verify = try run(["queue", "status", "--store", path("q.sqlite")])
+        #expect(verify.status == 0 && !verify.stdout.contains("sur_pieces"), "\(verify.stdout)")
+    }
+
     @Test func helpExplainsFlagsAndExitsZero() throws {
         let r = try run(["train", "--help"])
         #expect(r.status == 0)
