@@ -49,15 +49,9 @@ public enum AuditSigningKey {
 /// 32 bytes written as one line of hex.
 func hexBytes(fromFile path: String) throws -> [UInt8] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw QueueError("\(path): cannot read the key file") }
-    let hex = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-    guard hex.count == 64 else { throw QueueError("\(path): expected 64 hexadecimal digits, found \(hex.count) characters") }
-    var bytes: [UInt8] = []
-    for k in stride(from: 0, to: 64, by: 2) {
-        guard let b = UInt8(String(decoding: hex[k..<(k + 2)], as: UTF8.self), radix: 16) else {
-            throw QueueError("\(path): '\(String(decoding: hex[k..<(k + 2)], as: UTF8.self))' is not hexadecimal")
-        }
-        bytes.append(b)
-    }
+    let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard hex.utf8.count == 64 else { throw QueueError("\(path): expected 64 hexadecimal digits, found \(hex.utf8.count) characters") }
+    guard let bytes = AuditCheckpoint.bytes(hex: hex) else { throw QueueError("\(path): not hexadecimal") }
     return bytes
 }
 
