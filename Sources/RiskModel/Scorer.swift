@@ -133,15 +133,6 @@ public enum Scorer {
         }
     }
 
-    /// σ(xᵀβ) for one design row (same kernel, so the same bytes as the streaming scorer).
-    public static func probability(row: [Double], coefficients beta: [Double]) -> Double {
-        var out = 0.0
-        row.withUnsafeBufferPointer { r in
-            beta.withUnsafeBufferPointer { b in scoreRows(r.baseAddress!, rows: 1, columns: row.count, coefficients: b.baseAddress!, into: &out) }
-        }
-        return out
-    }
-
     /// The kernel on `threads` workers, each on a contiguous range of rows. Every row's score is
     /// computed by the same code whatever range it falls in, so the bytes do not depend on `threads`.
     public static func scoreRows(_ x: UnsafePointer<Double>, rows n: Int, columns p: Int, coefficients beta: UnsafePointer<Double>,
