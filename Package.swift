@@ -7,6 +7,7 @@ import PackageDescription
 let package = Package(
     name: "Ciblage",
     products: [
+        .library(name: "CiblageServer", targets: ["CiblageServer"]),
         .library(name: "CiblageSupport", targets: ["CiblageSupport"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Dossiers", targets: ["Dossiers"]),
@@ -28,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // CBLAS from OpenBLAS and the Fortran LAPACK prototypes of lapack.h (BLAS.md, variant B).
@@ -76,13 +80,21 @@ let package = Package(
         .target(
             name: "Workflows",
             dependencies: ["CiblageSupport", "Reporting", "Accountability", "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Evaluation", "RiskModel",
-                           "Dossiers", "LinearAlgebra"]
+                           "Dossiers", "LinearAlgebra", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]
+        ),
+        // The web edge: Hummingbird routes, sessions, CSRF and pages over the same workflows.
+        .target(
+            name: "CiblageServer",
+            dependencies: ["Workflows", "ControlQueue", "CiblageSupport", "Reporting",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Mustache", package: "swift-mustache")]
         ),
         // The CLI edge: options into a request, one workflow, the result printed.
         .executableTarget(
             name: "ciblage",
             dependencies: [
-                "Workflows", "CiblageSupport", "Accountability", "ControlQueue", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
+                "Workflows", "CiblageServer", "CiblageSupport", "Accountability", "ControlQueue", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -109,6 +121,8 @@ let package = Package(
         .testTarget(name: "ControlQueueTests", dependencies: ["CiblageSupport", .product(name: "Crypto", package: "swift-crypto"), "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Workflows", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),
                                           .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "CLITests", dependencies: ["ciblage"]),
+        .testTarget(name: "ServerTests", dependencies: ["CiblageServer", "Workflows", "ControlQueue",
+                                                        .product(name: "HummingbirdTesting", package: "hummingbird")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -69,26 +69,79 @@ public struct AuditVerification: Equatable, Sendable {
 
 /// Refusals that leave the store unchanged.
 public struct QueueError: ParameterNamingError, Equatable {
+    /// What kind of refusal, so that each edge can answer in its own terms (an exit code, an HTTP status).
+    public enum Kind: Sendable, Equatable {
+        /// The request itself is wrong (a negative amount, a missing reason).
+        case invalid
+        /// No such object, or not one the actor may see: the server answers 404 either way.
+        case notFound
+        /// The object is in a state that forbids the operation (already closed, not assigned).
+        case conflict
+        /// The actor's role does not allow the operation.
+        case forbidden
+    }
     public var message: String
-    public init(_ message: String) { self.message = message }
+    public var kind: Kind
+    public init(_ message: String, kind: Kind = .invalid) { self.message = message; self.kind = kind }
     public var template: String { message }
 }
 
 /// The queue's persistence. One protocol, one test suite; SQLite (GRDB) is the embedded default.
-/// Every mutating call appends to the hash-chained audit log in the same transaction.
-public protocol QueueStore: Sendable {
+/// Every mutating call appends to the hash-chained audit log in the same transaction, with the actor.
+///
+/// Authorisation is part of each query: an actor with a role only ever reads or changes the rows its
+/// `ItemScope` allows, so a refused object is indistinguishable from a missing one.
+public protocol QueueStore: IdentityStore {
     /// Inserts a plan atomically (all items or none); items already planned for the campaign are skipped.
-    func plan(campaign: String, modelChecksum: String, items: [PlannedItem], actor: String) throws -> (inserted: Int, skipped: Int)
-    /// Assigns the best unassigned item (highest expected value) matching the filters, with a lease.
-    func next(controller: String, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem?
-    func list(controller: String) throws -> [QueueItem]
-    func close(item: Int64, controller: String, outcome: Outcome, now: Date) throws
-    func release(item: Int64, controller: String, now: Date) throws
-    func status(campaign: String?, now: Date) throws -> [ChannelStatus]
+    func plan(campaign: String, modelChecksum: String, items: [PlannedItem], by actor: Actor) throws -> (inserted: Int, skipped: Int)
+    /// Assigns the best unassigned item (highest expected value) matching the filters and the actor's
+    /// sectors, with a lease.
+    func next(for actor: Actor, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem?
+    /// Items of a scope, open ones first, best first.
+    func items(in scope: ItemScope) throws -> [QueueItem]
+    /// One item if the scope holds it. `viewedBy` records the view in the audit log (a dossier's page).
+    func item(_ id: Int64, in scope: ItemScope, viewedBy: Actor?, now: Date) throws -> QueueItem?
+    func close(item: Int64, by actor: Actor, outcome: Outcome, now: Date) throws
+    func release(item: Int64, by actor: Actor, now: Date) throws
+    /// Gives an open item of the actor's sectors to another controller, with a new lease.
+    func reassign(item: Int64, to controller: String, by actor: Actor, lease: TimeInterval, now: Date) throws
+    /// Counts per channel and sector; `sectors` restricts them (a superviseur's).
+    func status(campaign: String?, sectors: [String]?, now: Date) throws -> [ChannelStatus]
     /// Closed items as labelled rows, recorded in the audit log.
-    func export(campaign: String, actor: String, now: Date) throws -> [QueueItem]
+    func export(campaign: String, by actor: Actor, now: Date) throws -> [QueueItem]
     /// The audit log in sequence order, as stored (for verification).
     func auditEntries() throws -> [AuditEntry]
+}
+
+/// The store's calls as an administrator makes them directly, by name (the CLI on a store without users).
+extension QueueStore {
+    public func plan(campaign: String, modelChecksum: String, items: [PlannedItem], actor: String) throws -> (inserted: Int, skipped: Int) {
+        try plan(campaign: campaign, modelChecksum: modelChecksum, items: items, by: Actor(name: actor))
+    }
+    public func next(controller: String, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem? {
+        try next(for: Actor(name: controller), channel: channel, sector: sector, lease: lease, now: now)
+    }
+    public func list(controller: String) throws -> [QueueItem] { try items(in: .heldBy(controller, sectors: nil)) }
+    public func close(item: Int64, controller: String, outcome: Outcome, now: Date) throws {
+        try close(item: item, by: Actor(name: controller), outcome: outcome, now: now)
+    }
+    public func release(item: Int64, controller: String, now: Date) throws { try release(item: item, by: Actor(name: controller), now: now) }
+    public func status(campaign: String?, now: Date) throws -> [ChannelStatus] { try status(campaign: campaign, sectors: nil, now: now) }
+    public func export(campaign: String, actor: String, now: Date) throws -> [QueueItem] {
+        try export(campaign: campaign, by: Actor(name: actor), now: now)
+    }
+}
+
+extension ItemScope {
+    /// The scope in which an actor may close or release an item: a direct administrator may act on
+    /// any (the hold is then checked by name), a controleur on what they hold in their sectors.
+    public static func actable(by actor: Actor) -> ItemScope? {
+        switch actor.role {
+        case nil: return .all
+        case .controleur: return .heldBy(actor.name, sectors: actor.sectors)
+        case .superviseur, .datascientist, .admin: return nil
+        }
+    }
 }
 
 extension QueueStore {

@@ -75,6 +75,20 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                     seq BIGINT PRIMARY KEY, time DOUBLE PRECISION NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
                     item BIGINT, details TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
                 """, logger: logger)
+            try await c.query("""
+                CREATE TABLE IF NOT EXISTS users (
+                    name TEXT PRIMARY KEY, role TEXT NOT NULL, sectors TEXT NOT NULL, password_hash TEXT NOT NULL,
+                    disabled BOOLEAN NOT NULL DEFAULT FALSE, created DOUBLE PRECISION NOT NULL)
+                """, logger: logger)
+            try await c.query("CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, \"user\" TEXT NOT NULL REFERENCES users(name), expires DOUBLE PRECISION NOT NULL, created DOUBLE PRECISION NOT NULL)", logger: logger)
+            try await c.query("""
+                CREATE TABLE IF NOT EXISTS sessions (id_hash TEXT PRIMARY KEY, "user" TEXT NOT NULL REFERENCES users(name), csrf TEXT NOT NULL,
+                    created DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL, address TEXT)
+                """, logger: logger)
+            try await c.query("CREATE INDEX IF NOT EXISTS sessions_user ON sessions (\"user\")", logger: logger)
+            try await c.query("CREATE TABLE IF NOT EXISTS login_failures (\"user\" TEXT NOT NULL, address TEXT NOT NULL, time DOUBLE PRECISION NOT NULL)", logger: logger)
+            try await c.query("CREATE INDEX IF NOT EXISTS login_failures_time ON login_failures (time)", logger: logger)
+            try await c.query("CREATE INDEX IF NOT EXISTS items_controller ON items (controller, state)", logger: logger)
             try await c.query("CREATE TABLE IF NOT EXISTS audit_head (one BOOLEAN PRIMARY KEY DEFAULT TRUE, seq BIGINT NOT NULL, hash TEXT NOT NULL)", logger: logger)
             try await c.query("INSERT INTO audit_head (one, seq, hash) VALUES (TRUE, 0, 'genesis') ON CONFLICT DO NOTHING", logger: logger)
             try await c.query("""
@@ -120,7 +134,26 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         return out
     }
 
-    public func plan(campaign: String, modelChecksum: String, items: [PlannedItem], actor: String) throws -> (inserted: Int, skipped: Int) {
+    /// A scope as two query parameters: the holder's name (nil: anyone) and the sectors (nil: all).
+    /// Authorisation is inside each query's `WHERE`.
+    private static func parameters(_ scope: ItemScope) -> (holder: String?, sectors: [String]?) {
+        switch scope {
+        case .all: return (nil, nil)
+        case .heldBy(let name, let sectors): return (name, sectors)
+        case .sectors(let sectors): return (nil, sectors)
+        }
+    }
+
+    private func fetchItem(_ c: PostgresConnection, _ id: Int64, in scope: ItemScope, lock: Bool) async throws -> QueueItem? {
+        let (holder, sectors) = Self.parameters(scope)
+        return try await items(c.query("""
+            SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = \(id)
+                AND (\(holder)::TEXT IS NULL OR (controller = \(holder) AND state != 'planned'))
+                AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[])) \(unescaped: lock ? "FOR UPDATE" : "")
+            """, logger: logger)).first
+    }
+
+    public func plan(campaign: String, modelChecksum: String, items: [PlannedItem], by actor: Actor) throws -> (inserted: Int, skipped: Int) {
         let now = Date()
         let result: [Int] = try blocking { [self] in
             try await client.withTransaction(logger: logger) { c in
@@ -134,17 +167,17 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                         """, logger: logger)
                     for try await _ in rows { inserted += 1 }
                 }
-                try await audit(c, actor: actor, action: "plan", item: nil,
-                                details: "campaign=\(campaign) model=\(modelChecksum) inserted=\(inserted) skipped=\(items.count - inserted)", now: now)
+                try await audit(c, actor: actor.name, action: "plan", item: nil,
+                                details: actor.details("campaign=\(campaign) model=\(modelChecksum) inserted=\(inserted) skipped=\(items.count - inserted)"), now: now)
                 return [inserted, items.count - inserted]
             }
         }
         return (result[0], result[1])
     }
 
-    public func next(controller: String, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem? {
-        guard !controller.isEmpty else { throw QueueError("a controller name is needed") }
-        let channelName = channel?.rawValue
+    public func next(for actor: Actor, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem? {
+        guard !actor.name.isEmpty else { throw QueueError("a controller name is needed") }
+        let channelName = channel?.rawValue, sectors = actor.sectors
         return try blocking { [self] in
             try await client.withTransaction(logger: logger) { c in
                 // Expired leases go back to the pool.
@@ -156,63 +189,94 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                 for try await id in try await c.query("""
                     SELECT id FROM items WHERE state = 'planned' AND (\(channelName)::TEXT IS NULL OR channel = \(channelName))
                         AND (\(sector)::TEXT IS NULL OR sector = \(sector))
+                        AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[]))
                     ORDER BY expected_value DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED
                     """, logger: logger).decode(Int64.self) { picked = id }
                 guard let id = picked else { return nil }
-                try await c.query("UPDATE items SET state = 'assigned', controller = \(controller), lease_expires = \(t + lease) WHERE id = \(id)", logger: logger)
-                try await audit(c, actor: controller, action: "assign", item: id, details: "lease=\(Int(lease))s", now: now)
-                return try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = \(id)", logger: logger)).first
+                try await c.query("UPDATE items SET state = 'assigned', controller = \(actor.name), lease_expires = \(t + lease) WHERE id = \(id)", logger: logger)
+                try await audit(c, actor: actor.name, action: "assign", item: id, details: actor.details("lease=\(Int(lease))s"), now: now)
+                return try await fetchItem(c, id, in: .all, lock: false)
             }
         }
     }
 
-    public func list(controller: String) throws -> [QueueItem] {
-        try blocking { [self] in
-            try await items(client.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE controller = \(controller) ORDER BY state, expected_value DESC, id", logger: logger))
+    public func items(in scope: ItemScope) throws -> [QueueItem] {
+        let (holder, sectors) = Self.parameters(scope)
+        return try blocking { [self] in
+            try await items(client.query("""
+                SELECT \(unescaped: Self.itemColumns) FROM items WHERE (\(holder)::TEXT IS NULL OR (controller = \(holder) AND state != 'planned'))
+                    AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[])) ORDER BY state, expected_value DESC, id
+                """, logger: logger))
         }
     }
 
-    public func close(item id: Int64, controller: String, outcome: Outcome, now: Date) throws {
+    public func item(_ id: Int64, in scope: ItemScope, viewedBy viewer: Actor?, now: Date) throws -> QueueItem? {
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                guard let found = try await fetchItem(c, id, in: scope, lock: false) else { return nil }
+                if let viewer { try await audit(c, actor: viewer.name, action: "view", item: id, details: viewer.auditContext, now: now) }
+                return found
+            }
+        }
+    }
+
+    /// The item an actor may act on, locked, or the refusal: missing and not-yours are the same 404.
+    private func actableItem(_ c: PostgresConnection, _ id: Int64, by actor: Actor) async throws -> QueueItem {
+        guard let scope = ItemScope.actable(by: actor) else { throw QueueError("a \(actor.role?.rawValue ?? "") cannot act on items", kind: .forbidden) }
+        guard let current = try await fetchItem(c, id, in: scope, lock: true) else { throw QueueError("no item \(id)", kind: .notFound) }
+        return current
+    }
+
+    public func close(item id: Int64, by actor: Actor, outcome: Outcome, now: Date) throws {
         try outcome.validate()
         try blocking { [self] in
             try await client.withTransaction(logger: logger) { c in
-                guard let current = try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = \(id) FOR UPDATE", logger: logger)).first else {
-                    throw QueueError("no item \(id)")
-                }
-                try current.ensureClosable(by: controller)
+                let current = try await actableItem(c, id, by: actor)
+                try current.ensureClosable(by: actor.name)
                 try await c.query("""
                     UPDATE items SET state = 'closed', indu = \(outcome.indu), rappel = \(outcome.rappel),
                         indu_months = \(outcome.induMonths.map(Int32.init)), fraud = \(outcome.fraud),
                         judgement = \(outcome.judgement.rawValue), judgement_reason = \(outcome.judgementReason), closed_at = \(now.timeIntervalSince1970),
                         lease_expires = NULL WHERE id = \(id)
                     """, logger: logger)
-                try await audit(c, actor: controller, action: "close", item: id,
-                                details: outcome.auditDetails, now: now)
+                try await audit(c, actor: actor.name, action: "close", item: id, details: actor.details(outcome.auditDetails), now: now)
             }
         }
     }
 
-    public func release(item id: Int64, controller: String, now: Date) throws {
+    public func release(item id: Int64, by actor: Actor, now: Date) throws {
         try blocking { [self] in
             try await client.withTransaction(logger: logger) { c in
-                guard let current = try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = \(id) FOR UPDATE", logger: logger)).first else {
-                    throw QueueError("no item \(id)")
-                }
-                try current.ensureReleasable(by: controller)
+                let current = try await actableItem(c, id, by: actor)
+                try current.ensureReleasable(by: actor.name)
                 try await c.query("UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL WHERE id = \(id)", logger: logger)
-                try await audit(c, actor: controller, action: "release", item: id, details: "", now: now)
+                try await audit(c, actor: actor.name, action: "release", item: id, details: actor.auditContext, now: now)
             }
         }
     }
 
-    public func status(campaign: String?, now: Date) throws -> [ChannelStatus] {
+    public func reassign(item id: Int64, to controller: String, by actor: Actor, lease: TimeInterval, now: Date) throws {
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                let scope: ItemScope = actor.role == nil ? .all : .sectors(actor.sectors ?? [])
+                guard let current = try await fetchItem(c, id, in: scope, lock: true) else { throw QueueError("no item \(id)", kind: .notFound) }
+                guard current.state != .closed else { throw QueueError("item \(id) is already closed; nothing changed", kind: .conflict) }
+                try await c.query("UPDATE items SET state = 'assigned', controller = \(controller), lease_expires = \(now.timeIntervalSince1970 + lease) WHERE id = \(id)", logger: logger)
+                try await audit(c, actor: actor.name, action: "reassign", item: id,
+                                details: actor.details("from=\(current.controller ?? "") to=\(controller) lease=\(Int(lease))s"), now: now)
+            }
+        }
+    }
+
+    public func status(campaign: String?, sectors: [String]?, now: Date) throws -> [ChannelStatus] {
         try blocking { [self] in
             var out: [ChannelStatus] = []
             let rows = try await client.query("""
                 SELECT channel, sector, COUNT(*) FILTER (WHERE state = 'planned'), COUNT(*) FILTER (WHERE state = 'assigned'),
                     COUNT(*) FILTER (WHERE state = 'closed'), COUNT(*) FILTER (WHERE state = 'closed' AND indu > 0),
                     COALESCE(SUM(indu) FILTER (WHERE state = 'closed'), 0)
-                FROM items WHERE (\(campaign)::TEXT IS NULL OR campaign = \(campaign)) GROUP BY channel, sector ORDER BY channel, sector
+                FROM items WHERE (\(campaign)::TEXT IS NULL OR campaign = \(campaign))
+                    AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[])) GROUP BY channel, sector ORDER BY channel, sector
                 """, logger: logger)
             for try await r in rows.decode((String, String, Int64, Int64, Int64, Int64, Double).self) {
                 out.append(ChannelStatus(channel: r.0, sector: r.1, planned: Int(r.2), assigned: Int(r.3), closed: Int(r.4), hits: Int(r.5), eurosFound: r.6))
@@ -221,12 +285,172 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         }
     }
 
-    public func export(campaign: String, actor: String, now: Date) throws -> [QueueItem] {
+    public func export(campaign: String, by actor: Actor, now: Date) throws -> [QueueItem] {
         try blocking { [self] in
             try await client.withTransaction(logger: logger) { c in
                 let out = try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE campaign = \(campaign) AND state = 'closed' ORDER BY id", logger: logger))
-                try await audit(c, actor: actor, action: "export", item: nil, details: "campaign=\(campaign) rows=\(out.count)", now: now)
+                try await audit(c, actor: actor.name, action: "export", item: nil, details: actor.details("campaign=\(campaign) rows=\(out.count)"), now: now)
                 return out
+            }
+        }
+    }
+
+    // MARK: Identities
+
+    private static func account(_ r: (String, String, String, String, Bool)) -> UserAccount {
+        UserAccount(name: r.0, role: Role(rawValue: r.1) ?? .controleur, sectors: (try? JSONDecoder().decode([String].self, from: Data(r.2.utf8))) ?? [],
+                    passwordHash: r.3, disabled: r.4)
+    }
+
+    private func accounts(_ rows: PostgresRowSequence) async throws -> [UserAccount] {
+        var out: [UserAccount] = []
+        for try await r in rows.decode((String, String, String, String, Bool).self) { out.append(Self.account(r)) }
+        return out
+    }
+
+    public func addUser(_ user: UserAccount, by actor: Actor) throws {
+        let sectors = String(decoding: try JSONEncoder().encode(user.sectors), as: UTF8.self)
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                let rows = try await c.query("""
+                    INSERT INTO users (name, role, sectors, password_hash, disabled, created)
+                    VALUES (\(user.name), \(user.role.rawValue), \(sectors), \(user.passwordHash), \(user.disabled), \(Date().timeIntervalSince1970))
+                    ON CONFLICT (name) DO NOTHING RETURNING name
+                    """, logger: logger)
+                var inserted = false
+                for try await _ in rows { inserted = true }
+                guard inserted else { throw QueueError("user \(user.name) already exists", kind: .conflict) }
+                try await audit(c, actor: actor.name, action: "user-add", item: nil,
+                                details: actor.details("user=\(user.name) role=\(user.role.rawValue) sectors=\(user.sectors.joined(separator: ","))"), now: Date())
+            }
+        }
+    }
+
+    public func user(named name: String) throws -> UserAccount? {
+        try blocking { [self] in
+            try await accounts(client.query("SELECT name, role, sectors, password_hash, disabled FROM users WHERE name = \(name)", logger: logger)).first
+        }
+    }
+
+    public func users() throws -> [UserAccount] {
+        try blocking { [self] in try await accounts(client.query("SELECT name, role, sectors, password_hash, disabled FROM users ORDER BY name", logger: logger)) }
+    }
+
+    public func hasUsers() throws -> Bool {
+        try blocking { [self] in
+            var any = false
+            for try await _ in try await client.query("SELECT 1 FROM users LIMIT 1", logger: logger) { any = true }
+            return any
+        }
+    }
+
+    public func setDisabled(_ disabled: Bool, user name: String, by actor: Actor) throws {
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                var found = false
+                for try await _ in try await c.query("UPDATE users SET disabled = \(disabled) WHERE name = \(name) RETURNING name", logger: logger) { found = true }
+                guard found else { throw QueueError("no user \(name)", kind: .notFound) }
+                if disabled {
+                    // A disabled account keeps no way in: its sessions and tokens end with it.
+                    try await c.query("DELETE FROM sessions WHERE \"user\" = \(name)", logger: logger)
+                    try await c.query("DELETE FROM tokens WHERE \"user\" = \(name)", logger: logger)
+                }
+                try await audit(c, actor: actor.name, action: disabled ? "user-disable" : "user-enable", item: nil, details: actor.details("user=\(name)"), now: Date())
+            }
+        }
+    }
+
+    public func addToken(hash: String, user: String, expires: Date, by actor: Actor) throws {
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                try await c.query("INSERT INTO tokens (hash, \"user\", expires, created) VALUES (\(hash), \(user), \(expires.timeIntervalSince1970), \(Date().timeIntervalSince1970))", logger: logger)
+                try await audit(c, actor: actor.name, action: "token-issue", item: nil,
+                                details: actor.details("user=\(user) expires=\(Int(expires.timeIntervalSince1970))"), now: Date())
+            }
+        }
+    }
+
+    public func tokenUser(hash: String, now: Date) throws -> UserAccount? {
+        try blocking { [self] in
+            try await accounts(client.query("""
+                SELECT u.name, u.role, u.sectors, u.password_hash, u.disabled FROM tokens t JOIN users u ON u.name = t."user"
+                WHERE t.hash = \(hash) AND t.expires > \(now.timeIntervalSince1970) AND NOT u.disabled
+                """, logger: logger)).first
+        }
+    }
+
+    private func sessionRecords(_ rows: PostgresRowSequence) async throws -> [SessionRecord] {
+        var out: [SessionRecord] = []
+        for try await r in rows.decode((String, String, String, Double, Double, String?).self) {
+            out.append(SessionRecord(idHash: r.0, user: r.1, csrfToken: r.2, created: Date(timeIntervalSince1970: r.3),
+                                     lastSeen: Date(timeIntervalSince1970: r.4), address: r.5))
+        }
+        return out
+    }
+
+    public func createSession(_ s: SessionRecord) throws {
+        try blocking { [self] in
+            try await client.query("""
+                INSERT INTO sessions (id_hash, "user", csrf, created, last_seen, address)
+                VALUES (\(s.idHash), \(s.user), \(s.csrfToken), \(s.created.timeIntervalSince1970), \(s.lastSeen.timeIntervalSince1970), \(s.address))
+                """, logger: logger)
+        }
+    }
+
+    public func session(idHash: String) throws -> SessionRecord? {
+        try blocking { [self] in
+            try await sessionRecords(client.query("SELECT id_hash, \"user\", csrf, created, last_seen, address FROM sessions WHERE id_hash = \(idHash)", logger: logger)).first
+        }
+    }
+
+    public func touchSession(idHash: String, at time: Date) throws {
+        try blocking { [self] in try await client.query("UPDATE sessions SET last_seen = \(time.timeIntervalSince1970) WHERE id_hash = \(idHash)", logger: logger) }
+    }
+
+    public func deleteSession(idHash: String) throws {
+        try blocking { [self] in try await client.query("DELETE FROM sessions WHERE id_hash = \(idHash)", logger: logger) }
+    }
+
+    @discardableResult
+    public func deleteSessions(user: String, except: String?) throws -> Int {
+        try blocking { [self] in
+            var n = 0
+            for try await _ in try await client.query("DELETE FROM sessions WHERE \"user\" = \(user) AND id_hash != \(except ?? "") RETURNING id_hash", logger: logger) { n += 1 }
+            return n
+        }
+    }
+
+    public func sessions(user: String) throws -> [SessionRecord] {
+        try blocking { [self] in
+            try await sessionRecords(client.query("SELECT id_hash, \"user\", csrf, created, last_seen, address FROM sessions WHERE \"user\" = \(user) ORDER BY created", logger: logger))
+        }
+    }
+
+    public func recordLoginFailure(user: String, address: String, at time: Date) throws {
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                // Failures older than a day are of no use to throttling: they go as new ones come.
+                try await c.query("DELETE FROM login_failures WHERE time < \(time.timeIntervalSince1970 - 86_400)", logger: logger)
+                try await c.query("INSERT INTO login_failures (\"user\", address, time) VALUES (\(user), \(address), \(time.timeIntervalSince1970))", logger: logger)
+            }
+        }
+    }
+
+    public func loginFailures(user: String?, address: String?, since: Date) throws -> Int {
+        try blocking { [self] in
+            var n: Int64 = 0
+            for try await c in try await client.query("""
+                SELECT COUNT(*) FROM login_failures WHERE time >= \(since.timeIntervalSince1970)
+                    AND (\(user)::TEXT IS NULL OR "user" = \(user)) AND (\(address)::TEXT IS NULL OR address = \(address))
+                """, logger: logger).decode(Int64.self) { n = c }
+            return Int(n)
+        }
+    }
+
+    public func recordEvent(actor: Actor, action: String, item: Int64?, details: String, now: Date) throws {
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                try await audit(c, actor: actor.name, action: action, item: item, details: actor.details(details), now: now)
             }
         }
     }

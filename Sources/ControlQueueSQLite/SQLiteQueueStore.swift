@@ -38,6 +38,20 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
                     CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
                         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                     """)
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS users (
+                        name TEXT PRIMARY KEY, role TEXT NOT NULL, sectors TEXT NOT NULL, password_hash TEXT NOT NULL,
+                        disabled INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL);
+                    CREATE TABLE IF NOT EXISTS tokens (
+                        hash TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), expires REAL NOT NULL, created REAL NOT NULL);
+                    CREATE TABLE IF NOT EXISTS sessions (
+                        id_hash TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), csrf TEXT NOT NULL,
+                        created REAL NOT NULL, last_seen REAL NOT NULL, address TEXT);
+                    CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user);
+                    CREATE TABLE IF NOT EXISTS login_failures (user TEXT NOT NULL, address TEXT NOT NULL, time REAL NOT NULL);
+                    CREATE INDEX IF NOT EXISTS login_failures_time ON login_failures (time);
+                    CREATE INDEX IF NOT EXISTS items_controller ON items (controller, state);
+                    """)
                 // Stores made before outcomes recorded the months an indu covers gain the column.
                 if try !db.columns(in: "items").contains(where: { $0.name == "indu_months" }) {
                     try db.execute(sql: "ALTER TABLE items ADD COLUMN indu_months INTEGER")
@@ -87,7 +101,24 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
 
     // MARK: Operations
 
-    public func plan(campaign: String, modelChecksum: String, items: [PlannedItem], actor: String) throws -> (inserted: Int, skipped: Int) {
+    /// The `WHERE` condition of a scope, with its arguments: authorisation inside the query.
+    private static func condition(_ scope: ItemScope) -> (String, StatementArguments) {
+        switch scope {
+        case .all: return ("1", [])
+        case .heldBy(let name, let sectors):
+            let (inSectors, arguments) = sectorCondition(sectors)
+            return ("controller = ? AND state != 'planned' AND \(inSectors)", [name] + arguments)
+        case .sectors(let sectors): return sectorCondition(sectors)
+        }
+    }
+
+    private static func sectorCondition(_ sectors: [String]?) -> (String, StatementArguments) {
+        guard let sectors else { return ("1", []) }
+        guard !sectors.isEmpty else { return ("0", []) }
+        return ("sector IN (\(Array(repeating: "?", count: sectors.count).joined(separator: ", ")))", StatementArguments(sectors))
+    }
+
+    public func plan(campaign: String, modelChecksum: String, items: [PlannedItem], by actor: Actor) throws -> (inserted: Int, skipped: Int) {
         let now = Date()
         return try transaction { db in
             var inserted = 0, skipped = 0
@@ -101,8 +132,8 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
                                                it.expectedValue, it.selection, it.inclusionProbability, it.reasons])
                 if db.changesCount == 1 { inserted += 1 } else { skipped += 1 }
             }
-            try audit(db, actor: actor, action: "plan", item: nil,
-                      details: "campaign=\(campaign) model=\(modelChecksum) inserted=\(inserted) skipped=\(skipped)", now: now)
+            try audit(db, actor: actor.name, action: "plan", item: nil,
+                      details: actor.details("campaign=\(campaign) model=\(modelChecksum) inserted=\(inserted) skipped=\(skipped)"), now: now)
             return (inserted, skipped)
         }
     }
@@ -118,25 +149,27 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
         }
     }
 
-    public func next(controller: String, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem? {
-        guard !controller.isEmpty else { throw QueueError("a controller name is needed") }
+    public func next(for actor: Actor, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem? {
+        guard !actor.name.isEmpty else { throw QueueError("a controller name is needed") }
         return try transaction { db in
             try expireLeases(db, now: now)
-            var sql = "SELECT id FROM items WHERE state = 'planned'"
-            var arguments: StatementArguments = []
+            let (inSectors, sectorArguments) = Self.sectorCondition(actor.sectors)
+            var sql = "SELECT id FROM items WHERE state = 'planned' AND \(inSectors)"
+            var arguments = sectorArguments
             if let channel { sql += " AND channel = ?"; _ = arguments.append(contentsOf: [channel.rawValue]) }
             if let sector { sql += " AND sector = ?"; _ = arguments.append(contentsOf: [sector]) }
             sql += " ORDER BY expected_value DESC, id LIMIT 1"
             guard let id = try Int64.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
             try db.execute(sql: "UPDATE items SET state = 'assigned', controller = ?, lease_expires = ? WHERE id = ?",
-                           arguments: [controller, now.timeIntervalSince1970 + lease, id])
-            try audit(db, actor: controller, action: "assign", item: id, details: "lease=\(Int(lease))s", now: now)
-            return try fetchItem(db, id)
+                           arguments: [actor.name, now.timeIntervalSince1970 + lease, id])
+            try audit(db, actor: actor.name, action: "assign", item: id, details: actor.details("lease=\(Int(lease))s"), now: now)
+            return try fetchItem(db, id, in: .all)
         }
     }
 
-    private func fetchItem(_ db: Database, _ id: Int64) throws -> QueueItem? {
-        try Row.fetchOne(db, sql: "SELECT * FROM items WHERE id = ?", arguments: [id]).map(Self.item)
+    private func fetchItem(_ db: Database, _ id: Int64, in scope: ItemScope) throws -> QueueItem? {
+        let (condition, arguments) = Self.condition(scope)
+        return try Row.fetchOne(db, sql: "SELECT * FROM items WHERE id = ? AND \(condition)", arguments: [id] + arguments).map(Self.item)
     }
 
     static func item(_ row: Row) -> QueueItem {
@@ -156,45 +189,74 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
             outcome: outcome)
     }
 
-    public func list(controller: String) throws -> [QueueItem] {
-        try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM items WHERE controller = ? ORDER BY state, expected_value DESC, id", arguments: [controller]).map(Self.item)
+    public func items(in scope: ItemScope) throws -> [QueueItem] {
+        let (condition, arguments) = Self.condition(scope)
+        return try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM items WHERE \(condition) ORDER BY state, expected_value DESC, id", arguments: arguments).map(Self.item)
         }
     }
 
-    public func close(item id: Int64, controller: String, outcome: Outcome, now: Date) throws {
+    public func item(_ id: Int64, in scope: ItemScope, viewedBy viewer: Actor?, now: Date) throws -> QueueItem? {
+        guard let viewer else { return try queue.read { db in try fetchItem(db, id, in: scope) } }
+        return try transaction { db in
+            guard let found = try fetchItem(db, id, in: scope) else { return nil }
+            try audit(db, actor: viewer.name, action: "view", item: id, details: viewer.auditContext, now: now)
+            return found
+        }
+    }
+
+    /// The item an actor may act on, or the refusal: missing and not-yours are the same 404.
+    private func actableItem(_ db: Database, _ id: Int64, by actor: Actor) throws -> QueueItem {
+        guard let scope = ItemScope.actable(by: actor) else { throw QueueError("a \(actor.role?.rawValue ?? "") cannot act on items", kind: .forbidden) }
+        guard let current = try fetchItem(db, id, in: scope) else { throw QueueError("no item \(id)", kind: .notFound) }
+        return current
+    }
+
+    public func close(item id: Int64, by actor: Actor, outcome: Outcome, now: Date) throws {
         try outcome.validate()
         try transaction { db in
-            guard let current = try fetchItem(db, id) else { throw QueueError("no item \(id)") }
-            try current.ensureClosable(by: controller)
+            let current = try actableItem(db, id, by: actor)
+            try current.ensureClosable(by: actor.name)
             try db.execute(sql: """
                 UPDATE items SET state = 'closed', indu = ?, rappel = ?, indu_months = ?, fraud = ?, judgement = ?, judgement_reason = ?,
                     closed_at = ?, lease_expires = NULL WHERE id = ?
                 """, arguments: [outcome.indu, outcome.rappel, outcome.induMonths, outcome.fraud ? 1 : 0, outcome.judgement.rawValue, outcome.judgementReason,
                                  now.timeIntervalSince1970, id])
-            try audit(db, actor: controller, action: "close", item: id,
-                      details: outcome.auditDetails, now: now)
+            try audit(db, actor: actor.name, action: "close", item: id, details: actor.details(outcome.auditDetails), now: now)
         }
     }
 
-    public func release(item id: Int64, controller: String, now: Date) throws {
+    public func release(item id: Int64, by actor: Actor, now: Date) throws {
         try transaction { db in
-            guard let current = try fetchItem(db, id) else { throw QueueError("no item \(id)") }
-            try current.ensureReleasable(by: controller)
+            let current = try actableItem(db, id, by: actor)
+            try current.ensureReleasable(by: actor.name)
             try db.execute(sql: "UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL WHERE id = ?", arguments: [id])
-            try audit(db, actor: controller, action: "release", item: id, details: "", now: now)
+            try audit(db, actor: actor.name, action: "release", item: id, details: actor.auditContext, now: now)
         }
     }
 
-    public func status(campaign: String?, now: Date) throws -> [ChannelStatus] {
+    public func reassign(item id: Int64, to controller: String, by actor: Actor, lease: TimeInterval, now: Date) throws {
+        try transaction { db in
+            let scope: ItemScope = actor.role == nil ? .all : .sectors(actor.sectors ?? [])
+            guard let current = try fetchItem(db, id, in: scope) else { throw QueueError("no item \(id)", kind: .notFound) }
+            guard current.state != .closed else { throw QueueError("item \(id) is already closed; nothing changed", kind: .conflict) }
+            try db.execute(sql: "UPDATE items SET state = 'assigned', controller = ?, lease_expires = ? WHERE id = ?",
+                           arguments: [controller, now.timeIntervalSince1970 + lease, id])
+            try audit(db, actor: actor.name, action: "reassign", item: id,
+                      details: actor.details("from=\(current.controller ?? "") to=\(controller) lease=\(Int(lease))s"), now: now)
+        }
+    }
+
+    public func status(campaign: String?, sectors: [String]?, now: Date) throws -> [ChannelStatus] {
         try queue.read { db in
+            let (inSectors, sectorArguments) = Self.sectorCondition(sectors)
             var sql = """
                 SELECT channel, sector, SUM(state = 'planned') AS planned, SUM(state = 'assigned') AS assigned, SUM(state = 'closed') AS closed,
                     SUM(state = 'closed' AND indu > 0) AS hits, COALESCE(SUM(CASE WHEN state = 'closed' THEN indu ELSE 0 END), 0) AS euros
-                FROM items
+                FROM items WHERE \(inSectors)
                 """
-            var arguments: StatementArguments = []
-            if let campaign { sql += " WHERE campaign = ?"; _ = arguments.append(contentsOf: [campaign]) }
+            var arguments = sectorArguments
+            if let campaign { sql += " AND campaign = ?"; _ = arguments.append(contentsOf: [campaign]) }
             sql += " GROUP BY channel, sector ORDER BY channel, sector"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { r in
                 ChannelStatus(channel: r["channel"], sector: r["sector"], planned: r["planned"], assigned: r["assigned"], closed: r["closed"],
@@ -203,11 +265,127 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
         }
     }
 
-    public func export(campaign: String, actor: String, now: Date) throws -> [QueueItem] {
+    public func export(campaign: String, by actor: Actor, now: Date) throws -> [QueueItem] {
         try transaction { db in
             let items = try Row.fetchAll(db, sql: "SELECT * FROM items WHERE campaign = ? AND state = 'closed' ORDER BY id", arguments: [campaign]).map(Self.item)
-            try audit(db, actor: actor, action: "export", item: nil, details: "campaign=\(campaign) rows=\(items.count)", now: now)
+            try audit(db, actor: actor.name, action: "export", item: nil, details: actor.details("campaign=\(campaign) rows=\(items.count)"), now: now)
             return items
         }
+    }
+
+    // MARK: Identities
+
+    private static func account(_ r: Row) -> UserAccount {
+        let sectors = (try? JSONDecoder().decode([String].self, from: Data((r["sectors"] as String).utf8))) ?? []
+        return UserAccount(name: r["name"], role: Role(rawValue: r["role"]) ?? .controleur, sectors: sectors, passwordHash: r["password_hash"],
+                           disabled: (r["disabled"] as Int) != 0)
+    }
+
+    public func addUser(_ user: UserAccount, by actor: Actor) throws {
+        let sectors = String(decoding: try JSONEncoder().encode(user.sectors), as: UTF8.self)
+        try transaction { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [user.name]) == nil else {
+                throw QueueError("user \(user.name) already exists", kind: .conflict)
+            }
+            try db.execute(sql: "INSERT INTO users (name, role, sectors, password_hash, disabled, created) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [user.name, user.role.rawValue, sectors, user.passwordHash, user.disabled ? 1 : 0, Date().timeIntervalSince1970])
+            try audit(db, actor: actor.name, action: "user-add", item: nil,
+                      details: actor.details("user=\(user.name) role=\(user.role.rawValue) sectors=\(user.sectors.joined(separator: ","))"), now: Date())
+        }
+    }
+
+    public func user(named name: String) throws -> UserAccount? {
+        try queue.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(Self.account) }
+    }
+
+    public func users() throws -> [UserAccount] {
+        try queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").map(Self.account) }
+    }
+
+    public func hasUsers() throws -> Bool { try queue.read { db in try Int.fetchOne(db, sql: "SELECT 1 FROM users LIMIT 1") != nil } }
+
+    public func setDisabled(_ disabled: Bool, user name: String, by actor: Actor) throws {
+        try transaction { db in
+            try db.execute(sql: "UPDATE users SET disabled = ? WHERE name = ?", arguments: [disabled ? 1 : 0, name])
+            guard db.changesCount == 1 else { throw QueueError("no user \(name)", kind: .notFound) }
+            if disabled {
+                // A disabled account keeps no way in: its sessions and tokens end with it.
+                try db.execute(sql: "DELETE FROM sessions WHERE user = ?", arguments: [name])
+                try db.execute(sql: "DELETE FROM tokens WHERE user = ?", arguments: [name])
+            }
+            try audit(db, actor: actor.name, action: disabled ? "user-disable" : "user-enable", item: nil, details: actor.details("user=\(name)"), now: Date())
+        }
+    }
+
+    public func addToken(hash: String, user: String, expires: Date, by actor: Actor) throws {
+        try transaction { db in
+            try db.execute(sql: "INSERT INTO tokens (hash, user, expires, created) VALUES (?, ?, ?, ?)",
+                           arguments: [hash, user, expires.timeIntervalSince1970, Date().timeIntervalSince1970])
+            try audit(db, actor: actor.name, action: "token-issue", item: nil,
+                      details: actor.details("user=\(user) expires=\(Int(expires.timeIntervalSince1970))"), now: Date())
+        }
+    }
+
+    public func tokenUser(hash: String, now: Date) throws -> UserAccount? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT users.* FROM tokens JOIN users ON users.name = tokens.user WHERE tokens.hash = ? AND tokens.expires > ? AND users.disabled = 0
+                """, arguments: [hash, now.timeIntervalSince1970]).map(Self.account)
+        }
+    }
+
+    private static func session(_ r: Row) -> SessionRecord {
+        SessionRecord(idHash: r["id_hash"], user: r["user"], csrfToken: r["csrf"], created: Date(timeIntervalSince1970: r["created"]),
+                      lastSeen: Date(timeIntervalSince1970: r["last_seen"]), address: r["address"])
+    }
+
+    public func createSession(_ s: SessionRecord) throws {
+        try transaction { db in
+            try db.execute(sql: "INSERT INTO sessions (id_hash, user, csrf, created, last_seen, address) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [s.idHash, s.user, s.csrfToken, s.created.timeIntervalSince1970, s.lastSeen.timeIntervalSince1970, s.address])
+        }
+    }
+
+    public func session(idHash: String) throws -> SessionRecord? {
+        try queue.read { db in try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id_hash = ?", arguments: [idHash]).map(Self.session) }
+    }
+
+    public func touchSession(idHash: String, at time: Date) throws {
+        try transaction { db in try db.execute(sql: "UPDATE sessions SET last_seen = ? WHERE id_hash = ?", arguments: [time.timeIntervalSince1970, idHash]) }
+    }
+
+    public func deleteSession(idHash: String) throws {
+        try transaction { db in try db.execute(sql: "DELETE FROM sessions WHERE id_hash = ?", arguments: [idHash]) }
+    }
+
+    @discardableResult
+    public func deleteSessions(user: String, except: String?) throws -> Int {
+        try transaction { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE user = ? AND id_hash != ?", arguments: [user, except ?? ""])
+            return db.changesCount
+        }
+    }
+
+    public func sessions(user: String) throws -> [SessionRecord] {
+        try queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM sessions WHERE user = ? ORDER BY created", arguments: [user]).map(Self.session) }
+    }
+
+    public func recordLoginFailure(user: String, address: String, at time: Date) throws {
+        try transaction { db in
+            // Failures older than a day are of no use to throttling: they go as new ones come.
+            try db.execute(sql: "DELETE FROM login_failures WHERE time < ?", arguments: [time.timeIntervalSince1970 - 86_400])
+            try db.execute(sql: "INSERT INTO login_failures (user, address, time) VALUES (?, ?, ?)", arguments: [user, address, time.timeIntervalSince1970])
+        }
+    }
+
+    public func loginFailures(user: String?, address: String?, since: Date) throws -> Int {
+        try queue.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_failures WHERE time >= ? AND (? IS NULL OR user = ?) AND (? IS NULL OR address = ?)",
+                             arguments: [since.timeIntervalSince1970, user, user, address, address]) ?? 0
+        }
+    }
+
+    public func recordEvent(actor: Actor, action: String, item: Int64?, details: String, now: Date) throws {
+        try transaction { db in try audit(db, actor: actor.name, action: action, item: item, details: actor.details(details), now: now) }
     }
 }

@@ -32,12 +32,12 @@ public struct PlanRequest: Sendable {
     public var population: String
     /// Also write the plan as CSV, for review and for `audit --selected`.
     public var output: String?
-    public var actor: String
+    public var actor: Actor
     /// Sign a checkpoint of the audit log after planning: the signing key, and the checkpoint log it is appended to.
     public var checkpoint: CheckpointSigning?
     public var format = CSVFormat()
     public var threads = Parallelism.defaultThreads
-    public init(campaign: String, population: String, actor: String) {
+    public init(campaign: String, population: String, actor: Actor) {
         self.campaign = campaign; self.population = population; self.actor = actor
     }
 }
@@ -77,14 +77,15 @@ public struct AuditVerificationRequest: Sendable {
 
 /// Pull the best unassigned item for a controller, with a lease.
 public struct PullRequest: Sendable {
-    public var controller: String
+    public var actor: Actor
     public var channel: ChannelKind?
     public var sector: String?
     public var lease: Duration = .seconds(240 * 60)
-    public init(controller: String) { self.controller = controller }
+    public init(actor: Actor) { self.actor = actor }
+    public init(controller: String) { self.actor = Actor(name: controller) }
 
     public func validate() throws(RequestError) {
-        guard !controller.isEmpty else { throw RequestError("controller", "{controller} must not be empty") }
+        guard !actor.name.isEmpty else { throw RequestError("controller", "{controller} must not be empty") }
         guard lease > .zero, lease <= .seconds(7 * 24 * 3600) else { throw RequestError("lease", "{lease} must be more than 0 and at most a week") }
     }
 }
@@ -92,9 +93,10 @@ public struct PullRequest: Sendable {
 /// Close an item with the control's outcome and the controller's judgement.
 public struct CloseRequest: Sendable {
     public var item: Int64
-    public var controller: String
+    public var actor: Actor
     public var outcome: Outcome
-    public init(item: Int64, controller: String, outcome: Outcome) { self.item = item; self.controller = controller; self.outcome = outcome }
+    public init(item: Int64, actor: Actor, outcome: Outcome) { self.item = item; self.actor = actor; self.outcome = outcome }
+    public init(item: Int64, controller: String, outcome: Outcome) { self.init(item: item, actor: Actor(name: controller), outcome: outcome) }
 }
 
 /// Write the closed outcomes of a campaign as labelled rows for retraining.
@@ -103,8 +105,8 @@ public struct OutcomeExportRequest: Sendable {
     public var output: String
     /// The target rule labelling each outcome (the DMDE rule by default).
     public var definition = TargetDefinitionSpec()
-    public var actor: String
-    public init(campaign: String, output: String, actor: String) { self.campaign = campaign; self.output = output; self.actor = actor }
+    public var actor: Actor
+    public init(campaign: String, output: String, actor: Actor) { self.campaign = campaign; self.output = output; self.actor = actor }
 
     public func validate() throws(RequestError) {
         guard definition.minimumAmount >= 0, definition.minimumAmount.isFinite else {
@@ -130,6 +132,29 @@ public struct QueueOperations: Sendable {
     /// Opens the store a URL names (see `QueueStoreLocation`).
     public init(url: String) throws { store = try QueueStoreLocation(url).open() }
 
+    /// The person a controller's command acts for. On a store with users, the API token (`CIBLAGE_TOKEN`)
+    /// says who, and a `claimed` name (`--controller`) must agree with it; on a store without users,
+    /// the claimed name is taken as given (whoever opens the store is its administrator).
+    public func person(claimed: String?, token: String?) throws -> Actor {
+        let actor = try IdentityOperations(store: store).actor(token: token, fallback: claimed ?? "")
+        if actor.role != nil, let claimed, claimed != actor.name {
+            throw QueueError("{controller} \(claimed) is not the user of CIBLAGE_TOKEN (\(actor.name)): on a store with users the token says who acts",
+                             kind: .forbidden)
+        }
+        guard !actor.name.isEmpty else { throw QueueError("give {controller} (or CIBLAGE_TOKEN on a store with users)") }
+        return actor
+    }
+
+    /// Who a store-wide command (plan, export, checkpoint) is recorded as: the token's user when a
+    /// token is given, else the store's administrator named by `fallback` ($USER).
+    public func administrator(token: String?, fallback: String) throws -> Actor {
+        guard let token, !token.isEmpty else { return Actor(name: fallback) }
+        guard let user = try IdentityOperations(store: store).user(forToken: token) else {
+            throw QueueError("CIBLAGE_TOKEN is unknown, expired or its user disabled", kind: .forbidden)
+        }
+        return Actor(user, address: "cli")
+    }
+
     /// Chooses the dossiers of every channel and inserts them all or none (no duplicates on re-planning).
     /// - Parameter progress: told the bytes of the population read.
     public func plan(_ request: PlanRequest, progress: ProgressHandler? = nil) throws -> PlanResult {
@@ -137,7 +162,7 @@ public struct QueueOperations: Sendable {
         let model = try campaign.loadModel(campaignFile: request.campaign)
         let summary = try Planner.plan(campaign: campaign, model: model, population: request.population, format: request.format,
                                        threads: request.threads, progress: progress)
-        let result = try store.plan(campaign: campaign.name, modelChecksum: model.checksum ?? "", items: summary.items, actor: request.actor)
+        let result = try store.plan(campaign: campaign.name, modelChecksum: model.checksum ?? "", items: summary.items, by: request.actor)
         if let output = request.output { try AtomicFile.write(Data(summary.csv().utf8), to: output) }
         if let signing = request.checkpoint { _ = try signCheckpoint(signing) }
         return PlanResult(campaign: campaign.name, inserted: result.inserted, skipped: result.skipped,
@@ -147,23 +172,55 @@ public struct QueueOperations: Sendable {
 
     public func next(_ request: PullRequest, now: Date = Date()) throws -> QueueItem? {
         try request.validate()
-        return try store.next(controller: request.controller, channel: request.channel, sector: request.sector,
+        return try store.next(for: request.actor, channel: request.channel, sector: request.sector,
                               lease: Double(request.lease.components.seconds), now: now)
     }
 
-    public func items(of controller: String) throws -> [QueueItem] { try store.list(controller: controller) }
+    /// The items a person holds or has closed, in their sectors.
+    public func items(of actor: Actor) throws -> [QueueItem] { try store.items(in: .heldBy(actor.name, sectors: actor.sectors)) }
+    public func items(of controller: String) throws -> [QueueItem] { try items(of: Actor(name: controller)) }
 
-    public func close(_ request: CloseRequest, now: Date = Date()) throws {
-        try store.close(item: request.item, controller: request.controller, outcome: request.outcome, now: now)
+    /// One item as its holder or their superviseur sees it; the view is in the audit log. Nil for
+    /// anyone else, so that another's item and a missing one look the same (404).
+    public func item(_ id: Int64, viewedBy actor: Actor, now: Date = Date()) throws -> QueueItem? {
+        guard let scope = ItemScope.viewable(by: actor) else { return nil }
+        return try store.item(id, in: scope, viewedBy: actor, now: now)
     }
 
-    public func release(item: Int64, controller: String, now: Date = Date()) throws {
-        try store.release(item: item, controller: controller, now: now)
+    /// The items of a superviseur's sectors (open and closed), for the dashboard and reassignment.
+    public func items(supervisedBy actor: Actor) throws -> [QueueItem] {
+        guard actor.role == .superviseur || actor.role == nil else { throw QueueError("only a superviseur follows sectors", kind: .forbidden) }
+        return try store.items(in: actor.role == nil ? .all : .sectors(actor.sectors ?? []))
+    }
+
+    public func close(_ request: CloseRequest, now: Date = Date()) throws {
+        try store.close(item: request.item, by: request.actor, outcome: request.outcome, now: now)
+    }
+
+    public func release(item: Int64, by actor: Actor, now: Date = Date()) throws {
+        try store.release(item: item, by: actor, now: now)
+    }
+    public func release(item: Int64, controller: String, now: Date = Date()) throws { try release(item: item, by: Actor(name: controller), now: now) }
+
+    /// A superviseur gives an open item of their sectors to a controleur who covers its sector.
+    public func reassign(item: Int64, to controller: String, by actor: Actor, lease: Duration = .seconds(240 * 60), now: Date = Date()) throws {
+        guard actor.role == .superviseur || actor.role == nil else { throw QueueError("only a superviseur reassigns items", kind: .forbidden) }
+        if try store.hasUsers() {
+            guard let target = try store.user(named: controller), target.role == .controleur, !target.disabled else {
+                throw QueueError("{controller} \(controller) is not an active controleur")
+            }
+            if let found = try store.item(item, in: actor.role == nil ? .all : .sectors(actor.sectors ?? []), viewedBy: nil, now: now),
+               !target.sectors.contains(found.item.sector) {
+                throw QueueError("{controller} \(controller) does not cover sector \(found.item.sector)")
+            }
+        }
+        try store.reassign(item: item, to: controller, by: actor, lease: Double(lease.components.seconds), now: now)
     }
 
     /// - Parameter campaignFile: the campaign whose objective the progress is measured against.
-    public func progress(campaign: String?, campaignFile: String? = nil, now: Date = Date()) throws -> QueueProgress {
-        let rows = try store.status(campaign: campaign, now: now)
+    /// - Parameter sectors: only these sectors (a superviseur's); nil for all.
+    public func progress(campaign: String?, campaignFile: String? = nil, sectors: [String]? = nil, now: Date = Date()) throws -> QueueProgress {
+        let rows = try store.status(campaign: campaign, sectors: sectors, now: now)
         return QueueProgress(rows: rows, objective: try campaignFile.map { try Campaign.load(path: $0) }?.objective)
     }
 
@@ -172,9 +229,14 @@ public struct QueueOperations: Sendable {
     @discardableResult
     public func exportOutcomes(_ request: OutcomeExportRequest, now: Date = Date()) throws -> Int {
         try request.validate()
-        let items = try store.export(campaign: request.campaign, actor: request.actor, now: now)
+        let items = try store.export(campaign: request.campaign, by: request.actor, now: now)
         try AtomicFile.write(Data(OutcomeExport.csv(items, definition: request.definition).utf8), to: request.output)
         return items.count
+    }
+
+    /// The same labelled rows as `exportOutcomes`, as text (the server's download), recorded in the audit log.
+    public func outcomesCSV(campaign: String, definition: TargetDefinitionSpec = TargetDefinitionSpec(), actor: Actor, now: Date = Date()) throws -> String {
+        OutcomeExport.csv(try store.export(campaign: campaign, by: actor, now: now), definition: definition)
     }
 
     public func verifyAudit(_ request: AuditVerificationRequest = AuditVerificationRequest()) throws -> AuditVerification {

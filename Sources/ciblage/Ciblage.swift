@@ -20,7 +20,7 @@ struct Ciblage: ParsableCommand {
             2 internal error.
             """,
         version: ModelArtifact.generatorName,
-        subcommands: [Simulate.self, Target.self, Train.self, Select.self, Inspect.self, Score.self, Evaluate.self, Explain.self, Export.self, Queue.self, Audit.self, Monitor.self, Card.self]
+        subcommands: [Simulate.self, Target.self, Train.self, Select.self, Inspect.self, Score.self, Evaluate.self, Explain.self, Export.self, Queue.self, Audit.self, Monitor.self, Card.self, Users.self, Serve.self]
     )
 }
 
@@ -100,6 +100,7 @@ extension VariableSelection.RemovalTest: ExpressibleByArgument, CaseIterable {
     public static let allCases: [VariableSelection.RemovalTest] = [.wald, .likelihoodRatio]
 }
 extension ChannelKind: ExpressibleByArgument {}
+extension Role: ExpressibleByArgument {}
 extension Judgement: ExpressibleByArgument {}
 extension ProvenanceChoice: ExpressibleByArgument {
     public init?(argument: String) { self.init(text: argument) }
@@ -151,10 +152,14 @@ func format(seconds: Double) -> String { String(format: "%.2f", seconds) }
 
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try Ciblage.parseAsRoot()
-            try command.run()
+            if var server = command as? any AsyncParsableCommand {
+                try await server.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(status(for: error))
         }

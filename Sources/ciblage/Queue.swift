@@ -36,8 +36,15 @@ struct Queue: ParsableCommand {
         }
     }
 
-    /// Who the audit log records for commands that act for nobody in particular (plan, export).
-    static func actor() -> String { ProcessInfo.processInfo.environment["USER"] ?? "ciblage" }
+    /// The API token of the person running the command (`ciblage users token`).
+    static var token: String? { ProcessInfo.processInfo.environment["CIBLAGE_TOKEN"] }
+
+    /// Who the audit log records for store-wide commands (plan, export): the token's user, else $USER.
+    static func administrator(_ queue: QueueOperations) throws -> Actor {
+        try queue.administrator(token: token, fallback: ProcessInfo.processInfo.environment["USER"] ?? "ciblage")
+    }
+
+    static let controllerHelp: ArgumentHelp = "Controller name. On a store with users, the identity comes from CIBLAGE_TOKEN and this must match it (or be left out)."
 
     struct Plan: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Choose dossiers for each channel of a campaign and add them to the store (all or nothing; no duplicates on re-planning).")
@@ -49,12 +56,12 @@ struct Queue: ParsableCommand {
         @OptionGroup var csv: CSVOptions
         @OptionGroup var threads: ThreadOptions
         func run() throws {
-            var request = PlanRequest(campaign: campaign, population: data, actor: Queue.actor())
+            let queue = try store.operations()
+            var request = PlanRequest(campaign: campaign, population: data, actor: try Queue.administrator(queue))
             request.output = output
             request.checkpoint = signing.resolved
             request.format = try csv.format()
             request.threads = threads.resolved
-            let queue = try store.operations()
             let r = try withProgress { try queue.plan(request, progress: $0) }
             print("planned \(r.campaign): \(r.inserted) new items (\(r.skipped) already planned), \(r.explored) drawn at random, from \(r.eligible) eligible of \(r.population) dossiers")
             if let log = request.checkpoint?.log { print("signed a checkpoint of the audit log into \(log)") }
@@ -63,7 +70,7 @@ struct Queue: ParsableCommand {
 
     struct Next: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Assign the best unassigned item to a controller, with a lease, and show it.")
-        @Option(help: "Controller name.") var controller: String
+        @Option(help: Queue.controllerHelp) var controller: String?
         @Option(help: "Only items of this channel.") var channel: ChannelKind?
         @Option(help: "Only items of this sector.") var sector: String?
         @Option(help: "Lease in minutes; an item not closed in time returns to the pool.") var lease: Double = 240
@@ -73,11 +80,11 @@ struct Queue: ParsableCommand {
         func validate() throws {
             guard repeatCount >= 1 else { throw ValidationError("--repeat must be at least 1") }
             guard lease.isFinite else { throw ValidationError("--lease must be a number of minutes") }
-            try check(request().validate)
+            try check(request(Actor(name: controller ?? "-")).validate)
         }
 
-        func request() -> PullRequest {
-            var r = PullRequest(controller: controller)
+        func request(_ actor: Actor) -> PullRequest {
+            var r = PullRequest(actor: actor)
             r.channel = channel
             r.sector = sector
             r.lease = .milliseconds(Int64((lease * 60_000).rounded()))
@@ -86,13 +93,14 @@ struct Queue: ParsableCommand {
 
         func run() throws {
             let queue = try store.operations()
+            let request = request(try queue.person(claimed: controller, token: Queue.token))
             if repeatCount > 1 {
                 // Load test: one transaction per call; prints the ids, then latency figures on stderr.
                 var latencies: [Double] = []
                 let clock = ContinuousClock()
                 for _ in 0..<repeatCount {
                     let start = clock.now
-                    let item = try queue.next(request())
+                    let item = try queue.next(request)
                     let d = clock.now - start
                     latencies.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
                     if let item { print(item.id) }
@@ -102,7 +110,7 @@ struct Queue: ParsableCommand {
                     1000 * latencies[latencies.count / 2], 1000 * latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.reduce(0, +)))
                 return
             }
-            guard let item = try queue.next(request()) else { print("no item left for \(controller)"); return }
+            guard let item = try queue.next(request) else { print("no item left for \(request.actor.name)"); return }
             print(Queue.describe(item))
         }
     }
@@ -117,15 +125,18 @@ struct Queue: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a controller's items.")
-        @Option(help: "Controller name.") var controller: String
+        @Option(help: Queue.controllerHelp) var controller: String?
         @OptionGroup var store: StoreOptions
-        func run() throws { for item in try store.operations().items(of: controller) { print(Queue.describe(item)) } }
+        func run() throws {
+            let queue = try store.operations()
+            for item in try queue.items(of: try queue.person(claimed: controller, token: Queue.token)) { print(Queue.describe(item)) }
+        }
     }
 
     struct Close: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record the outcome of a control and the controller's judgement of the selection.")
         @Argument(help: "Item number.") var item: Int64
-        @Option(help: "Controller name (must hold the item).") var controller: String
+        @Option(help: Queue.controllerHelp) var controller: String?
         @Option(help: "Indu found, in EUR.") var indu: Double = 0
         @Option(help: "Number of consecutive months the indu covers (required when --indu is more than 0): the target rule of the cible uses it.") var induMonths: Int?
         @Option(help: "Rappel found, in EUR.") var rappel: Double = 0
@@ -143,7 +154,8 @@ struct Queue: ParsableCommand {
         }
 
         func run() throws {
-            try store.operations().close(CloseRequest(item: item, controller: controller, outcome: outcome))
+            let queue = try store.operations()
+            try queue.close(CloseRequest(item: item, actor: try queue.person(claimed: controller, token: Queue.token), outcome: outcome))
             print("closed item \(item)")
         }
     }
@@ -151,9 +163,13 @@ struct Queue: ParsableCommand {
     struct Release: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Give an assigned item back to the pool.")
         @Argument(help: "Item number.") var item: Int64
-        @Option(help: "Controller name (must hold the item).") var controller: String
+        @Option(help: Queue.controllerHelp) var controller: String?
         @OptionGroup var store: StoreOptions
-        func run() throws { try store.operations().release(item: item, controller: controller); print("released item \(item)") }
+        func run() throws {
+            let queue = try store.operations()
+            try queue.release(item: item, by: try queue.person(claimed: controller, token: Queue.token))
+            print("released item \(item)")
+        }
     }
 
     struct Status: ParsableCommand {
@@ -189,17 +205,18 @@ struct Queue: ParsableCommand {
         @Option(help: "Target rule: minimum number of consecutive months the indu covers.") var months: Int = 6
         @OptionGroup var store: StoreOptions
 
-        func validate() throws { try check(request().validate) }
+        func validate() throws { try check(request(Actor(name: "-")).validate) }
 
-        func request() -> OutcomeExportRequest {
-            var r = OutcomeExportRequest(campaign: campaign, output: output, actor: Queue.actor())
+        func request(_ actor: Actor) -> OutcomeExportRequest {
+            var r = OutcomeExportRequest(campaign: campaign, output: output, actor: actor)
             r.definition.minimumAmount = amount
             r.definition.minimumMonths = months
             return r
         }
 
         func run() throws {
-            let rows = try store.operations().exportOutcomes(request())
+            let queue = try store.operations()
+            let rows = try queue.exportOutcomes(request(try Queue.administrator(queue)))
             print("wrote \(output): \(rows) closed items")
         }
     }
