@@ -107,7 +107,9 @@ struct PageRoutes {
                     errors[ServerError(e).field ?? "form"] = e.message.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
                 }
             }
-            guard let item = try await state.run({ try state.queue.item(id, viewedBy: identity.actor) }) else { throw ServerError(.notFound, "not found") }
+            guard let item = try await state.run({ try state.queue.item(id, viewedBy: identity.actor, recordingView: false) }) else {
+                throw ServerError(.notFound, "not found")
+            }
             return state.pages.render("dossier", Self.dossierContext(item, identity: identity, form: form.fields, errors: errors), status: .unprocessableContent)
         }
         router.post("dossiers/:id/liberation") { _, context in
@@ -282,7 +284,8 @@ struct PageRoutes {
         context["form"] = values
         context["error"] = errors
         if !errors.isEmpty {
-            let fields = errors.keys.sorted().map { fieldLabel($0) }.joined(separator: ", ")
+            let order = ["indu", "rappel", "induMonths", "judgement", "reason"]
+            let fields = errors.keys.sorted { (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1) }.map(fieldLabel).joined(separator: ", ")
             context["errors"] = [["message": "Le formulaire contient des erreurs : \(fields)."]]
         }
         if let o = q.outcome {

@@ -30,7 +30,8 @@ public struct Outcome: Codable, Equatable, Sendable {
 
     /// The rules every store applies before recording an outcome.
     public func validate() throws {
-        guard indu >= 0, rappel >= 0, indu.isFinite, rappel.isFinite else { throw QueueError("{indu} and {rappel} must be finite amounts ≥ 0") }
+        guard indu >= 0, indu.isFinite else { throw QueueError("{indu} must be a finite amount ≥ 0, got \(indu)") }
+        guard rappel >= 0, rappel.isFinite else { throw QueueError("{rappel} must be a finite amount ≥ 0, got \(rappel)") }
         if indu > 0 {
             guard let months = induMonths else {
                 throw QueueError("an indu needs the number of months it covers ({induMonths}): the target rule depends on it")

@@ -182,9 +182,11 @@ public struct QueueOperations: Sendable {
 
     /// One item as its holder or their superviseur sees it; the view is in the audit log. Nil for
     /// anyone else, so that another's item and a missing one look the same (404).
-    public func item(_ id: Int64, viewedBy actor: Actor, now: Date = Date()) throws -> QueueItem? {
+    /// - Parameter recordingView: false when the page is shown again after a refused form (the view
+    ///   was recorded when it was opened; a refusal changes nothing in the store).
+    public func item(_ id: Int64, viewedBy actor: Actor, recordingView: Bool = true, now: Date = Date()) throws -> QueueItem? {
         guard let scope = ItemScope.viewable(by: actor) else { return nil }
-        return try store.item(id, in: scope, viewedBy: actor, now: now)
+        return try store.item(id, in: scope, viewedBy: recordingView ? actor : nil, now: now)
     }
 
     /// The items of a superviseur's sectors (open and closed), for the dashboard and reassignment.

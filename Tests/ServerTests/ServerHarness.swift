@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 import Workflows
@@ -51,7 +52,9 @@ struct Harness {
 
     /// Runs `body` against the application in process.
     func test(_ body: @escaping @Sendable (Client) async throws -> Void) async throws {
-        let (app, _) = try CiblageApplication.make(configuration, store: store)
+        var logger = Logger(label: "ciblage.server.test")
+        logger.logLevel = .error
+        let (app, _) = try CiblageApplication.make(configuration, store: store, logger: logger)
         try await app.test(.router) { client in try await body(Client(client: client)) }
     }
 
