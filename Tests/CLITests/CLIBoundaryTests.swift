@@ -6,8 +6,9 @@ import Testing
 @Suite struct CLIBoundaryTests {
     static let sources = CLITests.packageRoot.appendingPathComponent("Sources/ciblage")
 
-    /// Modules the CLI may import: the workflows, the core's types, the argument parser. Never a store adapter.
-    static let allowedImports: Set<String> = ["ArgumentParser", "Foundation", "Glibc", "Synchronization", "Workflows", "CiblageSupport", "Accountability", "ControlQueue", "Dossiers",
+    /// Modules the CLI may import: the workflows, the core's types, the argument parser, and the
+    /// server edge that `serve` starts. Never a store adapter.
+    static let allowedImports: Set<String> = ["ArgumentParser", "Foundation", "Glibc", "Synchronization", "Workflows", "CiblageServer", "CiblageSupport", "Accountability", "ControlQueue", "Dossiers",
                                               "Evaluation", "LinearAlgebra", "RiskModel"]
 
     /// Calls that read or write data files, build CSV or JSON, open a store or run the core directly.
@@ -20,7 +21,8 @@ import Testing
     /// The workflow calls a `run()` may make (the functions and `QueueOperations` methods of `Sources/Workflows`).
     static let workflows = ["train(", "selectVariables(", "score(", "evaluate(", "explain(", "exportPMML(", "inspect(model:", "monitor(",
                             "audit(", "writeCard(", "simulate(", "buildTargets(", ".plan(", ".next(", ".items(of:", ".close(", ".release(",
-                            ".progress(", ".exportOutcomes(", ".verifyAudit(", ".signCheckpoint(", "generateAuditKey("]
+                            ".progress(", ".exportOutcomes(", ".verifyAudit(", ".signCheckpoint(", "generateAuditKey(",
+                            ".addUser(", ".users()", ".disableUser(", ".issueToken(", "CiblageApplication.run("]
 
     struct Violation: CustomStringConvertible, Equatable {
         var file: String
@@ -53,7 +55,7 @@ import Testing
     /// Each `func run()` with the text of its body, by brace matching from its line.
     static func runBodies(_ lines: [String]) -> [(line: Int, body: String)] {
         var out: [(Int, String)] = []
-        for (k, line) in lines.enumerated() where line.contains("func run() throws {") {
+        for (k, line) in lines.enumerated() where line.contains("func run() throws {") || line.contains("func run() async throws {") {
             var depth = 0, body = "", started = false
             scan: for l in lines[k...] {
                 for c in l {
