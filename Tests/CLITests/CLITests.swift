@@ -18,14 +18,21 @@ import Testing
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    func run(_ arguments: [String]) throws -> Result {
+    /// - Parameters:
+    ///   - stdin: written to the command's standard input (a password for `--password-stdin`).
+    ///   - environment: added to this process's environment (CIBLAGE_TOKEN).
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = input
         try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
@@ -207,6 +214,34 @@ import Testing
         #expect(planned.count == 501 && planned[0].hasPrefix("id,canal,secteur,selection,proba_inclusion,score"))
         let planAudit = try run(["audit", "--model", model, "--data", path("pop.csv"), "--attribute", "parent_isole", "--selected", path("plan.csv"), "--bootstrap", "20"])
         #expect(planAudit.status == 0 && planAudit.stdout.contains("500 of 20000 dossiers selected"), "\(planAudit.stdout) \(planAudit.stderr)")
+
+        // Users: once a store has users, the queue commands act for the user of CIBLAGE_TOKEN, never for a name.
+        let store = path("q.sqlite")
+        let first = try run(["queue", "next", "--controller", "mallory", "--store", store])
+        #expect(first.status == 0 && first.stdout.contains("controller mallory"), "no users yet: the name is taken as given")
+        let sector = String(first.stdout.components(separatedBy: "sector ").last?.prefix { $0 != "," } ?? "")
+        let add = try run(["users", "add", "alice", "--role", "controleur", "--sector", sector, "--password-stdin", "--bcrypt-cost", "4", "--store", store],
+                          stdin: "mot-de-passe-alice\n")
+        #expect(add.status == 0 && add.stdout.contains("added alice (controleur, sectors \(sector))"), "\(add.stderr)")
+        #expect(try run(["users", "add", "bob", "--role", "controleur", "--sector", "S1", "--store", store]).stderr.contains("--password-stdin"))
+        #expect(try run(["users", "add", "bob", "--role", "controleur", "--password-stdin", "--store", store], stdin: "mot-de-passe-bob1\n")
+            .stderr.contains("needs at least one --sector"))
+        #expect(try run(["users", "add", "bob", "--role", "chef", "--password-stdin", "--store", store], stdin: "mot-de-passe-bob1\n").status == 1)
+        let refused = try run(["queue", "next", "--controller", "alice", "--store", store])
+        #expect(refused.status == 1 && refused.stderr.contains("set CIBLAGE_TOKEN"), "\(refused.stderr)")
+        #expect(try run(["users", "token", "alice", "--password-stdin", "--store", store], stdin: "wrong-password-x\n").status == 1)
+        let token = try run(["users", "token", "alice", "--password-stdin", "--days", "1", "--store", store], stdin: "mot-de-passe-alice\n")
+        #expect(token.status == 0 && token.stdout.hasPrefix("cbl_"), "\(token.stderr)")
+        let env = ["CIBLAGE_TOKEN": token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)]
+        let pulled = try run(["queue", "next", "--store", store], environment: env)
+        #expect(pulled.status == 0 && pulled.stdout.contains("controller alice"), "\(pulled.stderr)")
+        let impostor = try run(["queue", "next", "--controller", "mallory", "--store", store], environment: env)
+        #expect(impostor.status == 1 && impostor.stderr.contains("--controller mallory is not the user of CIBLAGE_TOKEN (alice)"), "\(impostor.stderr)")
+        #expect(try run(["queue", "next", "--store", store], environment: ["CIBLAGE_TOKEN": "cbl_forged"]).stderr.contains("unknown, expired"))
+        #expect(try run(["users", "list", "--store", store]).stdout.contains("alice\tcontroleur\t\(sector)\tactive"))
+        #expect(try run(["users", "disable", "alice", "--store", store]).status == 0)
+        #expect(try run(["queue", "next", "--store", store], environment: env).status == 1)
+        #expect(try run(["serve", "--listen", "localhost", "--store", store]).stderr.contains("--listen must be HOST:PORT"))
 
         // Monitor: the closed controls of a campaign, as `queue export` writes them.
         var closed = "id,cible,montant_indu,montant_rappel,fraude,provenance,proba_inclusion,score,canal,jugement,modele\n"
