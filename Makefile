@@ -19,7 +19,9 @@ build: setup
 #     then train the two-part model (risk and expected indu) on the selected spec;
 #  3. score the population, evaluate on the independent sample, audit the top 2% for bias, write the card;
 #  4. plan a campaign into a fresh SQLite store, with a signed checkpoint of its audit log, and run a
-#     few controller operations on it.
+#     few controller operations on it;
+#  5. create demo accounts (one per role, passwords printed) and serve the web application on
+#     127.0.0.1:8080 until Ctrl-C (DEMO_SERVE=0 stops before serving).
 DEMO_DOSSIERS ?= 200000
 DEMO_STORE := $(OUT)/queue.sqlite
 demo: build
@@ -52,11 +54,14 @@ demo: build
 	@echo
 	@echo "Open, in $(OUT)/: evaluation.html (performance), audit.html (bias audit), card.html (model card and public notice),"
 	@echo "plan.csv (the campaign's selection), outcomes.csv (closed controls for retraining), scores.csv (every dossier's score and reasons)."
-	@echo "The queue is $(DEMO_STORE): try '$(CIBLAGE) queue next --controller alice --store $(DEMO_STORE)'."
+	@scripts/demo-serve.sh $(CIBLAGE) $(DEMO_STORE) $(OUT)
 
 # The whole suite; the queue's store tests also run against a local PostgreSQL that this starts.
+# The browser test (headless Chromium through selenium) needs Chromium, its driver and a venv with
+# selenium: scripts/install-browser-test-deps.sh installs what is missing and says where.
 test: setup
-	url=$$(scripts/start-test-postgres.sh) && CIBLAGE_TEST_POSTGRES_URL=$$url $(SWIFT) test
+	scripts/install-browser-test-deps.sh
+	url=$$(scripts/start-test-postgres.sh) && CIBLAGE_TEST_POSTGRES_URL=$$url CIBLAGE_BROWSER_TEST=1 $(SWIFT) test
 
 # CI: every hot-path benchmark runs on a small fixture; allocations are the gate, never time.
 bench-quick: setup

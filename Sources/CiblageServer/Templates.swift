@@ -160,11 +160,6 @@ enum Templates {
         <thead><tr><th scope="col">Campagne</th><th scope="col">Réalisé</th><th scope="col">Objectif</th><th scope="col">Avancement</th></tr></thead>
         <tbody>{{#campaigns}}<tr><td>{{campaign}}</td><td class="num">{{done}}</td><td class="num">{{objective}}</td><td class="num">{{progress}}</td></tr>{{/campaigns}}</tbody>
         </table>
-        <h2>Par canal et secteur</h2>
-        <table>
-        <thead><tr><th scope="col">Campagne</th><th scope="col">Canal</th><th scope="col">Secteur</th><th scope="col">Planifiés</th><th scope="col">Attribués</th><th scope="col">Clos</th><th scope="col">Taux de détection</th><th scope="col">{{#euros}}Indus détectés{{/euros}}{{^euros}}Dossiers avec indu{{/euros}}</th></tr></thead>
-        <tbody>{{#lines}}<tr><td>{{campaign}}</td><td>{{channel}}</td><td>{{sector}}</td><td class="num">{{total}}</td><td class="num">{{assigned}}</td><td class="num">{{closed}}</td><td class="num">{{hitRate}}</td><td class="num">{{found}}</td></tr>{{/lines}}</tbody>
-        </table>
         <h2>Taux de détection de la population</h2>
         {{#population}}<p>Estimé sur la part tirée au hasard ({{closedAtRandom}} dossiers clos, {{hitsAtRandom}} avec indu) : <strong>{{rate}}</strong>, intervalle à 95 % [{{low}} ; {{high}}].</p>{{/population}}
         {{^population}}<p>Aucun dossier de la part aléatoire n'est encore clos.</p>{{/population}}
@@ -176,6 +171,11 @@ enum Templates {
         <h2>Contestations de la sélection</h2>
         {{^overrides}}<p>Aucune.</p>{{/overrides}}
         <ul>{{#overrides}}<li>Dossier n° {{item}} ({{sector}}), {{controller}} : {{reason}}</li>{{/overrides}}</ul>
+        <h2>Par canal et secteur</h2>
+        <table>
+        <thead><tr><th scope="col">Campagne</th><th scope="col">Canal</th><th scope="col">Secteur</th><th scope="col">Planifiés</th><th scope="col">Attribués</th><th scope="col">Clos</th><th scope="col">Taux de détection</th><th scope="col">{{#euros}}Indus détectés{{/euros}}{{^euros}}Dossiers avec indu{{/euros}}</th></tr></thead>
+        <tbody>{{#lines}}<tr><td>{{campaign}}</td><td>{{channel}}</td><td>{{sector}}</td><td class="num">{{total}}</td><td class="num">{{assigned}}</td><td class="num">{{closed}}</td><td class="num">{{hitRate}}</td><td class="num">{{found}}</td></tr>{{/lines}}</tbody>
+        </table>
         <h2>Réattribuer</h2>
         <table>
         <thead><tr><th scope="col">Élément</th><th scope="col">Secteur</th><th scope="col">Détenu par</th><th scope="col">Attribuer à</th></tr></thead>
