@@ -26,6 +26,7 @@ struct ServerError: Error, Sendable {
             case .notFound: self.init(.notFound, "not found")
             case .conflict: self.init(.conflict, e.message)
             case .forbidden: self.init(.forbidden, e.message)
+            case .unavailable: self.init(.serviceUnavailable, e.message)
             }
         // Hummingbird's own: a body over the limit (NIOTooManyBytesError), no route (404), a wrong method.
         case let e as any HTTPResponseError where e.status == .contentTooLarge:

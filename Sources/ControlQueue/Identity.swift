@@ -119,6 +119,8 @@ public protocol IdentityStore: Sendable {
 
     func createSession(_ session: SessionRecord) throws
     func session(idHash: String) throws -> SessionRecord?
+    /// The session and its user in one query: what every request of a browser needs.
+    func sessionWithUser(idHash: String) throws -> (SessionRecord, UserAccount)?
     func touchSession(idHash: String, at: Date) throws
     func deleteSession(idHash: String) throws
     /// Ends the user's sessions but one (nil: all). Returns how many ended.

@@ -79,6 +79,8 @@ public struct QueueError: ParameterNamingError, Equatable {
         case conflict
         /// The actor's role does not allow the operation.
         case forbidden
+        /// The store cannot be reached (a database restarting): nothing was recorded, retry.
+        case unavailable
     }
     public var message: String
     public var kind: Kind

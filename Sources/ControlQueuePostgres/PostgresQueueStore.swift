@@ -48,11 +48,28 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         case .failure(let e as PostgresTransactionError):
             // A refusal inside a transaction (rolled back): report the refusal itself.
             if let inner = e.closureError as? QueueError { throw inner }
-            if let inner = e.closureError as? PSQLError { throw QueueError("PostgreSQL: \(inner.serverInfo?[PSQLError.ServerInfo.Field.message] ?? String(reflecting: inner))") }
-            throw e
-        case .failure(let e as PSQLError): throw QueueError("PostgreSQL: \(e.serverInfo?[PSQLError.ServerInfo.Field.message] ?? String(reflecting: e))")
+            if let inner = e.closureError as? PSQLError { throw Self.queueError(inner) }
+            if let inner = e.beginError as? PSQLError { throw Self.queueError(inner) }
+            if e.commitError != nil {
+                // The COMMIT itself failed: it may have been applied before the connection was lost.
+                throw QueueError("PostgreSQL: the connection was lost while committing; the operation may have been recorded: look before retrying (a close retried answers 'already closed')", kind: .unavailable)
+            }
+            throw QueueError("PostgreSQL: the transaction failed and was rolled back (\(e)); nothing of it was recorded: retry", kind: .unavailable)
+        case .failure(let e as PSQLError): throw Self.queueError(e)
         case .failure(let e): throw e
         }
+    }
+
+    /// A PostgreSQL error in words: the server's own message for a refused statement; for a lost or
+    /// refused connection (a restart), "unavailable", so that edges answer "retry" (HTTP 503).
+    static func queueError(_ e: PSQLError) -> QueueError {
+        if let message = e.serverInfo?[PSQLError.ServerInfo.Field.message] {
+            let state = e.serverInfo?[PSQLError.ServerInfo.Field.sqlState] ?? ""
+            // Class 57 (operator intervention: admin shutdown, cannot connect now) and 08 (connection exception).
+            let unavailable = state.hasPrefix("57") || state.hasPrefix("08")
+            return QueueError("PostgreSQL: \(message)" + (unavailable ? "; nothing was recorded: retry" : ""), kind: unavailable ? .unavailable : .invalid)
+        }
+        return QueueError("PostgreSQL is unreachable (\(e.code)); nothing was recorded: retry", kind: .unavailable)
     }
 
     private func createSchema() async throws {
@@ -89,8 +106,11 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
             try await c.query("CREATE TABLE IF NOT EXISTS login_failures (\"user\" TEXT NOT NULL, address TEXT NOT NULL, time DOUBLE PRECISION NOT NULL)", logger: logger)
             try await c.query("CREATE INDEX IF NOT EXISTS login_failures_time ON login_failures (time)", logger: logger)
             try await c.query("CREATE INDEX IF NOT EXISTS items_controller ON items (controller, state)", logger: logger)
+            // `next` walks the free items best first and stops at the first of the actor's sectors.
+            try await c.query("CREATE INDEX IF NOT EXISTS items_best ON items (state, expected_value DESC, id)", logger: logger)
             try await c.query("CREATE TABLE IF NOT EXISTS audit_head (one BOOLEAN PRIMARY KEY DEFAULT TRUE, seq BIGINT NOT NULL, hash TEXT NOT NULL)", logger: logger)
             try await c.query("INSERT INTO audit_head (one, seq, hash) VALUES (TRUE, 0, 'genesis') ON CONFLICT DO NOTHING", logger: logger)
+            try await c.query("ALTER TABLE audit_head ADD COLUMN IF NOT EXISTS previous TEXT", logger: logger)
             try await c.query("""
                 CREATE OR REPLACE FUNCTION ciblage_audit_append_only() RETURNS trigger AS $$
                 BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql
@@ -100,16 +120,25 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         }
     }
 
+    /// Appends an entry under the lock of the single `audit_head` row, which serialises the chain:
+    /// every writer waits here for the one before it to commit, so the lock must be held as briefly
+    /// as possible. One statement, the last before COMMIT: the UPDATE takes the next number and
+    /// computes the entry's hash in the server (SHA-256 of the same text as `AuditChain.hash`:
+    /// `seq|rest|previous`, where `rest` is `time|actor|action|item|details` made here), keeping the
+    /// previous hash beside it, and the INSERT writes the entry from what the UPDATE returned. Under
+    /// READ COMMITTED a writer that waited for the lock re-evaluates the SET on the newest head, so
+    /// two entries never share a number or a predecessor; `queue verify` recomputes every hash in Swift.
     private func audit(_ c: PostgresConnection, actor: String, action: String, item: Int64?, details: String, now: Date) async throws {
-        var seq: Int64 = 0, previous = "genesis"
-        for try await (s, h) in try await c.query("SELECT seq, hash FROM audit_head FOR UPDATE", logger: logger).decode((Int64, String).self) {
-            seq = s; previous = h
-        }
-        seq += 1
         let time = now.timeIntervalSince1970
-        let h = AuditChain.hash(seq: seq, time: time, actor: actor, action: action, item: item, details: details, previous: previous)
-        try await c.query("INSERT INTO audit (seq, time, actor, action, item, details, previous_hash, hash) VALUES (\(seq), \(time), \(actor), \(action), \(item), \(details), \(previous), \(h))", logger: logger)
-        try await c.query("UPDATE audit_head SET seq = \(seq), hash = \(h)", logger: logger)
+        let rest = "\(time)|\(actor)|\(action)|\(item.map(String.init) ?? "")|\(details)"
+        try await c.query("""
+            WITH head AS (
+                UPDATE audit_head SET previous = hash, seq = seq + 1,
+                    hash = encode(sha256(convert_to((seq + 1)::TEXT || '|' || \(rest) || '|' || hash, 'UTF8')), 'hex')
+                RETURNING seq, previous, hash)
+            INSERT INTO audit (seq, time, actor, action, item, details, previous_hash, hash)
+            SELECT seq, \(time), \(actor), \(action), \(item), \(details), previous, hash FROM head
+            """, logger: logger)
     }
 
     private static let itemColumns = """
@@ -194,8 +223,10 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                     """, logger: logger).decode(Int64.self) { picked = id }
                 guard let id = picked else { return nil }
                 try await c.query("UPDATE items SET state = 'assigned', controller = \(actor.name), lease_expires = \(t + lease) WHERE id = \(id)", logger: logger)
+                let item = try await fetchItem(c, id, in: .all, lock: false)
+                // Last before COMMIT: the audit head's row lock serialises every writer, so it is held as briefly as possible.
                 try await audit(c, actor: actor.name, action: "assign", item: id, details: actor.details("lease=\(Int(lease))s"), now: now)
-                return try await fetchItem(c, id, in: .all, lock: false)
+                return item
             }
         }
     }
@@ -400,6 +431,21 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
     public func session(idHash: String) throws -> SessionRecord? {
         try blocking { [self] in
             try await sessionRecords(client.query("SELECT id_hash, \"user\", csrf, created, last_seen, address FROM sessions WHERE id_hash = \(idHash)", logger: logger)).first
+        }
+    }
+
+    public func sessionWithUser(idHash: String) throws -> (SessionRecord, UserAccount)? {
+        try blocking { [self] in
+            let rows = try await client.query("""
+                SELECT s.id_hash, s."user", s.csrf, s.created, s.last_seen, s.address, u.name, u.role, u.sectors, u.password_hash, u.disabled
+                FROM sessions s JOIN users u ON u.name = s."user" WHERE s.id_hash = \(idHash)
+                """, logger: logger)
+            for try await r in rows.decode((String, String, String, Double, Double, String?, String, String, String, String, Bool).self) {
+                let session = SessionRecord(idHash: r.0, user: r.1, csrfToken: r.2, created: Date(timeIntervalSince1970: r.3),
+                                            lastSeen: Date(timeIntervalSince1970: r.4), address: r.5)
+                return (session, Self.account((r.6, r.7, r.8, r.9, r.10)))
+            }
+            return nil
         }
     }
 

@@ -51,6 +51,9 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
                     CREATE TABLE IF NOT EXISTS login_failures (user TEXT NOT NULL, address TEXT NOT NULL, time REAL NOT NULL);
                     CREATE INDEX IF NOT EXISTS login_failures_time ON login_failures (time);
                     CREATE INDEX IF NOT EXISTS items_controller ON items (controller, state);
+                    -- `next` walks the free items best first and stops at the first of the actor's sectors:
+                    -- without it, every pull sorts all free items of those sectors (2 ms at 10,000 items).
+                    CREATE INDEX IF NOT EXISTS items_best ON items (state, expected_value DESC, id);
                     """)
                 // Stores made before outcomes recorded the months an indu covers gain the column.
                 if try !db.columns(in: "items").contains(where: { $0.name == "indu_months" }) {
@@ -348,6 +351,17 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
 
     public func session(idHash: String) throws -> SessionRecord? {
         try queue.read { db in try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id_hash = ?", arguments: [idHash]).map(Self.session) }
+    }
+
+    public func sessionWithUser(idHash: String) throws -> (SessionRecord, UserAccount)? {
+        try queue.read { db in
+            guard let r = try Row.fetchOne(db, sql: """
+                SELECT s.id_hash, s.user, s.csrf, s.created, s.last_seen, s.address,
+                       u.name, u.role, u.sectors, u.password_hash, u.disabled
+                FROM sessions s JOIN users u ON u.name = s.user WHERE s.id_hash = ?
+                """, arguments: [idHash]) else { return nil }
+            return (Self.session(r), Self.account(r))
+        }
     }
 
     public func touchSession(idHash: String, at time: Date) throws {

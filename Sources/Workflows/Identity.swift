@@ -137,9 +137,8 @@ public struct IdentityOperations: Sendable {
     /// or its user disabled. An expired session is deleted.
     public func session(id: String, now: Date = Date()) throws -> (SessionRecord, UserAccount)? {
         let hash = Self.digest(id)
-        guard let record = try store.session(idHash: hash) else { return nil }
-        guard now.timeIntervalSince(record.lastSeen) <= sessions.idle, now.timeIntervalSince(record.created) <= sessions.absolute,
-              let user = try store.user(named: record.user), !user.disabled else {
+        guard let (record, user) = try store.sessionWithUser(idHash: hash) else { return nil }
+        guard now.timeIntervalSince(record.lastSeen) <= sessions.idle, now.timeIntervalSince(record.created) <= sessions.absolute, !user.disabled else {
             try store.deleteSession(idHash: hash)
             return nil
         }
