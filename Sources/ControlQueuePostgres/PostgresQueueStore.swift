@@ -29,19 +29,25 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         let client = PostgresClient(configuration: configuration)
         self.client = client
         runner = Task { await client.run() }
-        try blocking { try await self.createSchema() }
+        try blocking(timeout: 120) { try await self.createSchema() }
     }
 
     deinit { runner.cancel() }
 
     /// Runs async work from synchronous code and waits for it (never called from the concurrency pool).
-    private func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    private func blocking<T: Sendable>(timeout: TimeInterval = 20, _ body: @escaping @Sendable () async throws -> T) throws -> T {
         let box = ResultBox<T>(), done = DispatchSemaphore(value: 0)
         Task {
             do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
             done.signal()
         }
-        done.wait()
+        // A query on a connection that PostgreSQL dropped (a restart) can stay unanswered: after
+        // `timeout` the caller gets a refusal it can act on and its thread back; the work may still
+        // finish, so the message says it may have been recorded.
+        guard done.wait(timeout: .now() + timeout) == .success else {
+            throw QueueError("PostgreSQL did not answer within \(Int(timeout)) s; the operation may or may not have been recorded: look before retrying",
+                             kind: .unavailable)
+        }
         switch box.result! {
         case .success(let v): return v
         case .failure(let e as QueueError): throw e
@@ -184,7 +190,8 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
 
     public func plan(campaign: String, modelChecksum: String, items: [PlannedItem], by actor: Actor) throws -> (inserted: Int, skipped: Int) {
         let now = Date()
-        let result: [Int] = try blocking { [self] in
+        // A national plan inserts 100,000 items and more: it gets an hour, not the default 20 s.
+        let result: [Int] = try blocking(timeout: 3600) { [self] in
             try await client.withTransaction(logger: logger) { c in
                 var inserted = 0
                 for it in items {
@@ -317,7 +324,7 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
     }
 
     public func export(campaign: String, by actor: Actor, now: Date) throws -> [QueueItem] {
-        try blocking { [self] in
+        try blocking(timeout: 600) { [self] in
             try await client.withTransaction(logger: logger) { c in
                 let out = try await items(c.query("SELECT \(unescaped: Self.itemColumns) FROM items WHERE campaign = \(campaign) AND state = 'closed' ORDER BY id", logger: logger))
                 try await audit(c, actor: actor.name, action: "export", item: nil, details: actor.details("campaign=\(campaign) rows=\(out.count)"), now: now)
@@ -502,7 +509,7 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
     }
 
     public func auditEntries() throws -> [AuditEntry] {
-        try blocking { [self] in
+        try blocking(timeout: 600) { [self] in
             var entries: [AuditEntry] = []
             let rows = try await client.query("SELECT seq, time, actor, action, item, details, previous_hash, hash FROM audit ORDER BY seq", logger: logger)
             for try await r in rows.decode((Int64, Double, String, String, Int64?, String, String, String).self) {
