@@ -186,8 +186,8 @@ struct APIRoutes {
 /// Opening a session, shared by the API and the login page.
 enum Login {
     static func open(state: ServerState, user: String, password: String, request: Request, context: ServerContext) async throws -> OpenedSession {
-        let address = context.address
-        let result = try await state.run { try state.identity.login(user: user, password: password, address: address) }
+        let address = context.address, now = state.configuration.now()
+        let result = try await state.run { try state.identity.login(user: user, password: password, address: address, now: now) }
         switch result {
         case .throttled:
             state.logger.notice("login throttled from \(address)")
@@ -200,7 +200,7 @@ enum Login {
             if let old = request.cookies[ServerConfiguration.sessionCookie]?.value, let identity = context.identity, identity.sessionID == old {
                 try await state.run { try state.identity.endSession(id: old, actor: identity.actor) }
             }
-            return try await state.run { try state.identity.openSession(for: account, address: address) }
+            return try await state.run { try state.identity.openSession(for: account, address: address, now: now) }
         }
     }
 

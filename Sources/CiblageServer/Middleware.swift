@@ -102,7 +102,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
             context.identity = Identity(user: user, session: nil, sessionID: nil, actor: Actor(user, address: address))
         } else if let id = request.cookies[ServerConfiguration.sessionCookie]?.value, !id.isEmpty {
-            if let (record, user) = try await state.run({ [identity = state.identity] in try identity.session(id: id) }) {
+            let now = state.configuration.now()
+            if let (record, user) = try await state.run({ [identity = state.identity] in try identity.session(id: id, now: now) }) {
                 context.identity = Identity(user: user, session: record, sessionID: id, actor: Actor(user, address: address))
             }
         }

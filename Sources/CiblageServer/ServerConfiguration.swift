@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     /// Threads that run the store's blocking calls, off the event loops.
     public var storeThreads = 16
     public var lease: Duration = .seconds(240 * 60)
+    /// The time sessions are opened and checked at: the system clock, or a test's.
+    public var now: @Sendable () -> Date = { Date() }
 
     public static let maximumBodyBytes = 64 * 1024
     /// `__Host-`: the browser only keeps it when Secure, Path=/ and no Domain (no subdomain can set it).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CiblageServer
 import ControlQueue
 import Dossiers
 import Foundation
@@ -13,9 +14,33 @@ struct Queue: ParsableCommand {
 
     struct StoreOptions: ParsableArguments {
         @Option(help: "The queue store: a SQLite file (default ciblage-queue.sqlite), or postgres://user:password@host:port/database to share one queue between machines.")
-        var store: String = "ciblage-queue.sqlite"
+        var store: String?
 
-        func operations() throws -> QueueOperations { try QueueOperations(url: store) }
+        /// The store the command opens (ciblage-queue.sqlite when none is named).
+        var url: String { store ?? "ciblage-queue.sqlite" }
+        func operations() throws -> QueueOperations { try QueueOperations(url: url) }
+    }
+
+    /// The controllers' commands (next, list, close, release) may go through a server instead of the store.
+    struct RemoteOptions: ParsableArguments {
+        @Option(help: "Go through this server's API (http://HOST:PORT; default: CIBLAGE_SERVER) instead of opening --store, as the user of CIBLAGE_TOKEN.")
+        var server: String?
+
+        var resolved: String? { server ?? ProcessInfo.processInfo.environment["CIBLAGE_SERVER"] }
+
+        /// Through a server the token says who acts and the server sets the lease: flags that would say otherwise are refused.
+        func refuse(_ flags: [(String, Bool)]) throws {
+            guard resolved != nil else { return }
+            for (flag, given) in flags where given {
+                throw ValidationError("\(flag) does not go with --server: the server acts for the user of CIBLAGE_TOKEN, with its own lease")
+            }
+        }
+
+        /// The server's client when --server (or CIBLAGE_SERVER) is given.
+        func client() throws -> QueueClient? {
+            guard let url = resolved else { return nil }
+            return try QueueClient(server: url, token: Queue.token)
+        }
     }
 
     /// The signing key and checkpoint log of `plan` and `checkpoint` (defaults: CIBLAGE_AUDIT_KEY, CIBLAGE_AUDIT_CHECKPOINTS).
@@ -73,13 +98,15 @@ struct Queue: ParsableCommand {
         @Option(help: Queue.controllerHelp) var controller: String?
         @Option(help: "Only items of this channel.") var channel: ChannelKind?
         @Option(help: "Only items of this sector.") var sector: String?
-        @Option(help: "Lease in minutes; an item not closed in time returns to the pool.") var lease: Double = 240
+        @Option(help: "Lease in minutes (default 240); an item not closed in time returns to the pool.") var lease: Double?
         @Option(name: .customLong("repeat"), help: "Load testing: make this many calls and print only the item ids (latencies on stderr).") var repeatCount: Int = 1
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
 
         func validate() throws {
             guard repeatCount >= 1 else { throw ValidationError("--repeat must be at least 1") }
-            guard lease.isFinite else { throw ValidationError("--lease must be a number of minutes") }
+            guard (lease ?? 240).isFinite else { throw ValidationError("--lease must be a number of minutes") }
+            try remote.refuse([("--controller", controller != nil), ("--lease", lease != nil), ("--repeat", repeatCount != 1), ("--store", store.store != nil)])
             try check(request(Actor(name: controller ?? "-")).validate)
         }
 
@@ -87,11 +114,16 @@ struct Queue: ParsableCommand {
             var r = PullRequest(actor: actor)
             r.channel = channel
             r.sector = sector
-            r.lease = .milliseconds(Int64((lease * 60_000).rounded()))
+            r.lease = .milliseconds(Int64(((lease ?? 240) * 60_000).rounded()))
             return r
         }
 
         func run() throws {
+            if let server = try remote.client() {
+                guard let item = try server.next(channel: channel, sector: sector) else { print("no item left"); return }
+                print(Queue.describe(item))
+                return
+            }
             let queue = try store.operations()
             let request = request(try queue.person(claimed: controller, token: Queue.token))
             if repeatCount > 1 {
@@ -127,7 +159,13 @@ struct Queue: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a controller's items.")
         @Option(help: Queue.controllerHelp) var controller: String?
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
+        func validate() throws { try remote.refuse([("--controller", controller != nil), ("--store", store.store != nil)]) }
         func run() throws {
+            if let server = try remote.client() {
+                for item in try server.items() { print(Queue.describe(item)) }
+                return
+            }
             let queue = try store.operations()
             for item in try queue.items(of: try queue.person(claimed: controller, token: Queue.token)) { print(Queue.describe(item)) }
         }
@@ -144,18 +182,24 @@ struct Queue: ParsableCommand {
         @Option(help: "'agree' with the selection, or 'override' (needs --reason).") var judgement: Judgement = .agree
         @Option(help: "Why the controller overrides the selection.") var reason: String?
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
 
         var outcome: Outcome {
             Outcome(indu: indu, rappel: rappel, induMonths: induMonths, fraud: fraud, judgement: judgement, judgementReason: reason)
         }
 
         func validate() throws {
+            try remote.refuse([("--controller", controller != nil), ("--store", store.store != nil)])
             do { try outcome.validate() } catch let e as QueueError { throw ValidationError(e.cliMessage) }
         }
 
         func run() throws {
-            let queue = try store.operations()
-            try queue.close(CloseRequest(item: item, actor: try queue.person(claimed: controller, token: Queue.token), outcome: outcome))
+            if let server = try remote.client() {
+                try server.close(item: item, outcome: outcome)
+            } else {
+                let queue = try store.operations()
+                try queue.close(CloseRequest(item: item, actor: try queue.person(claimed: controller, token: Queue.token), outcome: outcome))
+            }
             print("closed item \(item)")
         }
     }
@@ -165,9 +209,15 @@ struct Queue: ParsableCommand {
         @Argument(help: "Item number.") var item: Int64
         @Option(help: Queue.controllerHelp) var controller: String?
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
+        func validate() throws { try remote.refuse([("--controller", controller != nil), ("--store", store.store != nil)]) }
         func run() throws {
-            let queue = try store.operations()
-            try queue.release(item: item, by: try queue.person(claimed: controller, token: Queue.token))
+            if let server = try remote.client() {
+                try server.release(item: item)
+            } else {
+                let queue = try store.operations()
+                try queue.release(item: item, by: try queue.person(claimed: controller, token: Queue.token))
+            }
             print("released item \(item)")
         }
     }

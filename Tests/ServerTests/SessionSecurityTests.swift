@@ -72,26 +72,26 @@ import Workflows
     }
 
     @Test func sessionsExpireWhenIdleAndAfterTheAbsoluteLimit() async throws {
-        let idle = try Harness { $0.sessions.idle = 1; $0.sessions.touchInterval = 0 }
-        try await idle.test { client in
-            let s = try await client.login("alice")
-            for _ in 0..<3 {  // activity keeps it alive past the idle limit
-                try await Task.sleep(for: .milliseconds(500))
-                #expect(try await client.request(.get, "/api/v1/sessions", session: s).status == .ok)
+        // The server's clock is the test's: no sleeping, no dependence on the machine's load.
+        let clock = TestClock()
+        let harness = try Harness { $0.now = { clock.now } }
+        try await harness.test { client in
+            let idle = try await client.login("alice")
+            for _ in 0..<3 {  // activity every 20 min keeps it alive past the 30-min idle limit
+                clock.advance(20 * 60)
+                #expect(try await client.request(.get, "/api/v1/sessions", session: idle).status == .ok)
             }
-            try await Task.sleep(for: .milliseconds(1300))
-            #expect(try await client.request(.get, "/api/v1/sessions", session: s).status == .unauthorized)
-            #expect(try await client.request(.get, "/dossiers", session: s).status == .seeOther)
-        }
-        let absolute = try Harness { $0.sessions.absolute = 1.5; $0.sessions.touchInterval = 0 }
-        try await absolute.test { client in
-            let s = try await client.login("alice")
-            for _ in 0..<2 {
-                try await Task.sleep(for: .milliseconds(500))
-                #expect(try await client.request(.get, "/api/v1/sessions", session: s).status == .ok)
+            clock.advance(31 * 60)
+            #expect(try await client.request(.get, "/api/v1/sessions", session: idle).status == .unauthorized)
+            #expect(try await client.request(.get, "/dossiers", session: idle).status == .seeOther)
+
+            let busy = try await client.login("alice")
+            for _ in 0..<35 {  // 11 h 40 min of activity
+                clock.advance(20 * 60)
+                #expect(try await client.request(.get, "/api/v1/sessions", session: busy).status == .ok)
             }
-            try await Task.sleep(for: .milliseconds(700))
-            #expect(try await client.request(.get, "/api/v1/sessions", session: s).status == .unauthorized)
+            clock.advance(25 * 60)  // 12 h 05 min after login, 25 min after the last request
+            #expect(try await client.request(.get, "/api/v1/sessions", session: busy).status == .unauthorized)
         }
     }
 
@@ -201,6 +201,14 @@ import Workflows
             #expect(responses[6].status == .contentTooLarge)
         }
     }
+}
+
+/// A clock the test moves by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = Date()
+    var now: Date { lock.withLock { current } }
+    func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
 
 /// A value handed from one test closure to the next.
