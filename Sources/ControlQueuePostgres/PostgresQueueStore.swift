@@ -135,16 +135,57 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
     /// READ COMMITTED a writer that waited for the lock re-evaluates the SET on the newest head, so
     /// two entries never share a number or a predecessor; `queue verify` recomputes every hash in Swift.
     private func audit(_ c: PostgresConnection, actor: String, action: String, item: Int64?, details: String, now: Date) async throws {
+        try await c.query(Self.auditQuery(actor: actor, action: action, item: item, details: details, now: now), logger: logger)
+    }
+
+    static func auditQuery(actor: String, action: String, item: Int64?, details: String, now: Date) -> PostgresQuery {
         let time = now.timeIntervalSince1970
         let rest = "\(time)|\(actor)|\(action)|\(item.map(String.init) ?? "")|\(details)"
-        try await c.query("""
+        return """
             WITH head AS (
                 UPDATE audit_head SET previous = hash, seq = seq + 1,
                     hash = encode(sha256(convert_to((seq + 1)::TEXT || '|' || \(rest) || '|' || hash, 'UTF8')), 'hex')
                 RETURNING seq, previous, hash)
             INSERT INTO audit (seq, time, actor, action, item, details, previous_hash, hash)
             SELECT seq, \(time), \(actor), \(action), \(item), \(details), previous, hash FROM head
-            """, logger: logger)
+            """
+    }
+
+    /// What a write transaction appends to the audit log, last.
+    struct PendingAudit: Sendable {
+        var actor: String, action: String, item: Int64?, details: String, now: Date
+    }
+
+    /// A transaction whose last statement is its audit entry, sent together with the COMMIT.
+    ///
+    /// Why: the entry locks the `audit_head` row until COMMIT, and every writer waits for that lock.
+    /// With `withTransaction` the COMMIT leaves only after the entry's answer has come back to this
+    /// task, which on busy cores waits its turn on the concurrency pool while every other writer
+    /// waits too. Here both are written to the connection at once, in order (the connection runs
+    /// them one after the other, from its event loop), so the lock is held for the time PostgreSQL
+    /// needs and no longer. If the body or the entry fails, the COMMIT of an aborted transaction
+    /// rolls it back, and a ROLLBACK follows to be sure.
+    private func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> (T, PendingAudit?)) async throws -> T {
+        try await client.withConnection { c in
+            try await c.query("BEGIN", logger: logger)
+            do {
+                let (result, pending) = try await body(c)
+                guard let a = pending else {
+                    try await c.query("COMMIT", logger: logger)
+                    return result
+                }
+                let entry: EventLoopFuture<PostgresQueryResult> = c.query(
+                    Self.auditQuery(actor: a.actor, action: a.action, item: a.item, details: a.details, now: a.now), logger: logger)
+                let commit: EventLoopFuture<PostgresQueryResult> = c.query("COMMIT", logger: logger)
+                do { _ = try await entry.get() } catch { _ = try? await commit.get(); throw error }
+                let tag = try await commit.get().metadata.command
+                guard tag == "COMMIT" else { throw QueueError("PostgreSQL rolled the operation back; nothing of it was recorded: retry", kind: .unavailable) }
+                return result
+            } catch {
+                _ = try? await c.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
     }
 
     private static let itemColumns = """
@@ -215,7 +256,7 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         guard !actor.name.isEmpty else { throw QueueError("a controller name is needed") }
         let channelName = channel?.rawValue, sectors = actor.sectors
         return try blocking { [self] in
-            try await client.withTransaction(logger: logger) { c in
+            try await writeTransaction { [self] c in
                 // Expired leases go back to the pool.
                 let t = now.timeIntervalSince1970
                 for try await (id, who) in try await c.query("UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL WHERE id IN (SELECT id FROM items WHERE state = 'assigned' AND lease_expires < \(t) FOR UPDATE SKIP LOCKED) RETURNING id, (SELECT 'expired')", logger: logger).decode((Int64, String).self) {
@@ -228,12 +269,10 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                         AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[]))
                     ORDER BY expected_value DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED
                     """, logger: logger).decode(Int64.self) { picked = id }
-                guard let id = picked else { return nil }
+                guard let id = picked else { return (nil, nil) }
                 try await c.query("UPDATE items SET state = 'assigned', controller = \(actor.name), lease_expires = \(t + lease) WHERE id = \(id)", logger: logger)
                 let item = try await fetchItem(c, id, in: .all, lock: false)
-                // Last before COMMIT: the audit head's row lock serialises every writer, so it is held as briefly as possible.
-                try await audit(c, actor: actor.name, action: "assign", item: id, details: actor.details("lease=\(Int(lease))s"), now: now)
-                return item
+                return (item, PendingAudit(actor: actor.name, action: "assign", item: id, details: actor.details("lease=\(Int(lease))s"), now: now))
             }
         }
     }
@@ -268,7 +307,7 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
     public func close(item id: Int64, by actor: Actor, outcome: Outcome, now: Date) throws {
         try outcome.validate()
         try blocking { [self] in
-            try await client.withTransaction(logger: logger) { c in
+            try await writeTransaction { [self] c in
                 let current = try await actableItem(c, id, by: actor)
                 try current.ensureClosable(by: actor.name)
                 try await c.query("""
@@ -277,18 +316,18 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                         judgement = \(outcome.judgement.rawValue), judgement_reason = \(outcome.judgementReason), closed_at = \(now.timeIntervalSince1970),
                         lease_expires = NULL WHERE id = \(id)
                     """, logger: logger)
-                try await audit(c, actor: actor.name, action: "close", item: id, details: actor.details(outcome.auditDetails), now: now)
+                return ((), PendingAudit(actor: actor.name, action: "close", item: id, details: actor.details(outcome.auditDetails), now: now))
             }
         }
     }
 
     public func release(item id: Int64, by actor: Actor, now: Date) throws {
         try blocking { [self] in
-            try await client.withTransaction(logger: logger) { c in
+            try await writeTransaction { [self] c in
                 let current = try await actableItem(c, id, by: actor)
                 try current.ensureReleasable(by: actor.name)
                 try await c.query("UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL WHERE id = \(id)", logger: logger)
-                try await audit(c, actor: actor.name, action: "release", item: id, details: actor.auditContext, now: now)
+                return ((), PendingAudit(actor: actor.name, action: "release", item: id, details: actor.auditContext, now: now))
             }
         }
     }
