@@ -11,7 +11,7 @@ public enum CiblageApplication {
     /// - Returns: the application and the API routes it registered (for the OpenAPI check).
     public static func make(_ configuration: ServerConfiguration, store: (any QueueStore)? = nil,
                             logger: Logger = Logger(label: "ciblage.server")) throws -> (application: some ApplicationProtocol, apiRoutes: [String]) {
-        let store = try store ?? QueueStoreLocation(configuration.store).open()
+        let store = try store ?? QueueStoreLocation(configuration.store).open(forServer: true)
         var identity = IdentityOperations(store: store)
         identity.bcryptCost = configuration.bcryptCost
         identity.sessions = configuration.sessions

@@ -18,10 +18,12 @@ public enum QueueStoreLocation: Sendable, Equatable {
         self = url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") ? .postgres(url: url) : .sqlite(path: url)
     }
 
-    public func open() throws -> any QueueStore {
+    /// - Parameter forServer: a server's store gives up on queries PostgreSQL leaves unanswered
+    ///   (after a restart), so that its threads come back; the CLI's waits.
+    public func open(forServer: Bool = false) throws -> any QueueStore {
         switch self {
         case .sqlite(let path): return try SQLiteQueueStore(path: path)
-        case .postgres(let url): return try PostgresQueueStore(url: url)
+        case .postgres(let url): return try PostgresQueueStore(url: url, timeOutUnansweredQueries: forServer)
         }
     }
 }
