@@ -2,8 +2,8 @@ import ControlQueue
 import Foundation
 import Workflows
 
-/// An item as the API shows it to its holder or their superviseur.
-struct ItemJSON: Encodable {
+/// An item as the API shows it to its holder or their superviseur, and as `QueueClient` reads it back.
+struct ItemJSON: Codable {
     var id: Int64
     var campaign: String
     var dossier: String
@@ -29,6 +29,15 @@ struct ItemJSON: Encodable {
         inclusionProbability = q.item.inclusionProbability
         reasons = q.item.reasons.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         state = q.state.rawValue; controller = q.controller; leaseExpires = q.leaseExpires; modelChecksum = q.modelChecksum; outcome = q.outcome
+    }
+
+    /// The item again, from what the API sent.
+    var queueItem: QueueItem {
+        QueueItem(id: id, campaign: campaign, modelChecksum: modelChecksum,
+                  item: PlannedItem(dossier: dossier, channel: ChannelKind(rawValue: channel) ?? .surPieces, sector: sector, score: score,
+                                    expectedAmount: expectedAmount, expectedValue: expectedValue, selection: selection == "random" ? "explore" : "exploit",
+                                    inclusionProbability: inclusionProbability, reasons: reasons.joined(separator: " | ")),
+                  state: ItemState(rawValue: state) ?? .planned, controller: controller, leaseExpires: leaseExpires, outcome: outcome)
     }
 }
 

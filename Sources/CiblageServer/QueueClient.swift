@@ -31,7 +31,7 @@ public struct QueueClient: Sendable {
 
     public func items() throws -> [QueueItem] {
         let (_, data) = try call("GET", "/api/v1/items", body: nil)
-        return try Self.decoder.decode([RemoteItem].self, from: data).map(\.queueItem)
+        return try Self.decoder.decode([ItemJSON].self, from: data).map(\.queueItem)
     }
 
     public func close(item: Int64, outcome: Outcome) throws {
@@ -84,33 +84,5 @@ public struct QueueClient: Sendable {
         return d
     }()
 
-    static func decodeItem(_ data: Data) throws -> QueueItem { try decoder.decode(RemoteItem.self, from: data).queueItem }
-
-    /// `ItemJSON` as read back.
-    struct RemoteItem: Decodable {
-        var id: Int64
-        var campaign: String
-        var dossier: String
-        var channel: String
-        var sector: String
-        var score: Double
-        var expectedAmount: Double?
-        var expectedValue: Double
-        var selection: String
-        var inclusionProbability: Double
-        var reasons: [String]
-        var state: String
-        var controller: String?
-        var leaseExpires: Date?
-        var modelChecksum: String
-        var outcome: Outcome?
-
-        var queueItem: QueueItem {
-            QueueItem(id: id, campaign: campaign, modelChecksum: modelChecksum,
-                      item: PlannedItem(dossier: dossier, channel: ChannelKind(rawValue: channel) ?? .surPieces, sector: sector, score: score,
-                                        expectedAmount: expectedAmount, expectedValue: expectedValue, selection: selection == "random" ? "explore" : "exploit",
-                                        inclusionProbability: inclusionProbability, reasons: reasons.joined(separator: " | ")),
-                      state: ItemState(rawValue: state) ?? .planned, controller: controller, leaseExpires: leaseExpires, outcome: outcome)
-        }
-    }
+    static func decodeItem(_ data: Data) throws -> QueueItem { try decoder.decode(ItemJSON.self, from: data).queueItem }
 }
