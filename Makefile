@@ -59,9 +59,12 @@ demo: build
 # The whole suite; the queue's store tests also run against a local PostgreSQL that this starts.
 # The browser test (headless Chromium through selenium) needs Chromium, its driver and a venv with
 # selenium: scripts/install-browser-test-deps.sh installs what is missing and says where.
+# The independent PMML check (XSD, nyoka, the pmml4s engine on Java) needs a JRE and a venv:
+# scripts/install-pmml-check-deps.sh installs them.
 test: setup
 	scripts/install-browser-test-deps.sh
-	url=$$(scripts/start-test-postgres.sh) && CIBLAGE_TEST_POSTGRES_URL=$$url CIBLAGE_BROWSER_TEST=1 $(SWIFT) test
+	scripts/install-pmml-check-deps.sh
+	url=$$(scripts/start-test-postgres.sh) && CIBLAGE_TEST_POSTGRES_URL=$$url CIBLAGE_BROWSER_TEST=1 CIBLAGE_PMML_CHECK=1 $(SWIFT) test
 
 # CI: every hot-path benchmark runs on a small fixture; allocations are the gate, never time.
 bench-quick: setup

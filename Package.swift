@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ControlQueuePostgres", targets: ["ControlQueuePostgres"]),
         .library(name: "Workflows", targets: ["Workflows"]),
         .executable(name: "ciblage", targets: ["ciblage"]),
+        .executable(name: "ciblage-fuzz", targets: ["CiblageFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -98,6 +99,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The fuzzing harnesses (docs/HARDENING.md): libFuzzer's driver in a fuzzing build
+        // (scripts/fuzz.sh), a replay of saved inputs otherwise (the test suite's regressions).
+        .executableTarget(
+            name: "CiblageFuzz",
+            dependencies: ["Dossiers", "RiskModel", "ControlQueue", "Accountability", "CiblageServer", "Yams"]
+        ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["CiblageSupport", "LinearAlgebra"]),
         .testTarget(name: "DossiersTests", dependencies: ["CiblageSupport", "Dossiers", "LinearAlgebra"]),
         .testTarget(
@@ -120,7 +127,7 @@ let package = Package(
         ),
         .testTarget(name: "ControlQueueTests", dependencies: ["CiblageSupport", .product(name: "Crypto", package: "swift-crypto"), "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Workflows", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),
                                           .product(name: "PostgresNIO", package: "postgres-nio")]),
-        .testTarget(name: "CLITests", dependencies: ["ciblage"]),
+        .testTarget(name: "CLITests", dependencies: ["ciblage", "Dossiers", "LinearAlgebra", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: ["CiblageServer", "Workflows", "ControlQueue",
                                                         .product(name: "HummingbirdTesting", package: "hummingbird")]),
     ],

@@ -32,8 +32,8 @@ public struct Archetype: Codable, Equatable, Sendable {
 
     public static func load(path: String) throws -> [Archetype] {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw AuditError.invalidFile(file: path, reason: "cannot read the file: \((error as NSError).localizedDescription)")
+        do { text = try WholeFile.text(path) } catch {
+            throw AuditError.invalidFile(file: path, reason: "cannot read the file: \(error.reason)")
         }
         do {
             let list = try YAMLDecoder().decode(File.self, from: text).archetypes

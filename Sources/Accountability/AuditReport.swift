@@ -1,3 +1,4 @@
+import CiblageSupport
 import Dossiers
 import Foundation
 import RiskModel
@@ -85,7 +86,7 @@ public struct AuditReport: Codable, Equatable, Sendable {
     }
 
     public static func load(path: String) throws -> AuditReport {
-        do { return try JSONDecoder().decode(AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+        do { return try JSONDecoder().decode(AuditReport.self, from: Data(WholeFile.bytes(path))) } catch {
             throw AuditError.invalidFile(file: path, reason: "not an audit report written by `ciblage audit --json`: \(error)")
         }
     }

@@ -5,7 +5,7 @@ import Workflows
 
 /// The JSON API under `/api/v1` (contract: see the server issue and `OpenAPIDocument`). Each handler
 /// checks the role, reads its body strictly, calls one workflow on the store's pool, and encodes.
-struct APIRoutes {
+package struct APIRoutes {
     let state: ServerState
     /// Every route registered, as "METHOD /path" with `{param}`: checked against the OpenAPI document by a test.
     private(set) var registered: [String] = []
@@ -168,7 +168,7 @@ struct APIRoutes {
         return id
     }
 
-    static func outcome(from body: JSONBody) throws -> Outcome {
+    package static func outcome(from body: JSONBody) throws -> Outcome {
         let indu = try body.number("indu", required: true)!
         let rappel = try body.number("rappel") ?? 0
         let months = try body.integer("induMonths")

@@ -3,12 +3,17 @@ import Hummingbird
 
 /// A JSON object body read strictly: malformed JSON is 400; an unknown field, a wrong type or a
 /// missing required field is 422 with the field named. Nothing is changed before a body is accepted.
-struct JSONBody: Sendable {
+package struct JSONBody: Sendable {
     private let object: [String: any Sendable]
 
     init(_ request: Request, context: ServerContext, allowed: Set<String>) async throws {
         let buffer = try await request.body.collect(upTo: ServerConfiguration.maximumBodyBytes)
-        let data = Data(buffer.readableBytesView)
+        try self.init(data: Data(buffer.readableBytesView), allowed: allowed)
+    }
+
+    /// The body's bytes checked against the fields a route allows (`package`: the fuzzing harness
+    /// feeds it directly, without a server).
+    package init(data: Data, allowed: Set<String>) throws {
         let parsed: Any
         do { parsed = try JSONSerialization.jsonObject(with: data.isEmpty ? Data("{}".utf8) : data, options: [.fragmentsAllowed]) } catch {
             throw ServerError(.badRequest, "the body is not valid JSON")
@@ -29,9 +34,9 @@ struct JSONBody: Sendable {
         self.object = object
     }
 
-    func has(_ key: String) -> Bool { object[key] != nil }
+    package func has(_ key: String) -> Bool { object[key] != nil }
 
-    func string(_ key: String, required: Bool = false, maxLength: Int = 4096) throws -> String? {
+    package func string(_ key: String, required: Bool = false, maxLength: Int = 4096) throws -> String? {
         guard let v = object[key] else {
             if required { throw ServerError(.unprocessableContent, "\(key) is required", field: key) }
             return nil
@@ -41,7 +46,7 @@ struct JSONBody: Sendable {
         return s
     }
 
-    func number(_ key: String, required: Bool = false) throws -> Double? {
+    package func number(_ key: String, required: Bool = false) throws -> Double? {
         guard let v = object[key] else {
             if required { throw ServerError(.unprocessableContent, "\(key) is required", field: key) }
             return nil
@@ -52,13 +57,13 @@ struct JSONBody: Sendable {
         return n.doubleValue
     }
 
-    func integer(_ key: String, required: Bool = false) throws -> Int? {
+    package func integer(_ key: String, required: Bool = false) throws -> Int? {
         guard let d = try number(key, required: required) else { return nil }
         guard d == d.rounded(), abs(d) < 1e9 else { throw ServerError(.unprocessableContent, "\(key) must be a whole number", field: key) }
         return Int(d)
     }
 
-    func boolean(_ key: String, required: Bool = false) throws -> Bool? {
+    package func boolean(_ key: String, required: Bool = false) throws -> Bool? {
         guard let v = object[key] else {
             if required { throw ServerError(.unprocessableContent, "\(key) is required", field: key) }
             return nil
@@ -73,7 +78,7 @@ struct JSONBody: Sendable {
 }
 
 /// An `application/x-www-form-urlencoded` body (the pages' forms), decoded into fields.
-struct FormBody: Sendable {
+package struct FormBody: Sendable {
     let fields: [String: String]
 
     init(_ request: Request) async throws {
@@ -81,7 +86,7 @@ struct FormBody: Sendable {
         fields = Self.decode(String(decoding: buffer.readableBytesView, as: UTF8.self))
     }
 
-    static func decode(_ text: String) -> [String: String] {
+    package static func decode(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -4,10 +4,10 @@ import Workflows
 
 /// A refusal with its HTTP status, the field at fault when there is one, and a message safe to show
 /// (it never carries another person's data).
-struct ServerError: Error, Sendable {
-    var status: HTTPResponse.Status
-    var message: String
-    var field: String?
+package struct ServerError: Error, Sendable {
+    package var status: HTTPResponse.Status
+    package var message: String
+    package var field: String?
 
     init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil) {
         self.status = status; self.message = message; self.field = field

@@ -48,7 +48,7 @@ public enum AuditSigningKey {
 
 /// 32 bytes written as one line of hex.
 func hexBytes(fromFile path: String) throws -> [UInt8] {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw QueueError("\(path): cannot read the key file") }
+    guard let text = try? WholeFile.text(path) else { throw QueueError("\(path): cannot read the key file") }
     let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
     guard hex.utf8.count == 64 else { throw QueueError("\(path): expected 64 hexadecimal digits, found \(hex.utf8.count) characters") }
     guard let bytes = AuditCheckpoint.bytes(hex: hex) else { throw QueueError("\(path): not hexadecimal") }
@@ -116,7 +116,7 @@ public struct AuditCheckpoint: Codable, Equatable, Sendable {
 /// rename, so a crash leaves the previous file whole).
 public enum AuditCheckpointLog {
     public static func read(path: String) throws -> [AuditCheckpoint] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw QueueError("{checkpoint} \(path): cannot read the file") }
+        guard let text = try? WholeFile.text(path) else { throw QueueError("{checkpoint} \(path): cannot read the file") }
         var out: [AuditCheckpoint] = []
         for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             do { out.append(try JSONDecoder().decode(AuditCheckpoint.self, from: Data(line.utf8))) } catch {
@@ -128,7 +128,7 @@ public enum AuditCheckpointLog {
     }
 
     public static func append(_ checkpoint: AuditCheckpoint, to path: String) throws {
-        let previous = FileManager.default.fileExists(atPath: path) ? try Data(contentsOf: URL(fileURLWithPath: path)) : Data()
+        let previous = FileManager.default.fileExists(atPath: path) ? Data(try WholeFile.bytes(path)) : Data()
         let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
         var data = previous
         if let last = data.last, last != 0x0A { data.append(0x0A) }

@@ -67,8 +67,8 @@ public struct Campaign: Codable, Equatable, Sendable {
     /// Reads and validates a campaign; errors name the key.
     public static func load(path: String) throws -> Campaign {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw CampaignError(file: path, key: nil, problem: "cannot read the file: \((error as NSError).localizedDescription)")
+        do { text = try WholeFile.text(path) } catch {
+            throw CampaignError(file: path, key: nil, problem: "cannot read the file: \(error.reason)")
         }
         let campaign: Campaign
         do { campaign = try YAMLDecoder().decode(Campaign.self, from: text) } catch {

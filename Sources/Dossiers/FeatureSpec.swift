@@ -1,3 +1,4 @@
+import CiblageSupport
 import Foundation
 import Yams
 
@@ -132,8 +133,8 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
     /// Reads and validates a YAML spec; every problem names the file and the column or key.
     public static func load(path: String) throws(DataError) -> FeatureSpec {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw .cannotOpen(file: path, reason: (error as NSError).localizedDescription)
+        do { text = try WholeFile.text(path) } catch {
+            throw .cannotOpen(file: path, reason: error.reason)
         }
         let spec: FeatureSpec
         do { spec = try YAMLDecoder().decode(FeatureSpec.self, from: text) } catch {

@@ -123,7 +123,7 @@ public struct EvaluationReport: Codable, Sendable {
     public static func load(path: String) throws -> EvaluationReport {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { return try d.decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+        do { return try d.decode(EvaluationReport.self, from: Data(WholeFile.bytes(path))) } catch {
             throw DataError.invalidOption("\(path): not an evaluation written by `ciblage evaluate --json` (\(error))")
         }
     }

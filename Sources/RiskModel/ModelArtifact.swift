@@ -1,3 +1,4 @@
+import CiblageSupport
 import Crypto
 import Dossiers
 import Foundation
@@ -188,8 +189,8 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
     /// Loads and verifies a model file: format version first, then structure, then checksum.
     public static func load(from path: String) throws -> ModelArtifact {
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ArtifactError.unreadable(file: path, reason: (error as NSError).localizedDescription)
+        do { data = Data(try WholeFile.bytes(path)) } catch {
+            throw ArtifactError.unreadable(file: path, reason: error.reason)
         }
         struct Version: Decodable { var formatVersion: Int }
         let version: Version

@@ -127,9 +127,11 @@ struct Queue: ParsableCommand {
             let queue = try store.operations()
             let request = request(try queue.person(claimed: controller, token: Queue.token))
             if repeatCount > 1 {
-                // Load test: one transaction per call; prints the ids, then latency figures on stderr.
+                // Load test: one transaction per call; prints the ids, then latency figures on stderr,
+                // with the wall-clock window of the calls (so that runs in parallel can show they overlapped).
                 var latencies: [Double] = []
                 let clock = ContinuousClock()
+                let first = Date().timeIntervalSince1970
                 for _ in 0..<repeatCount {
                     let start = clock.now
                     let item = try queue.next(request)
@@ -138,8 +140,10 @@ struct Queue: ParsableCommand {
                     if let item { print(item.id) }
                 }
                 latencies.sort()
-                printError(String(format: "calls %d, p50 %.2f ms, p99 %.2f ms, total %.2f s", latencies.count,
-                    1000 * latencies[latencies.count / 2], 1000 * latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.reduce(0, +)))
+                let last = Date().timeIntervalSince1970
+                printError(String(format: "calls %d, p50 %.2f ms, p99 %.2f ms, total %.2f s, from %.3f to %.3f (Unix time)", latencies.count,
+                    1000 * latencies[latencies.count / 2], 1000 * latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.reduce(0, +),
+                    first, last))
                 return
             }
             guard let item = try queue.next(request) else { print("no item left for \(request.actor.name)"); return }

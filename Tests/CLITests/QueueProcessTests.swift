@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// The queue under several processes: concurrent pulls, and processes killed with SIGKILL.
@@ -62,32 +63,91 @@ import Testing
         }
         var ids: [Int] = []
         var latencies: [String] = []
+        var windows: [(first: Double, last: Double)] = []
         for (p, out, err) in processes {
             let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "\(String(decoding: e, as: UTF8.self))")
+            let summary = String(decoding: e, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(p.terminationStatus == 0, "\(summary)")
             ids += String(decoding: o, as: UTF8.self).split(separator: "\n").compactMap { Int($0) }
-            latencies.append(String(decoding: e, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            latencies.append(summary)
+            // "…, from 1764600000.123 to 1764600060.456 (Unix time)": when the process's calls ran.
+            let words = summary.split(separator: " ")
+            if let f = words.firstIndex(of: "from"), f + 3 < words.count, let first = Double(words[f + 1]), let last = Double(words[f + 3]) {
+                windows.append((first, last))
+            }
         }
         let seconds = Date().timeIntervalSince(start)
         print("\(kind): 16 processes × 500 next: \(ids.count) assignments in \(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", Double(ids.count) / seconds)) next/s")
         print(latencies.joined(separator: "\n"))
+        // The processes pulled at the same time, not one after another: some instant lies inside
+        // every process's window (the last to start began before the first to finish ended).
+        #expect(windows.count == 16, "every process reports the window of its calls")
+        let latestFirst = windows.map(\.first).max() ?? 0, earliestLast = windows.map(\.last).min() ?? 0
+        #expect(latestFirst < earliestLast, "the 16 processes overlapped: the last began at \(latestFirst), the first ended at \(earliestLast)")
+        print("\(kind): all 16 processes were pulling together for \(String(format: "%.1f", earliestLast - latestFirst)) s")
         #expect(ids.count == 8000, "every item assigned once, none lost")
         #expect(Set(ids).count == ids.count, "no item assigned twice")
         let verify = try cli.run(["queue", "verify", "--store", store])
         #expect(verify.status == 0 && verify.stdout.contains("8001 entries"), "\(verify.stdout)\(verify.stderr)")
     }
 
-    func kill(_ arguments: [String], afterMilliseconds ms: Int) throws -> Int32 {
-        let p = Process()
-        p.executableURL = CLITests.executable
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
-        try p.run()
-        usleep(useconds_t(ms * 1000))
-        Foundation.kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        return p.terminationStatus
+    /// Whether some process is inside a write transaction on the SQLite store at `path` right now.
+    /// `BEGIN IMMEDIATE` with no busy timeout fails with SQLITE_BUSY exactly while another connection
+    /// holds the write lock, which SQLite takes at a transaction's first write and frees at its commit
+    /// or rollback. Only a store whose `items` table is committed counts, so that the creation of the
+    /// schema is not mistaken for the plan.
+    final class WriteLockProbe {
+        let path: String
+        private var database: DatabaseQueue?
+        init(path: String) { self.path = path }
+
+        func writerIsInsideTransaction() -> Bool {
+            if database == nil {
+                guard FileManager.default.fileExists(atPath: path) else { return false }
+                var configuration = Configuration()
+                configuration.busyMode = .immediateError
+                database = try? DatabaseQueue(path: path, configuration: configuration)
+            }
+            guard let database else { return false }
+            do {
+                return try database.writeWithoutTransaction { db in
+                    guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'items')") == true else { return false }
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    try db.execute(sql: "ROLLBACK")
+                    return false
+                }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                return true
+            } catch {
+                return false
+            }
+        }
+    }
+
+    /// How a process given to `killInsideWrite` ended.
+    enum KillLanding: Equatable { case insideWriteTransaction, outsideWriteTransaction, finishedBeforeKill }
+
+    /// Starts `process`, waits until it is inside a write transaction on `store` (or `deadline`
+    /// milliseconds pass), waits `extra` more milliseconds (so that kills land early, midway and late in
+    /// the transaction), then sends SIGKILL to its process group and says where the kill landed.
+    func killInsideWrite(_ process: Process, store: String, extra: Int, deadline: Int) throws -> KillLanding {
+        let probe = WriteLockProbe(path: store)
+        try process.run()
+        let start = Date()
+        var inside = false
+        while process.isRunning && Date().timeIntervalSince(start) * 1000 < Double(deadline) {
+            if probe.writerIsInsideTransaction() { inside = true; break }
+            usleep(500)
+        }
+        if extra > 0 { usleep(useconds_t(extra * 1000)) }
+        // Still inside after the extra wait? A transaction that committed meanwhile frees the lock.
+        let stillInside = inside && (extra == 0 || probe.writerIsInsideTransaction())
+        Foundation.kill(-process.processIdentifier, SIGKILL)
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        guard process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGKILL else { return .finishedBeforeKill }
+        return stillInside ? .insideWriteTransaction : .outsideWriteTransaction
     }
 
     func statusCounts(_ store: String) throws -> (planned: Int, assigned: Int, closed: Int) {
@@ -108,21 +168,35 @@ import Testing
     }
 
     @Test func killedPlansAreAllOrNothing() throws {
-        let (dir, campaign, population) = try setUp(capacity: 400, dossiers: 4000)
+        let (dir, campaign, population) = try setUp(capacity: 4000, dossiers: 12_000)
         var g = SystemRandomNumberGenerator()
         var outcomes: [String: Int] = [:]
+        var landings: [KillLanding: Int] = [:]
         for round in 0..<50 {
             let store = dir.appendingPathComponent("plan-\(round).sqlite").path
-            _ = try kill(["queue", "plan", "--campaign", campaign, "--data", population, "--store", store], afterMilliseconds: Int.random(in: 50...1500, using: &g))
+            let p = Process()
+            p.executableURL = CLITests.executable
+            p.arguments = ["queue", "plan", "--campaign", campaign, "--data", population, "--store", store]
+            p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+            // Most rounds aim inside the write transaction; one in five is killed at a random time.
+            let aimed = round % 5 != 4
+            let landing = try killInsideWrite(p, store: store, extra: aimed ? Int.random(in: 0...30, using: &g) : 0,
+                                              deadline: aimed ? 60_000 : Int.random(in: 50...1500, using: &g))
+            landings[landing, default: 0] += 1
+            #expect(landing != .finishedBeforeKill, "round \(round): the plan finished before it could be killed")
             guard FileManager.default.fileExists(atPath: store) else { outcomes["no store", default: 0] += 1; continue }
             let c = try statusCounts(store)
             let total = c.planned + c.assigned + c.closed
-            #expect(total == 0 || total == 400, "round \(round): a killed plan left \(total) items")
+            #expect(total == 0 || total == 4000, "round \(round): a killed plan left \(total) items")
+            if landing == .insideWriteTransaction { #expect(total == 0, "round \(round): killed inside the transaction, yet \(total) items") }
             let entries = try auditEntries(store)
-            #expect(entries == (total == 400 ? 1 : 0))
-            outcomes[total == 400 ? "complete" : "nothing", default: 0] += 1
+            #expect(entries == (total == 4000 ? 1 : 0))
+            outcomes[total == 4000 ? "complete" : "nothing", default: 0] += 1
         }
-        print("killed plans: \(outcomes)")
+        print("killed plans: \(outcomes); kills inside the write transaction: \(landings[.insideWriteTransaction] ?? 0) of 50, "
+              + "outside it: \(landings[.outsideWriteTransaction] ?? 0), finished first: \(landings[.finishedBeforeKill] ?? 0)")
+        // The test is about transactions: it proves nothing unless kills landed inside one.
+        #expect((landings[.insideWriteTransaction] ?? 0) > 0, "no kill landed inside the write transaction")
     }
 
     @Test func killedClosesAreRecordedExactlyOnce() throws {
@@ -142,21 +216,23 @@ import Testing
 
             """.write(toFile: script, atomically: true, encoding: .utf8)
         var g = SystemRandomNumberGenerator()
-        for _ in 0..<50 {
+        var landings: [KillLanding: Int] = [:]
+        for round in 0..<50 {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = ["-c", "exec setsid /bin/sh \(script)"]
-            try p.run()
-            usleep(useconds_t(Int.random(in: 20...250, using: &g) * 1000))
-            Foundation.kill(-p.processIdentifier, SIGKILL)
-            Foundation.kill(p.processIdentifier, SIGKILL)
+            // Kill once a close is inside its write transaction (or after 20 to 250 ms).
+            let landing = try killInsideWrite(p, store: store, extra: Int.random(in: 0...2, using: &g), deadline: Int.random(in: 20...250, using: &g))
             _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/pkill"), arguments: ["-9", "-f", script]).waitUntilExit()
-            p.waitUntilExit()
+            landings[landing, default: 0] += 1
+            #expect(landing != .finishedBeforeKill, "round \(round): the closing loop ended before it was killed")
             let c = try statusCounts(store)
             #expect(c.planned == 0 && c.assigned + c.closed == 300, "an item was lost or duplicated: \(c)")
             // 1 plan entry + 300 assignments + one entry per close, whatever was interrupted.
             #expect(try auditEntries(store) == 1 + 300 + c.closed)
         }
-        print("closed after the kills: \(try statusCounts(store).closed) of 300")
+        print("closed after the kills: \(try statusCounts(store).closed) of 300; kills inside a close's write transaction: "
+              + "\(landings[.insideWriteTransaction] ?? 0) of 50")
+        #expect((landings[.insideWriteTransaction] ?? 0) > 0, "no kill landed inside a close's write transaction")
     }
 }

@@ -21,10 +21,14 @@ import Workflows
             #expect(try !store.hasUsers())
             let alice = try identity.addUser(AddUserRequest(name: "alice", role: .controleur, sectors: ["S1"], password: "mot-de-passe-alice"), by: Actor(name: "root"))
             #expect(try store.hasUsers() && store.user(named: "alice") == alice && alice.passwordHash.hasPrefix("$2"))
-            #expect(throws: QueueError.self) { try identity.addUser(AddUserRequest(name: "alice", role: .admin, password: "mot-de-passe-alice"), by: Actor(name: "root")) }
-            #expect(throws: RequestError.self) { try identity.addUser(AddUserRequest(name: "bob", role: .controleur, password: "mot-de-passe-bob"), by: Actor(name: "root")) }
-            #expect(throws: RequestError.self) { try identity.addUser(AddUserRequest(name: "bob", role: .admin, password: String(repeating: "é", count: 40)), by: Actor(name: "root")) }
-            #expect(throws: RequestError.self) { try identity.addUser(AddUserRequest(name: "bob'; --", role: .admin, password: "mot-de-passe-bob"), by: Actor(name: "root")) }
+            let refusal1 = #expect(throws: QueueError.self) { try identity.addUser(AddUserRequest(name: "alice", role: .admin, password: "mot-de-passe-alice"), by: Actor(name: "root")) }
+            #expect(refusal1?.description == "user alice already exists")
+            let refusal2 = #expect(throws: RequestError.self) { try identity.addUser(AddUserRequest(name: "bob", role: .controleur, password: "mot-de-passe-bob"), by: Actor(name: "root")) }
+            #expect(refusal2?.description == "a controleur needs at least one sector: authorisation is by sector")
+            let refusal3 = #expect(throws: RequestError.self) { try identity.addUser(AddUserRequest(name: "bob", role: .admin, password: String(repeating: "é", count: 40)), by: Actor(name: "root")) }
+            #expect(refusal3?.description == "the password must be at most 72 bytes (bcrypt ignores the rest)")
+            let refusal4 = #expect(throws: RequestError.self) { try identity.addUser(AddUserRequest(name: "bob'; --", role: .admin, password: "mot-de-passe-bob"), by: Actor(name: "root")) }
+            #expect(refusal4?.description == #"name must be 1 to 64 letters, digits, '.', '-' or '_', got "bob\'; --""#)
 
             #expect(try identity.login(user: "alice", password: "mot-de-passe-alice", address: "10.0.0.1") == .accepted(alice))
             #expect(try identity.login(user: "alice", password: "wrong-wrong-wrong", address: "10.0.0.1") == .refused)

@@ -56,8 +56,8 @@ func items(_ n: Int, sectors: [String] = ["S1", "S2"]) -> [PlannedItem] {
         let path = scratchDirectory().appendingPathComponent("c.yaml").path
         try valid.write(toFile: path, atomically: true, encoding: .utf8)
         let c = try Campaign.load(path: path)
-        #expect(throws: CampaignError.self) { try c.loadModel(campaignFile: path) }
-        do { _ = try c.loadModel(campaignFile: path) } catch let e as CampaignError { #expect(e.key == "model") }
+        let refusal5 = #expect(throws: CampaignError.self) { try c.loadModel(campaignFile: path) }
+        #expect(refusal5?.description == "\(path): campaign key 'model': \(URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("m.json").path): cannot read the model file: No such file or directory")
     }
 }
 
@@ -151,15 +151,20 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let before = try await s.status()
         let auditBefore = try await s.verify().entries
         let outcome = Outcome(indu: 800, rappel: 0, induMonths: 7, fraud: false, judgement: .agree)
-        await #expect(throws: QueueError.self) { try await s.close(item.id, "bob", outcome) }
-        await #expect(throws: QueueError.self) { try await s.close(item.id, "alice", Outcome(indu: 1, rappel: 0, induMonths: 1, fraud: false, judgement: .override)) }
-        await #expect(throws: QueueError.self) { try await s.close(999, "alice", outcome) }
+        let refusal6 = await #expect(throws: QueueError.self) { try await s.close(item.id, "bob", outcome) }
+        #expect(refusal6?.description == "item 1 is assigned to alice, not to bob; nothing changed")
+        let refusal7 = await #expect(throws: QueueError.self) { try await s.close(item.id, "alice", Outcome(indu: 1, rappel: 0, induMonths: 1, fraud: false, judgement: .override)) }
+        #expect(refusal7?.description == "an override needs a reason (reason): human oversight is recorded, not assumed")
+        let refusal8 = await #expect(throws: QueueError.self) { try await s.close(999, "alice", outcome) }
+        #expect(refusal8?.description == "no item 999")
         #expect(try await s.status() == before)
         #expect(try await s.verify().entries == auditBefore)
         try await s.close(item.id, "alice", outcome)
         let closed = try await s.status()
-        await #expect(throws: QueueError.self) { try await s.close(item.id, "alice", outcome) }
-        await #expect(throws: QueueError.self) { try await s.release(item.id, "alice") }
+        let refusal9 = await #expect(throws: QueueError.self) { try await s.close(item.id, "alice", outcome) }
+        #expect(refusal9?.description == "item 1 is already closed (by alice); nothing changed")
+        let refusal10 = await #expect(throws: QueueError.self) { try await s.release(item.id, "alice") }
+        #expect(refusal10?.description == "item 1 is closed, not assigned: it cannot be released; nothing changed")
         #expect(try await s.status() == closed)
         let exported = try await s.export()
         #expect(exported.count == 1 && exported[0].outcome?.indu == 800)
@@ -175,7 +180,8 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(try await s.next("bob", now: now.addingTimeInterval(30)) == nil)
         let b = try #require(try await s.next("bob", now: now.addingTimeInterval(61)))
         #expect(a.id == b.id && b.controller == "bob")
-        await #expect(throws: QueueError.self) { try await s.close(a.id, "alice", Outcome(indu: 0, rappel: 0, fraud: false, judgement: .agree), now: now.addingTimeInterval(62)) }
+        let refusal11 = await #expect(throws: QueueError.self) { try await s.close(a.id, "alice", Outcome(indu: 0, rappel: 0, fraud: false, judgement: .agree), now: now.addingTimeInterval(62)) }
+        #expect(refusal11?.description == "item 1 is assigned to bob, not to alice; nothing changed")
         #expect(try await s.verify().ok)
     }
 
@@ -239,7 +245,8 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         // A filter on a column the population lacks is an error naming it.
         var filtered = campaign
         filtered.filter = ["departement": ["44"]]
-        #expect(throws: DataError.self) { try Planner.plan(campaign: filtered, model: model, population: population) }
+        let refusal12 = #expect(throws: DataError.self) { try Planner.plan(campaign: filtered, model: model, population: population) }
+        #expect(refusal12?.description.hasPrefix("\(population): no column named 'departement'; the header has: id, caf, secteur") == true, "\(String(describing: refusal12))")
         // The same campaign and data give the same plan, whatever the workers and blocks.
         #expect(try Planner.plan(campaign: campaign, model: model, population: population).items == plan.items)
         let parallel = try Planner.plan(campaign: campaign, model: model, population: population, threads: 3, blockBytes: 200_000)
@@ -467,7 +474,8 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         let dir = scratchDirectory()
         let bad = dir.appendingPathComponent("bad.jsonl").path
         try "{\"sequence\": 1}\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        #expect(throws: QueueError.self) { try AuditCheckpointLog.read(path: bad) }
+        let refusal13 = #expect(throws: QueueError.self) { try AuditCheckpointLog.read(path: bad) }
+        #expect(refusal13?.description.hasPrefix("checkpoint \(bad), line 1: not a checkpoint (DecodingError.keyNotFound: Key 'hash' not found") == true, "\(String(describing: refusal13))")
         do { _ = try AuditCheckpointLog.read(path: bad); Issue.record("no error") } catch let e as QueueError {
             #expect(e.message.hasPrefix("{checkpoint} \(bad), line 1: not a checkpoint"))
         }

@@ -96,11 +96,12 @@ import Testing
     }
 
     @Test func missingFileAndDirectory() {
-        #expect(throws: DataError.self) { try CSVReader(path: "/nonexistent/dossiers.csv") }
-        do { _ = try CSVReader(path: "/nonexistent/dossiers.csv") } catch {
+        let refusal14 = #expect(throws: DataError.self) { try CSVReader(path: "/nonexistent/dossiers.csv") }
+        #expect(refusal14?.description == "/nonexistent/dossiers.csv: cannot open: No such file or directory")
+        do { _ = try CSVReader(path: "/nonexistent/dossiers.csv"); Issue.record("opened a missing file") } catch {
             #expect(error.description.hasPrefix("/nonexistent/dossiers.csv: cannot open"))
         }
-        do { _ = try CSVReader(path: NSTemporaryDirectory()) } catch {
+        do { _ = try CSVReader(path: NSTemporaryDirectory()); Issue.record("opened a directory") } catch {
             #expect(error == .cannotOpen(file: NSTemporaryDirectory(), reason: "it is a directory"))
         }
     }

@@ -81,9 +81,12 @@ import Testing
     }
 
     @Test func invalidOptionsAreRefused() {
-        #expect(throws: DataError.self) { try PopulationSimulator.run(SimulationOptions(dossiers: 0), outputs: SimulationOutputs()) }
-        #expect(throws: DataError.self) { try PopulationSimulator.run(SimulationOptions(dossiers: 10, randomSample: 11), outputs: SimulationOutputs()) }
-        #expect(throws: DataError.self) { try PopulationSimulator.run(SimulationOptions(dossiers: 10, randomSample: 5), outputs: SimulationOutputs()) }
+        let refusal16 = #expect(throws: DataError.self) { try PopulationSimulator.run(SimulationOptions(dossiers: 0), outputs: SimulationOutputs()) }
+        #expect(refusal16?.description == "dossiers must be ≥ 1")
+        let refusal17 = #expect(throws: DataError.self) { try PopulationSimulator.run(SimulationOptions(dossiers: 10, randomSample: 11), outputs: SimulationOutputs()) }
+        #expect(refusal17?.description == "randomSample must be between 0 and dossiers (10)")
+        let refusal18 = #expect(throws: DataError.self) { try PopulationSimulator.run(SimulationOptions(dossiers: 10, randomSample: 5), outputs: SimulationOutputs()) }
+        #expect(refusal18?.description == "randomSample needs sampleOutput")
     }
 
     @Test func theShippedSpecIsTheSimulatorsSpec() throws {

@@ -80,7 +80,8 @@ import Testing
             try TargetBuilder.build(historyPath: bad, outputPath: bad + ".out")
         }
         let negative = temporaryFile("dossier,mois,indu\nA,2025-01,-3\n")
-        #expect(throws: DataError.self) { try TargetBuilder.build(historyPath: negative, outputPath: negative + ".out") }
+        let refusal19 = #expect(throws: DataError.self) { try TargetBuilder.build(historyPath: negative, outputPath: negative + ".out") }
+        #expect(refusal19?.description == "\(negative), line 2: indu and rappel must be ≥ 0 (got -3.0, 0.0)")
         let missing = temporaryFile("id,mois,indu\nA,2025-01,3\n")
         #expect(throws: DataError.unknownColumn(file: missing, name: "dossier", available: ["id", "mois", "indu"])) {
             try TargetBuilder.build(historyPath: missing, outputPath: missing + ".out")

@@ -68,10 +68,11 @@ import Testing
     @Test func missingFieldIsNamed() throws {
         let path = temporaryDirectory().appendingPathComponent("m.json").path
         try Data("{\"formatVersion\": 1, \"generator\": \"x\"}".utf8).write(to: URL(fileURLWithPath: path))
-        do { _ = try ModelArtifact.load(from: path) } catch let ArtifactError.notAModel(_, reason) {
+        do { _ = try ModelArtifact.load(from: path); Issue.record("loaded a model without its fields") } catch let ArtifactError.notAModel(_, reason) {
             #expect(reason.hasPrefix("missing field"))
         }
-        #expect(throws: ArtifactError.self) { try ModelArtifact.load(from: "/nonexistent/model.json") }
+        let refusal21 = #expect(throws: ArtifactError.self) { try ModelArtifact.load(from: "/nonexistent/model.json") }
+        #expect(refusal21?.description == "/nonexistent/model.json: cannot read the model file: No such file or directory")
     }
 
     @Test func summaryShowsTheTable() throws {

@@ -49,34 +49,53 @@ struct Reference: Decodable {
 }
 
 @Suite struct ConformanceTests {
+    /// The bound on each quantity's relative error against statsmodels Logit: the next power of ten
+    /// above the worst case achieved on these six data sets (measured 2026-12-01; the test prints it).
+    /// Standard errors agree to 4e-12, AIC and BIC to 3e-15. The null log-likelihood, LR χ² and
+    /// McFadden R² carry statsmodels' own fit of the constant-only model (its convergence, ~1e-10); the
+    /// LR p-value is a far tail area (1e-20 and below), where relative errors grow as the value shrinks.
+    static let statsmodelsBounds: [String: Double] = [
+        "estimate": 1e-10, "std err": 1e-11, "z": 1e-10, "p-value": 1e-10, "CI lower": 1e-10, "CI upper": 1e-10,
+        "log-likelihood": 1e-14, "null log-likelihood": 1e-9, "LR chi²": 1e-9, "LR p-value": 1e-6,
+        "McFadden R²": 1e-9, "AIC": 1e-14, "BIC": 1e-14,
+    ]
+
     /// Coefficients, standard errors, z, p-values, intervals, log-likelihoods, LR test, pseudo-R², AIC and
-    /// BIC against statsmodels Logit: within 1e-6 relative (the issue's bar), and the estimates and
-    /// log-likelihood within 1e-8.
+    /// BIC against statsmodels Logit, each within its bound in `statsmodelsBounds`.
     @Test(arguments: ["spector", "fair", "anes96", "ccard", "breast_cancer", "spector_weighted"])
     func matchesStatsmodelsLogit(_ name: String) throws {
         let ref = try Reference.load(name)
         let model = try LogisticRegression.model(try ref.read())
         let byTerm = Dictionary(uniqueKeysWithValues: model.coefficients.map { ($0.term, $0) })
         #expect(Set(byTerm.keys) == Set(ref.terms!))
+        var worst: [String: (error: Double, at: String)] = [:]
+        func compare(_ quantity: String, _ value: Double, _ reference: Double, _ place: String = "") {
+            let e = relativeError(value, reference)
+            if e >= (worst[quantity]?.error ?? -1) { worst[quantity] = (e, place) }
+            let bound = Self.statsmodelsBounds[quantity]!
+            #expect(e <= bound, "\(name) \(place) \(quantity): \(value) vs statsmodels \(reference), relative error \(e) > \(bound)")
+        }
         for (k, term) in ref.terms!.enumerated() {
             let c = try #require(byTerm[term])
-            #expect(relativeError(c.estimate, ref.params![k]) < 1e-8, "\(name) \(term) estimate \(c.estimate) vs \(ref.params![k])")
-            #expect(relativeError(c.stdError!, ref.bse![k]) < 1e-6, "\(name) \(term) std err")
-            #expect(relativeError(c.z!, ref.tvalues![k]) < 1e-6, "\(name) \(term) z")
-            #expect(relativeError(c.pValue!, ref.pvalues![k]) < 1e-6, "\(name) \(term) p-value \(c.pValue!) vs \(ref.pvalues![k])")
-            #expect(relativeError(c.ciLower!, ref.ciLower![k]) < 1e-6, "\(name) \(term) CI lower")
-            #expect(relativeError(c.ciUpper!, ref.ciUpper![k]) < 1e-6, "\(name) \(term) CI upper")
+            compare("estimate", c.estimate, ref.params![k], term)
+            compare("std err", c.stdError!, ref.bse![k], term)
+            compare("z", c.z!, ref.tvalues![k], term)
+            compare("p-value", c.pValue!, ref.pvalues![k], term)
+            compare("CI lower", c.ciLower!, ref.ciLower![k], term)
+            compare("CI upper", c.ciUpper!, ref.ciUpper![k], term)
         }
         let f = model.fit
         #expect(f.converged)
-        #expect(relativeError(f.logLikelihood, ref.llf!) < 1e-8)
-        #expect(relativeError(f.nullLogLikelihood, ref.llnull!) < 1e-8)
-        #expect(relativeError(f.likelihoodRatioChiSquare, ref.llr!) < 1e-6)
-        #expect(relativeError(f.likelihoodRatioPValue, ref.llrPvalue!) < 1e-6, "LR p-value \(f.likelihoodRatioPValue) vs \(ref.llrPvalue!)")
-        #expect(relativeError(f.mcFaddenRSquared, ref.prsquared!) < 1e-6)
-        #expect(relativeError(f.aic, ref.aic!) < 1e-6)
-        #expect(relativeError(f.bic, ref.bic!) < 1e-6)
+        compare("log-likelihood", f.logLikelihood, ref.llf!)
+        compare("null log-likelihood", f.nullLogLikelihood, ref.llnull!)
+        compare("LR chi²", f.likelihoodRatioChiSquare, ref.llr!)
+        compare("LR p-value", f.likelihoodRatioPValue, ref.llrPvalue!)
+        compare("McFadden R²", f.mcFaddenRSquared, ref.prsquared!)
+        compare("AIC", f.aic, ref.aic!)
+        compare("BIC", f.bic, ref.bic!)
         #expect(f.sumWeights == ref.nobs!)
+        print("\(name) against statsmodels, worst relative errors: "
+              + worst.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1e", $0.value.error))" }.joined(separator: ", "))
     }
 
     @Test func categoricalReferenceLevelIsHonoured() throws {

@@ -96,18 +96,23 @@ import LinearAlgebra
 
     @Test func noConvergenceIsAnErrorNotAModel() throws {
         let data = simulatedData(rows: 500, features: 3, seed: 1)
-        #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(maxIterations: 1)) }
-        do { _ = try LogisticRegression.model(data, options: LogisticRegressionOptions(maxIterations: 1)) } catch let FitError.noConvergence(it, _, _) {
+        let refusal22 = #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(maxIterations: 1)) }
+        #expect(refusal22?.description == "no convergence after 1 Newton iterations (max |gradient| 11.816125717549449, Newton decrement 1.5939116033204634); raise maxIterations, rescale extreme columns, or add l2")
+        do { _ = try LogisticRegression.model(data, options: LogisticRegressionOptions(maxIterations: 1)); Issue.record("converged in 1 iteration") } catch let FitError.noConvergence(it, _, _) {
             #expect(it == 1)
         }
     }
 
     @Test func invalidOptionsAreRefused() {
         let data = simulatedData(rows: 50, features: 1, seed: 2)
-        #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(l2: -1)) }
-        #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(l2: .nan)) }
-        #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(tolerance: 0)) }
-        #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(onSeparation: .stabilize(l2: 0))) }
+        let refusal23 = #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(l2: -1)) }
+        #expect(refusal23?.description == "l2 must be a finite number ≥ 0, got -1.0")
+        let refusal24 = #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(l2: .nan)) }
+        #expect(refusal24?.description == "l2 must be a finite number ≥ 0, got nan")
+        let refusal25 = #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(tolerance: 0)) }
+        #expect(refusal25?.description == "tolerance must be in (0, 1), got 0.0")
+        let refusal26 = #expect(throws: FitError.self) { try LogisticRegression.model(data, options: LogisticRegressionOptions(onSeparation: .stabilize(l2: 0))) }
+        #expect(refusal26?.description == "the stabilising L2 penalty must be > 0, got 0.0")
     }
 
     @Test func distributionsAgreeWithKnownValues() {

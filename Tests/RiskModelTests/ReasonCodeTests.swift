@@ -48,7 +48,8 @@ import LinearAlgebra
         #expect(reasons.map(\.column) == ["b", "a"])
         var withoutMeans = m
         withoutMeans.termMeans = nil
-        #expect(throws: FitError.self) { try ReasonCodes(model: withoutMeans) }
+        let refusal28 = #expect(throws: FitError.self) { try ReasonCodes(model: withoutMeans) }
+        #expect(refusal28?.description == "the model has no training means (termMeans), which reason codes are measured from: retrain it with this version of Ciblage")
     }
 
     @Test func scoreWithReasonsAddsLabelledColumns() throws {

@@ -142,7 +142,8 @@ import Workflows
         let harness = try Harness()
         let identity = IdentityOperations(store: harness.store)
         let token = try identity.issueToken(user: "alice", password: Harness.password, by: Actor(name: "alice")).token
-        #expect(throws: QueueError.self) { try identity.issueToken(user: "alice", password: "wrong-password-here", by: Actor(name: "alice")) }
+        let refusal29 = #expect(throws: QueueError.self) { try identity.issueToken(user: "alice", password: "wrong-password-here", by: Actor(name: "alice")) }
+        #expect(refusal29?.description == "wrong user or password for alice")
         try await harness.test { client in
             let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
             let r = try await client.request(.post, "/api/v1/queue/next", json: "{}", headers: bearer)
