@@ -7,8 +7,8 @@ import Yams
 /// The YAML files people write: feature specs, campaigns, archetypes.
 ///
 /// Properties: a loader either returns a value or throws its own documented error type (naming the
-/// file); a spec or campaign it accepts is written back and read again unchanged (what `init-spec`
-/// and the planner's records rely on).
+/// file); a spec it accepts is written back with `yaml()` and read again unchanged (what
+/// `select --selected-spec` and `simulate --spec-output` rely on).
 enum YAMLHarness {
     static func spec(_ bytes: UnsafeBufferPointer<UInt8>) {
         let path = Scratch.write(bytes, name: "spec.yaml")
@@ -39,14 +39,11 @@ enum YAMLHarness {
         } catch {
             propertyBroken("a campaign is refused with a CampaignError", "\(type(of: error)): \(error)")
         }
-        let again: Campaign
-        do {
-            let written = Scratch.write(Array(try YAMLEncoder().encode(campaign).utf8), name: "campaign-again.yaml")
-            again = try Campaign.load(path: written)
-        } catch {
-            propertyBroken("an accepted campaign reads back after it is written", "\(error)")
+        // Ciblage only reads campaigns (nothing writes one back), so there is no round trip to
+        // check; what `load` accepted must pass the planner's own validation again.
+        do { try campaign.validate(file: path) } catch {
+            propertyBroken("an accepted campaign validates", "\(error)")
         }
-        guard again == campaign else { propertyBroken("an accepted campaign is unchanged by writing and reading it") }
     }
 
     static func archetypes(_ bytes: UnsafeBufferPointer<UInt8>) {

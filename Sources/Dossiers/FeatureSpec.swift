@@ -14,6 +14,24 @@ public enum ColumnType: String, Codable, Sendable, CaseIterable {
     case date
 }
 
+/// A number of a spec, written so that it reads back as the same Double.
+///
+/// Yams writes a Double without an exponent through a 15-digit `NumberFormatter`, so a cut point or
+/// an imputed value of 16 or 17 significant digits came back changed after `yaml()` (found by the
+/// fuzzing harnesses' round trip: 0.7777777777777772 was read back as 0.777777777777777). Swift's
+/// `description` is the shortest text that reads back exactly. Other encoders see a plain Double.
+struct ExactNumber: Encodable, YAMLEncodable {
+    var value: Double
+    init(_ value: Double) { self.value = value }
+
+    func box() -> Node { value.isFinite ? Node(value.description, Tag(.float)) : value.box() }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(value)
+    }
+}
+
 /// What to do with an empty field (or NA, null…).
 public enum MissingPolicy: Codable, Equatable, Sendable {
     /// An error naming the file, line and column (the default).
@@ -43,7 +61,7 @@ public enum MissingPolicy: Codable, Equatable, Sendable {
         switch self {
         case .refuse: var c = encoder.singleValueContainer(); try c.encode("refuse")
         case .level(let l): var c = encoder.container(keyedBy: Keys.self); try c.encode(l, forKey: .level)
-        case .value(let v): var c = encoder.container(keyedBy: Keys.self); try c.encode(v, forKey: .value)
+        case .value(let v): var c = encoder.container(keyedBy: Keys.self); try c.encode(ExactNumber(v), forKey: .value)
         }
     }
 }
@@ -67,7 +85,7 @@ public enum Binning: Codable, Equatable, Sendable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         switch self {
-        case .cuts(let v): try c.encode(v, forKey: .cuts)
+        case .cuts(let v): try c.encode(v.map(ExactNumber.init), forKey: .cuts)
         case .quantiles(let k): try c.encode(k, forKey: .quantiles)
         }
     }
@@ -103,6 +121,15 @@ public struct TargetDefinitionSpec: Codable, Equatable, Sendable {
     public var windowMonths: Int
     public init(minimumAmount: Double = 600, minimumMonths: Int = 6, windowMonths: Int = 24) {
         self.minimumAmount = minimumAmount; self.minimumMonths = minimumMonths; self.windowMonths = windowMonths
+    }
+
+    private enum CodingKeys: String, CodingKey { case minimumAmount, minimumMonths, windowMonths }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(ExactNumber(minimumAmount), forKey: .minimumAmount)
+        try c.encode(minimumMonths, forKey: .minimumMonths)
+        try c.encode(windowMonths, forKey: .windowMonths)
     }
 
     /// The one statement of the rule: an overpayment that lasted `months` consecutive months and

@@ -61,6 +61,19 @@ import LinearAlgebra
         #expect(data.featureSpec == spec)
     }
 
+    /// Cut points, imputed values and the label's amount of 17 significant digits are written by
+    /// `yaml()` so that they read back as the same Doubles (Yams alone kept 15 digits: a fuzzing
+    /// finding, fuzz/regressions/spec/seventeen-digit-numbers.yaml).
+    @Test func writtenSpecsReadBackWithEveryDigit() throws {
+        let spec = FeatureSpec(name: "precision", targetDefinition: TargetDefinitionSpec(minimumAmount: 600.0000000000001), columns: [
+            ColumnSpec(name: "y", role: .target),
+            ColumnSpec(name: "x", role: .feature, type: .numeric, missing: .value(0.7777777777777772), bins: .cuts([1e-300, 0.1, 0.30000000000000004, 123456789.12345679])),
+        ])
+        let text = try spec.yaml()
+        let again = try FeatureSpec.load(path: temporaryFile(text))
+        #expect(again == spec, "\(text)")
+    }
+
     @Test func theFrozenEncodingRebuildsTheSameDesignMatrixAtScoringTime() throws {
         let path = dataFile()
         let data = try TrainingData.read(path: path, spec: try TableSpec(spec: try FeatureSpec.load(path: specFile()), provenanceUse: [.random, .targeted]))
