@@ -103,7 +103,7 @@ let package = Package(
         // (scripts/fuzz.sh), a replay of saved inputs otherwise (the test suite's regressions).
         .executableTarget(
             name: "CiblageFuzz",
-            dependencies: ["Dossiers", "RiskModel", "ControlQueue", "Accountability", "CiblageServer", "Yams"]
+            dependencies: ["CiblageSupport", "Dossiers", "RiskModel", "ControlQueue", "Accountability", "CiblageServer", "Yams"]
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["CiblageSupport", "LinearAlgebra"]),
         .testTarget(name: "DossiersTests", dependencies: ["CiblageSupport", "Dossiers", "LinearAlgebra"]),

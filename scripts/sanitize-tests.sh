@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 kind=${1:?usage: scripts/sanitize-tests.sh address|thread}
 shift
 case "$kind" in
-  address) scratch=.build-asan; export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1};;
+  address) scratch=.build-asan; export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}
+    export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan-suppressions.txt:print_suppressions=1};;
   thread) scratch=.build-tsan; export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1};;
   *) echo "sanitize-tests.sh: expected address or thread, got '$kind'" >&2; exit 2;;
 esac

@@ -1,3 +1,4 @@
+import CiblageSupport
 import Foundation
 
 /// `ciblage-fuzz TARGET FILE|FOLDER…`: one binary for every fuzzing harness (docs/HARDENING.md).
@@ -40,11 +41,12 @@ enum FuzzCommand {
             }
         }
         for file in files {
-            guard let data = manager.contents(atPath: file) else {
-                FileHandle.standardError.write(Data("ciblage-fuzz: \(file): cannot be read\n".utf8))
+            let bytes: [UInt8]
+            do { bytes = try WholeFile.bytes(file) } catch {
+                FileHandle.standardError.write(Data("ciblage-fuzz: \(file): cannot be read: \(error.reason)\n".utf8))
                 return 1
             }
-            [UInt8](data).withUnsafeBufferPointer { target.run($0) }
+            bytes.withUnsafeBufferPointer { target.run($0) }
         }
         print("\(target.rawValue): \(files.count) inputs replayed, every property held")
         return 0
