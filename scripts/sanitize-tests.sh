@@ -12,7 +12,8 @@ shift
 case "$kind" in
   address) scratch=.build-asan; export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}
     export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan-suppressions.txt:print_suppressions=1};;
-  thread) scratch=.build-tsan; export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1};;
+  thread) scratch=.build-tsan
+    export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan-suppressions.txt:print_suppressions=1};;
   *) echo "sanitize-tests.sh: expected address or thread, got '$kind'" >&2; exit 2;;
 esac
 swift build --build-tests --sanitize="$kind" --scratch-path "$scratch" 2>&1 | grep -v "unhandled; explicitly declare\|CMakeLists.txt$"
