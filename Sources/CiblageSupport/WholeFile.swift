@@ -13,6 +13,7 @@ public enum WholeFile {
     public struct ReadError: Error, Equatable, CustomStringConvertible {
         public var reason: String
         public var description: String { reason }
+        public init(reason: String) { self.reason = reason }
     }
 
     /// The file's bytes. A directory, or a file larger than `limit` bytes, is refused.

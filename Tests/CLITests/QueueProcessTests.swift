@@ -148,13 +148,14 @@ import Testing
     /// Starts `process`, waits until it is inside a write transaction on `store` (or `deadline`
     /// milliseconds pass), waits `extra` more milliseconds (so that kills land early, midway and late in
     /// the transaction), then sends SIGKILL to its process group.
-    func killWhileWriting(_ process: Process, store: String, extra: Int, deadline: Int) throws -> Kill {
+    /// With `aim` false the kill comes at `deadline` whatever the probe sees (rounds at random times).
+    func killWhileWriting(_ process: Process, store: String, extra: Int, deadline: Int, aim: Bool = true) throws -> Kill {
         let probe = WriteLockProbe(path: store)
         try process.run()
         let start = Date()
         var saw = false
         while process.isRunning && Date().timeIntervalSince(start) * 1000 < Double(deadline) {
-            if probe.writerIsInsideTransaction() { saw = true; break }
+            if aim && probe.writerIsInsideTransaction() { saw = true; break }
             usleep(500)
         }
         if saw && extra > 0 { usleep(useconds_t(extra * 1000)) }
@@ -248,16 +249,9 @@ import Testing
             p.arguments = [script]
             // Even rounds kill once a close is inside its write transaction; odd rounds at a random
             // time within 3 s, so that closes also complete between kills.
-            let kill: Kill
-            if round % 2 == 0 {
-                kill = try killWhileWriting(p, store: store, extra: Int.random(in: 0...2, using: &g), deadline: 10_000)
-            } else {
-                try p.run()
-                usleep(useconds_t(Int.random(in: 200...3000, using: &g) * 1000))
-                Foundation.kill(-p.processIdentifier, SIGKILL)
-                p.waitUntilExit()
-                kill = Kill(sawWriteLock: false, killed: p.terminationReason == .uncaughtSignal)
-            }
+            let aimed = round % 2 == 0
+            let kill = try killWhileWriting(p, store: store, extra: aimed ? Int.random(in: 0...2, using: &g) : 0,
+                                            deadline: aimed ? 10_000 : Int.random(in: 200...3000, using: &g), aim: aimed)
             if kill.sawWriteLock { whileWriting += 1 }
             #expect(kill.killed, "round \(round): the closing loop ended before it was killed")
             let c = try statusCounts(store)
