@@ -185,6 +185,33 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(try await s.verify().ok)
     }
 
+    /// PostgreSQL chains entries when their transaction commits (a deferred trigger): the entries of
+    /// one operation keep the order they were recorded in, and a rolled-back transaction leaves
+    /// neither an entry nor a pending row.
+    @Test(arguments: StoreKind.available)
+    func entriesAreChainedInTheOrderTheyWereRecorded(_ kind: StoreKind) async throws {
+        let (s, sql) = try await kind.make()
+        _ = try await s.plan(1)
+        let now = Date()
+        _ = try #require(try await s.next("alice", now: now))
+        _ = try #require(try await s.next("bob", now: now.addingTimeInterval(61)))
+        let store = s.store
+        let entries: [AuditEntry] = try await offPool { try store.auditEntries() }
+        #expect(entries.map(\.action) == ["plan", "assign", "lease-expired", "assign"])
+        #expect(entries.map(\.seq) == [1, 2, 3, 4])
+        #expect(try await s.verify().ok)
+        guard kind == .postgres else { return }
+        try await sql("""
+            BEGIN; INSERT INTO audit_pending (time, actor, action, item, details, rest) VALUES (0, 'x', 'rolled-back', NULL, '', 'x'); ROLLBACK
+            """)
+        // Fails (division by zero) if any pending row was left behind.
+        try await sql("SELECT 1 / (CASE WHEN (SELECT count(*) FROM audit_pending) = 0 THEN 1 ELSE 0 END)")
+        #expect(try await s.verify().entries == 4)
+        _ = try await s.next("carol", now: now.addingTimeInterval(200))
+        #expect(try await s.verify() == AuditVerification(entries: 6, firstBadEntry: nil, problem: nil))
+        try await sql("SELECT 1 / (CASE WHEN (SELECT count(*) FROM audit_pending) = 0 THEN 1 ELSE 0 END)")
+    }
+
     @Test(arguments: StoreKind.available)
     func tamperingWithTheAuditLogIsNamed(_ kind: StoreKind) async throws {
         let (s, sql) = try await kind.make()
