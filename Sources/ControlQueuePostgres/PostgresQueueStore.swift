@@ -176,11 +176,25 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
     /// The hash is SHA-256 of `seq|rest|previous`, the text of `AuditChain.hash`, where `rest` is
     /// `time|actor|action|item|details` made here; `queue verify` recomputes every hash in Swift.
     private func audit(_ c: PostgresConnection, actor: String, action: String, item: Int64?, details: String, now: Date) async throws {
-        let time = now.timeIntervalSince1970
-        let rest = "\(time)|\(actor)|\(action)|\(item.map(String.init) ?? "")|\(details)"
+        let text = AuditText(actor: actor, action: action, details: details, now: now)
+        let rest = text.prefix + (item.map(String.init) ?? "") + text.suffix
         try await c.query("""
-            INSERT INTO audit_pending (time, actor, action, item, details, rest) VALUES (\(time), \(actor), \(action), \(item), \(details), \(rest))
+            INSERT INTO audit_pending (time, actor, action, item, details, rest) VALUES (\(text.time), \(actor), \(action), \(item), \(details), \(rest))
             """, logger: logger)
+    }
+
+    /// The hashed text of an entry, `time|actor|action|item|details`, as the two parts around the
+    /// item number, for statements that record the entry of the row they change in the same
+    /// statement (`… SELECT prefix || id::TEXT || suffix FROM changed`; PostgreSQL writes a BIGINT
+    /// as Swift does).
+    struct AuditText {
+        let time: Double, details: String, prefix: String, suffix: String
+        init(actor: String, action: String, details: String, now: Date) {
+            time = now.timeIntervalSince1970
+            self.details = details
+            prefix = "\(time)|\(actor)|\(action)|"
+            suffix = "|\(details)"
+        }
     }
 
     private static let itemColumns = """
@@ -247,29 +261,38 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         return (result[0], result[1])
     }
 
+    /// Two statements, each its own transaction and one round trip: expired leases back to the
+    /// pool, then the best free item assigned. Each records its audit entries in the same statement
+    /// (a data-modifying CTE), so no transaction waits on the client between its statements. The
+    /// second sees what the first committed: an item whose lease has just expired can be pulled.
     public func next(for actor: Actor, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem? {
         guard !actor.name.isEmpty else { throw QueueError("a controller name is needed") }
         let channelName = channel?.rawValue, sectors = actor.sectors
+        let t = now.timeIntervalSince1970
+        let expired = AuditText(actor: "system", action: "lease-expired", details: "expired", now: now)
+        let assigned = AuditText(actor: actor.name, action: "assign", details: actor.details("lease=\(Int(lease))s"), now: now)
         return try blocking { [self] in
-            try await client.withTransaction(logger: logger) { c in
-                // Expired leases go back to the pool.
-                let t = now.timeIntervalSince1970
-                for try await (id, who) in try await c.query("UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL WHERE id IN (SELECT id FROM items WHERE state = 'assigned' AND lease_expires < \(t) FOR UPDATE SKIP LOCKED) RETURNING id, (SELECT 'expired')", logger: logger).decode((Int64, String).self) {
-                    try await audit(c, actor: "system", action: "lease-expired", item: id, details: who, now: now)
-                }
-                var picked: Int64?
-                for try await id in try await c.query("""
-                    SELECT id FROM items WHERE state = 'planned' AND (\(channelName)::TEXT IS NULL OR channel = \(channelName))
-                        AND (\(sector)::TEXT IS NULL OR sector = \(sector))
-                        AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[]))
-                    ORDER BY expected_value DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED
-                    """, logger: logger).decode(Int64.self) { picked = id }
-                guard let id = picked else { return nil }
-                try await c.query("UPDATE items SET state = 'assigned', controller = \(actor.name), lease_expires = \(t + lease) WHERE id = \(id)", logger: logger)
-                let item = try await fetchItem(c, id, in: .all, lock: false)
-                try await audit(c, actor: actor.name, action: "assign", item: id, details: actor.details("lease=\(Int(lease))s"), now: now)
-                return item
-            }
+            try await client.query("""
+                WITH expired AS (
+                    UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL
+                    WHERE id IN (SELECT id FROM items WHERE state = 'assigned' AND lease_expires < \(t) FOR UPDATE SKIP LOCKED)
+                    RETURNING id)
+                INSERT INTO audit_pending (time, actor, action, item, details, rest)
+                    SELECT \(t), 'system', 'lease-expired', id, 'expired', \(expired.prefix) || id::TEXT || \(expired.suffix) FROM expired ORDER BY id
+                """, logger: logger)
+            return try await items(client.query("""
+                WITH picked AS (
+                    UPDATE items SET state = 'assigned', controller = \(actor.name), lease_expires = \(t + lease)
+                    WHERE id = (SELECT id FROM items WHERE state = 'planned' AND (\(channelName)::TEXT IS NULL OR channel = \(channelName))
+                                    AND (\(sector)::TEXT IS NULL OR sector = \(sector))
+                                    AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[]))
+                                ORDER BY expected_value DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    RETURNING \(unescaped: Self.itemColumns)),
+                logged AS (
+                    INSERT INTO audit_pending (time, actor, action, item, details, rest)
+                    SELECT \(t), \(actor.name), 'assign', id, \(assigned.details), \(assigned.prefix) || id::TEXT || \(assigned.suffix) FROM picked)
+                SELECT \(unescaped: Self.itemColumns) FROM picked
+                """, logger: logger)).first
         }
     }
 
@@ -300,8 +323,34 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         return current
     }
 
+    /// The usual case in one statement and one round trip: the holder closes an item assigned to
+    /// them, in their sectors, with its audit entry in the same statement. When that changes no
+    /// row, the transaction below finds the item and names the refusal (or closes it, if it became
+    /// closable in between).
     public func close(item id: Int64, by actor: Actor, outcome: Outcome, now: Date) throws {
         try outcome.validate()
+        guard ItemScope.actable(by: actor) != nil else { throw QueueError("a \(actor.role?.rawValue ?? "") cannot act on items", kind: .forbidden) }
+        let text = AuditText(actor: actor.name, action: "close", details: actor.details(outcome.auditDetails), now: now)
+        let sectors = actor.role == nil ? nil : actor.sectors
+        let closedNow: Bool = try blocking { [self] in
+            var changed = false
+            for try await _ in try await client.query("""
+                WITH closed AS (
+                    UPDATE items SET state = 'closed', indu = \(outcome.indu), rappel = \(outcome.rappel),
+                        indu_months = \(outcome.induMonths.map(Int32.init)), fraud = \(outcome.fraud),
+                        judgement = \(outcome.judgement.rawValue), judgement_reason = \(outcome.judgementReason), closed_at = \(text.time),
+                        lease_expires = NULL
+                    WHERE id = \(id) AND state = 'assigned' AND controller = \(actor.name)
+                        AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[]))
+                    RETURNING id),
+                logged AS (
+                    INSERT INTO audit_pending (time, actor, action, item, details, rest)
+                    SELECT \(text.time), \(actor.name), 'close', id, \(text.details), \(text.prefix) || id::TEXT || \(text.suffix) FROM closed)
+                SELECT id FROM closed
+                """, logger: logger) { changed = true }
+            return changed
+        }
+        if closedNow { return }
         try blocking { [self] in
             try await client.withTransaction(logger: logger) { c in
                 let current = try await actableItem(c, id, by: actor)

@@ -11,8 +11,15 @@ failed on the connection (with the same session: sessions live in the store). Wi
 --disrupt AFTER_SECONDS:COMMAND the command (a PostgreSQL restart) runs during the load; operations
 answered 503 (the store unavailable, nothing recorded) are retried.
 
+With --rate R the load is an open loop: the clients together start R operations per second on a
+fixed schedule, each client's operations evenly spaced, and a latency counts from the operation's
+scheduled start, so that an answer late enough to delay the next one is charged to both (no
+coordinated omission). Without it each client sends its next request as soon as the last is
+answered, and the figures are the saturation point (latency is then mostly queueing: with 50
+clients, mean latency = 50 / throughput).
+
 Usage: python load.py --server http://127.0.0.1:8081 [--server …] --users PREFIX --password PW
-                      [--clients 50] [--operations 200] [--json OUT]
+                      [--clients 50] [--operations 200] [--rate R] [--json OUT]
 """
 import argparse
 import http.client
@@ -33,6 +40,8 @@ parser.add_argument("--clients", type=int, default=50)
 parser.add_argument("--operations", type=int, default=200, help="pulls (and as many closes) per client")
 parser.add_argument("--kill", help="PID_FILE:AFTER_SECONDS:RESTART_COMMAND")
 parser.add_argument("--disrupt", help="AFTER_SECONDS:COMMAND")
+parser.add_argument("--rate", type=float,
+                    help="offered operations per second over all clients (open loop); default: each client as fast as answered")
 parser.add_argument("--json")
 args = parser.parse_args()
 
@@ -86,12 +95,38 @@ retried = [0]
 lock = threading.Lock()
 
 
+class Schedule:
+    """When a client's next operation starts: now (closed loop), or its slot in the open loop."""
+
+    def __init__(self, k):
+        self.interval = args.clients / args.rate if args.rate else 0.0
+        self.slot = None
+        self.offset = k * self.interval / args.clients
+
+    def start(self):
+        if not args.rate:
+            return time.perf_counter()
+        if self.slot is None:
+            self.slot = begin[0] + self.offset
+        else:
+            self.slot += self.interval
+        delay = self.slot - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        return self.slot
+
+
 def work(k):
     client = Client(args.server[k % len(args.server)], f"{args.users}{k}")
+    schedule = Schedule(k)
     try:
-        client.login()
+        try:
+            client.login()
+        finally:
+            logged_in.wait()
+        ready.wait()
         for _ in range(args.operations):
-            start = time.perf_counter()
+            start = schedule.start()
             status, data, _, attempts = client.call("POST", "/api/v1/queue/next", {})
             elapsed = time.perf_counter() - start
             if status == 204:
@@ -105,7 +140,7 @@ def work(k):
                 latencies["next"].append(elapsed)
                 pulled.append((k, item))
                 retried[0] += attempts > 0
-            start = time.perf_counter()
+            start = schedule.start()
             status, data, _, attempts = client.call("POST", f"/api/v1/items/{item}/close", {"indu": 0, "judgement": "agree"})
             elapsed = time.perf_counter() - start
             with lock:
@@ -133,8 +168,6 @@ def killer():
     subprocess.Popen(command, shell=True)
 
 
-threads = [threading.Thread(target=work, args=(k,)) for k in range(args.clients)]
-start = time.perf_counter()
 def disrupter():
     after, command = args.disrupt.split(":", 1)
     time.sleep(float(after))
@@ -142,12 +175,20 @@ def disrupter():
     subprocess.run(command, shell=True, check=False)
 
 
+# Clients log in first (bcrypt on the servers); the clock starts when all have.
+logged_in = threading.Barrier(args.clients + 1)
+ready = threading.Event()
+begin = [0.0]
+threads = [threading.Thread(target=work, args=(k,)) for k in range(args.clients)]
+for t in threads:
+    t.start()
+logged_in.wait()
+start = begin[0] = time.perf_counter()
 if args.kill:
     threading.Thread(target=killer, daemon=True).start()
 if args.disrupt:
     threading.Thread(target=disrupter, daemon=True).start()
-for t in threads:
-    t.start()
+ready.set()
 for t in threads:
     t.join()
 wall = time.perf_counter() - start
@@ -163,6 +204,7 @@ all_latencies = latencies["next"] + latencies["close"]
 result = {
     "servers": len(args.server),
     "clients": args.clients,
+    "offeredPerSecond": args.rate,
     "operations": len(all_latencies),
     "pulls": len(items),
     "closes": len(closed_ok),

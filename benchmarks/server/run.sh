@@ -7,6 +7,8 @@
 #   benchmarks/server/run.sh pgrestart  two servers on PostgreSQL, PostgreSQL restarted during the load
 # Then the checks: no item assigned twice, every close answered 200 is recorded once in the audit
 # log (no close lost, none twice), the store's counts agree, the audit chain verifies.
+# RATE=R makes the load an open loop offering R operations per second in all (latencies from each
+# operation's scheduled start); without it every client goes as fast as it is answered (saturation).
 # Uses the release build (CIBLAGE=… to override); figures are printed as JSON.
 set -euo pipefail
 mode=${1:-sqlite}
@@ -48,17 +50,18 @@ for ((i = 0; i < servers; i++)); do
     urls+=(--server "http://127.0.0.1:$port")
 done
 sleep 1
-kill_option=()
+load_options=()
+[ -n "${RATE:-}" ] && load_options+=(--rate "$RATE")
 if [ "$mode" = pgrestart ]; then
     version=$(ls /usr/lib/postgresql | sort -n | tail -1)
-    kill_option=(--disrupt "4:pg_ctlcluster $version main restart -m fast")
+    load_options+=(--disrupt "4:pg_ctlcluster $version main restart -m fast")
 fi
 if [ "$mode" = kill ]; then
-    kill_option=(--kill "$work/server-8181.pid:4:$ciblage serve --store $store --listen 127.0.0.1:8181 2>>$work/server-8181.log & echo \$! > $work/server-8181.pid")
+    load_options+=(--kill "$work/server-8181.pid:4:$ciblage serve --store $store --listen 127.0.0.1:8181 2>>$work/server-8181.log & echo \$! > $work/server-8181.pid")
 fi
 status=0
 python3 "$root/benchmarks/server/load.py" "${urls[@]}" --users charge --password "$password" --clients "$clients" \
-    --operations "$operations" --json "$work/result.json" "${kill_option[@]}" || status=$?
+    --operations "$operations" --json "$work/result.json" "${load_options[@]}" || status=$?
 sleep 0.5
 for pid in "$work"/server-*.pid; do kill "$(cat "$pid")" 2>/dev/null || true; done
 wait 2>/dev/null || true
