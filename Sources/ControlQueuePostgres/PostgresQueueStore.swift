@@ -183,40 +183,30 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
             """, logger: logger)
     }
 
-    /// The hashed text of an entry, `time|actor|action|item|details`, as the two parts around the
-    /// item number, for statements that record the entry of the row they change in the same
-    /// statement (`… SELECT prefix || id::TEXT || suffix FROM changed`; PostgreSQL writes a BIGINT
-    /// as Swift does).
-    struct AuditText {
-        let time: Double, details: String, prefix: String, suffix: String
-        init(actor: String, action: String, details: String, now: Date) {
-            time = now.timeIntervalSince1970
-            self.details = details
-            prefix = "\(time)|\(actor)|\(action)|"
-            suffix = "|\(details)"
-        }
-    }
 
-    private static let itemColumns = """
+    static let itemColumns = """
         id, campaign, model_checksum, dossier, channel, sector, score, expected_amount, expected_value, selection, inclusion_probability,
         reasons, state, controller, lease_expires, indu, rappel, fraud, judgement, judgement_reason, indu_months
         """
 
     private func items(_ rows: PostgresRowSequence) async throws -> [QueueItem] {
         var out: [QueueItem] = []
-        for try await row in rows {
-            let r = try row.decode((Int64, String, String, String, String, String, Double, Double?, Double, String, Double,
-                                    String, String, String?, Double?, Double?, Double?, Bool?, String?, String?, Int32?).self)
-            let state = ItemState(rawValue: r.12) ?? .planned
-            out.append(QueueItem(
-                id: r.0, campaign: r.1, modelChecksum: r.2,
-                item: PlannedItem(dossier: r.3, channel: ChannelKind(rawValue: r.4) ?? .surPieces, sector: r.5, score: r.6, expectedAmount: r.7,
-                                  expectedValue: r.8, selection: r.9, inclusionProbability: r.10, reasons: r.11),
-                state: state, controller: r.13, leaseExpires: r.14.map { Date(timeIntervalSince1970: $0) },
-                outcome: state == .closed ? Outcome(indu: r.15 ?? 0, rappel: r.16 ?? 0, induMonths: r.20.map(Int.init), fraud: r.17 ?? false,
-                                                            judgement: Judgement(rawValue: r.18 ?? "") ?? .agree, judgementReason: r.19) : nil))
-        }
+        for try await row in rows { out.append(try Self.item(row)) }
         return out
+    }
+
+    /// A row of `itemColumns`.
+    static func item(_ row: PostgresRow) throws -> QueueItem {
+        let r = try row.decode((Int64, String, String, String, String, String, Double, Double?, Double, String, Double,
+                                String, String, String?, Double?, Double?, Double?, Bool?, String?, String?, Int32?).self)
+        let state = ItemState(rawValue: r.12) ?? .planned
+        return QueueItem(
+            id: r.0, campaign: r.1, modelChecksum: r.2,
+            item: PlannedItem(dossier: r.3, channel: ChannelKind(rawValue: r.4) ?? .surPieces, sector: r.5, score: r.6, expectedAmount: r.7,
+                              expectedValue: r.8, selection: r.9, inclusionProbability: r.10, reasons: r.11),
+            state: state, controller: r.13, leaseExpires: r.14.map { Date(timeIntervalSince1970: $0) },
+            outcome: state == .closed ? Outcome(indu: r.15 ?? 0, rappel: r.16 ?? 0, induMonths: r.20.map(Int.init), fraud: r.17 ?? false,
+                                                judgement: Judgement(rawValue: r.18 ?? "") ?? .agree, judgementReason: r.19) : nil)
     }
 
     /// A scope as two query parameters: the holder's name (nil: anyone) and the sectors (nil: all).
@@ -272,27 +262,11 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         let expired = AuditText(actor: "system", action: "lease-expired", details: "expired", now: now)
         let assigned = AuditText(actor: actor.name, action: "assign", details: actor.details("lease=\(Int(lease))s"), now: now)
         return try blocking { [self] in
-            try await client.query("""
-                WITH expired AS (
-                    UPDATE items SET state = 'planned', controller = NULL, lease_expires = NULL
-                    WHERE id IN (SELECT id FROM items WHERE state = 'assigned' AND lease_expires < \(t) FOR UPDATE SKIP LOCKED)
-                    RETURNING id)
-                INSERT INTO audit_pending (time, actor, action, item, details, rest)
-                    SELECT \(t), 'system', 'lease-expired', id, 'expired', \(expired.prefix) || id::TEXT || \(expired.suffix) FROM expired ORDER BY id
-                """, logger: logger)
-            return try await items(client.query("""
-                WITH picked AS (
-                    UPDATE items SET state = 'assigned', controller = \(actor.name), lease_expires = \(t + lease)
-                    WHERE id = (SELECT id FROM items WHERE state = 'planned' AND (\(channelName)::TEXT IS NULL OR channel = \(channelName))
-                                    AND (\(sector)::TEXT IS NULL OR sector = \(sector))
-                                    AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[]))
-                                ORDER BY expected_value DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                    RETURNING \(unescaped: Self.itemColumns)),
-                logged AS (
-                    INSERT INTO audit_pending (time, actor, action, item, details, rest)
-                    SELECT \(t), \(actor.name), 'assign', id, \(assigned.details), \(assigned.prefix) || id::TEXT || \(assigned.suffix) FROM picked)
-                SELECT \(unescaped: Self.itemColumns) FROM picked
-                """, logger: logger)).first
+            for try await _ in try await client.execute(ExpireLeases(now: t, text: expired), logger: logger) {}
+            let pull = PullBest(actor: actor.name, leaseExpires: t + lease, channel: channelName, sector: sector, sectors: sectors, text: assigned)
+            var picked: QueueItem?
+            for try await item in try await client.execute(pull, logger: logger) { picked = item }
+            return picked
         }
     }
 
@@ -334,20 +308,8 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         let sectors = actor.role == nil ? nil : actor.sectors
         let closedNow: Bool = try blocking { [self] in
             var changed = false
-            for try await _ in try await client.query("""
-                WITH closed AS (
-                    UPDATE items SET state = 'closed', indu = \(outcome.indu), rappel = \(outcome.rappel),
-                        indu_months = \(outcome.induMonths.map(Int32.init)), fraud = \(outcome.fraud),
-                        judgement = \(outcome.judgement.rawValue), judgement_reason = \(outcome.judgementReason), closed_at = \(text.time),
-                        lease_expires = NULL
-                    WHERE id = \(id) AND state = 'assigned' AND controller = \(actor.name)
-                        AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[]))
-                    RETURNING id),
-                logged AS (
-                    INSERT INTO audit_pending (time, actor, action, item, details, rest)
-                    SELECT \(text.time), \(actor.name), 'close', id, \(text.details), \(text.prefix) || id::TEXT || \(text.suffix) FROM closed)
-                SELECT id FROM closed
-                """, logger: logger) { changed = true }
+            for try await _ in try await client.execute(CloseHeld(item: id, outcome: outcome, actor: actor.name, sectors: sectors, text: text),
+                                                        logger: logger) { changed = true }
             return changed
         }
         if closedNow { return }
@@ -527,16 +489,13 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
 
     public func sessionWithUser(idHash: String) throws -> (SessionRecord, UserAccount)? {
         try blocking { [self] in
-            let rows = try await client.query("""
-                SELECT s.id_hash, s."user", s.csrf, s.created, s.last_seen, s.address, u.name, u.role, u.sectors, u.password_hash, u.disabled
-                FROM sessions s JOIN users u ON u.name = s."user" WHERE s.id_hash = \(idHash)
-                """, logger: logger)
-            for try await r in rows.decode((String, String, String, Double, Double, String?, String, String, String, String, Bool).self) {
+            var found: (SessionRecord, UserAccount)?
+            for try await r in try await client.execute(SessionWithUser(idHash: idHash), logger: logger) {
                 let session = SessionRecord(idHash: r.0, user: r.1, csrfToken: r.2, created: Date(timeIntervalSince1970: r.3),
                                             lastSeen: Date(timeIntervalSince1970: r.4), address: r.5)
-                return (session, Self.account((r.6, r.7, r.8, r.9, r.10)))
+                found = (session, Self.account((r.6, r.7, r.8, r.9, r.10)))
             }
-            return nil
+            return found
         }
     }
 
