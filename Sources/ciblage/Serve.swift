@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A folder of HTML reports (evaluation, audit, card) served to datascientists.") var reports: String?
     @Option(help: "bcrypt cost of passwords set through the server (10 to 14; 12 in production).") var bcryptCost: Int = 12
     @Option(help: "Lease of a pulled item, in minutes.") var lease: Double = 240
+    @Option(help: "Threads that wait on the store for requests (1 to 256); more only helps when the store, not this machine's cores, is what requests wait for.")
+    var storeThreads: Int = 16
 
     func validate() throws {
         _ = try configuration()
@@ -35,6 +37,8 @@ struct Serve: AsyncParsableCommand {
         c.bcryptCost = UInt8(bcryptCost)
         guard lease.isFinite, lease > 0, lease <= 7 * 24 * 60 else { throw ValidationError("--lease must be more than 0 and at most a week of minutes") }
         c.lease = .seconds(Int64((lease * 60).rounded()))
+        guard (1...256).contains(storeThreads) else { throw ValidationError("--store-threads must be between 1 and 256") }
+        c.storeThreads = storeThreads
         return c
     }
 

@@ -7,6 +7,7 @@
 #   benchmarks/server/run.sh pgrestart  two servers on PostgreSQL, PostgreSQL restarted during the load
 # Then the checks: no item assigned twice, every close answered 200 is recorded once in the audit
 # log (no close lost, none twice), the store's counts agree, the audit chain verifies.
+# STORE_THREADS=N sets each server's --store-threads (default 16).
 # RATE=R makes the load an open loop offering R operations per second in all (latencies from each
 # operation's scheduled start); without it every client goes as fast as it is answered (saturation).
 # Uses the release build (CIBLAGE=… to override); figures are printed as JSON.
@@ -40,7 +41,7 @@ for ((k = 0; k < clients; k++)); do
 done
 
 start_server() {  # PORT
-    "$ciblage" serve --store "$store" --listen "127.0.0.1:$1" 2>>"$work/server-$1.log" &
+    "$ciblage" serve --store "$store" --listen "127.0.0.1:$1" --store-threads "${STORE_THREADS:-16}" 2>>"$work/server-$1.log" &
     echo $! > "$work/server-$1.pid"
 }
 urls=()
