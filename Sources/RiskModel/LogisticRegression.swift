@@ -104,7 +104,7 @@ public enum LogisticRegression {
 
         return LogisticFit(
             terms: terms, estimates: solution.beta, information: solution.information, logLikelihood: solution.logLikelihood,
-            l2: lambda, iterations: solution.iterations, converged: solution.converged, maxAbsGradient: solution.maxAbsGradient,
+            l2: lambda, iterations: solution.iterations, passes: solution.passes, converged: solution.converged, maxAbsGradient: solution.maxAbsGradient,
             newtonDecrement: solution.newtonDecrement, tolerance: options.tolerance, rows: n, rowsWithPositiveWeight: positiveRows,
             sumWeights: sumW, weightedPositives: sumWY, warnings: warnings + FitWarning.about(data))
     }

@@ -16,6 +16,8 @@ public struct LogisticFit: Sendable {
     /// λ of the L2 penalty the estimate minimises with (0: maximum likelihood).
     public var l2: Double
     public var iterations: Int
+    /// Passes over the design matrix by kind: with the Hessian, the gradient alone, ℓ alone.
+    public var passes: NewtonSolver.Passes
     public var converged: Bool
     public var maxAbsGradient: Double
     public var newtonDecrement: Double

@@ -121,7 +121,7 @@ let benchmarks: @Sendable () -> Void = {
     let betaBox = UncheckedSendable(beta)
     Benchmark("Newton iteration (1 thread)", configuration: gated) { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(solver.value.evaluate(betaBox.value, derivatives: true))
+            blackHole(solver.value.evaluate(betaBox.value, derivatives: .hessian))
             blackHole(solver.value.newtonDirection(beta: betaBox.value, lambda: 0))
         }
     }
@@ -129,7 +129,7 @@ let benchmarks: @Sendable () -> Void = {
     let solver2 = UncheckedSendable(try! NewtonSolver(x: Fixture.data.design, y: Fixture.data.target, w: nil, threads: 2))
     Benchmark("Newton iteration (2 threads)", configuration: gated) { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(solver2.value.evaluate(betaBox.value, derivatives: true))
+            blackHole(solver2.value.evaluate(betaBox.value, derivatives: .hessian))
             blackHole(solver2.value.newtonDirection(beta: betaBox.value, lambda: 0))
         }
     }
