@@ -126,6 +126,8 @@ public struct TrainingResult: Sendable {
     public var selection: SelectionSummary?
     public var readSeconds: Double
     public var fitSeconds: Double
+    /// The solver's passes over the design matrix.
+    public var passes: NewtonSolver.Passes
 }
 
 /// Reads the training file, fits, runs the proxy check and writes the artifact.
@@ -146,7 +148,8 @@ public func train(_ request: TrainingRequest, progress: ProgressHandler? = nil) 
     let model = try withProxyCheck(ModelArtifact(fit: fitted, inference: inference, data: data, severity: severity),
                                    data: data, path: request.data, format: request.format, threshold: request.proxyThreshold)
     if let output = request.output { try model.write(to: output) }
-    return TrainingResult(model: model, selection: data.selection, readSeconds: seconds(fitStart - readStart), fitSeconds: seconds(fitEnd - fitStart))
+    return TrainingResult(model: model, selection: data.selection, readSeconds: seconds(fitStart - readStart), fitSeconds: seconds(fitEnd - fitStart),
+                          passes: fitted.passes)
 }
 
 /// The column roles of a training request, read from its spec or taken from its lists.

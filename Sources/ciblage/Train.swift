@@ -135,7 +135,8 @@ struct Train: ParsableCommand {
         printWarnings(of: model)
         let f = model.fit
         print("wrote \(output): \(model.coefficients.count) terms, \(f.rows) rows, "
-              + "\(f.converged ? "converged" : "NOT converged") in \(f.iterations) iterations, "
+              + "\(f.converged ? "converged" : "NOT converged") in \(f.iterations) iterations "
+              + "(passes over the data: \(result.passes.hessian) with the Hessian, \(result.passes.gradient) gradient only, \(result.passes.value) line search), "
               + "log-likelihood \(f.logLikelihood), AIC \(f.aic) "
               + "(read \(format(seconds: result.readSeconds)) s, fit \(format(seconds: result.fitSeconds)) s)")
     }
