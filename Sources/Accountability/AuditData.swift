@@ -41,13 +41,18 @@ public struct AuditColumns: Sendable {
     /// column, every row with a known outcome counts as random stratum (true of a simulated population).
     public var provenance: String?
     public var randomValue: String
+    /// Inclusion probability π of each random-stratum dossier in the draw (default: the spec's
+    /// inclusion column, if the file has it). A stratified draw (the PBDF's) has unequal π, and
+    /// rates over the stratum are then estimated with weights 1/π (Horvitz–Thompson); without the
+    /// column the stratum is taken as an equal-probability draw, and a note says so.
+    public var inclusion: String?
     /// Identifier column, to match a plan's list and name dossiers.
     public var id: String?
 
     public init(attributes: [String], intersections: [[String]] = [], bands: [String: [Double]] = [:], references: [String: String] = [:],
-                outcome: String? = nil, provenance: String? = nil, randomValue: String = "random", id: String? = nil) {
+                outcome: String? = nil, provenance: String? = nil, randomValue: String = "random", inclusion: String? = nil, id: String? = nil) {
         self.attributes = attributes; self.intersections = intersections; self.bands = bands; self.references = references
-        self.outcome = outcome; self.provenance = provenance; self.randomValue = randomValue; self.id = id
+        self.outcome = outcome; self.provenance = provenance; self.randomValue = randomValue; self.inclusion = inclusion; self.id = id
     }
 }
 
@@ -76,20 +81,40 @@ public enum AuditData {
         let outcomeIndex = try records.column(columns.outcome ?? model.target.column)
         let provenanceName = columns.provenance ?? model.spec?.columns(.provenance).first?.name
         let provenanceIndex: Int? = try columns.provenance.map(records.column) ?? provenanceName.flatMap { header.firstIndex(of: $0) }
+        let inclusionName = columns.inclusion ?? model.spec?.columns(.inclusion).first?.name
+        let inclusionIndex: Int? = try columns.inclusion.map(records.column) ?? inclusionName.flatMap { header.firstIndex(of: $0) }
         var notes: [String] = []
         let idName = records.identifierColumn(columns.id)
         var idIndex = header.firstIndex(of: idName)
         if case .listed = rule, idIndex == nil { idIndex = try records.column(idName) }
 
         /// What the audit keeps of each record.
-        struct Part { var scores: [Double] = []; var outcomes: [Double] = []; var random: [Bool] = []; var listed: [Bool] = []; var text: [[String]] }
+        struct Part {
+            var scores: [Double] = [], outcomes: [Double] = [], random: [Bool] = [], listed: [Bool] = [], weights: [Double] = []
+            var text: [[String]]
+        }
         let bands = columns.bands, randomValue = columns.randomValue
         var all = Part(text: Array(repeating: [], count: attributeNames.count))
         try records.forEachBlock(threads: threads, makePart: { Part(text: Array(repeating: [], count: attributeNames.count)) },
             record: { reader, part in
                 let y: Double = reader.isBlank(outcomeIndex) ? .nan : try reader.binaryTarget(outcomeIndex)
                 part.outcomes.append(y)
-                if let provenanceIndex { part.random.append(try reader.string(provenanceIndex).trimmingSpaces == randomValue) } else { part.random.append(!y.isNaN) }
+                let random: Bool
+                if let provenanceIndex { random = try reader.string(provenanceIndex).trimmingSpaces == randomValue } else { random = !y.isNaN }
+                part.random.append(random)
+                if let inclusionIndex {
+                    // Only the random stratum's π is used (and checked): other rows were not drawn.
+                    var weight = 1.0
+                    if random && !y.isNaN {
+                        let pi = try reader.number(inclusionIndex)
+                        guard pi > 0 && pi <= 1 else {
+                            throw DataError.invalidInclusionProbability(file: path, line: reader.line, column: header[inclusionIndex],
+                                                                         value: reader.text(inclusionIndex))
+                        }
+                        weight = 1 / pi
+                    }
+                    part.weights.append(weight)
+                }
                 for (k, name) in attributeNames.enumerated() {
                     if let cuts = bands[name] {
                         if reader.isBlank(attributeIndex[k]) { part.text[k].append("NA"); continue }
@@ -104,12 +129,18 @@ public enum AuditData {
             scored: { _, p, count, part in part.scores.append(contentsOf: UnsafeBufferPointer(start: p, count: count)) },
             merge: { part in
                 all.scores += part.scores; all.outcomes += part.outcomes; all.random += part.random; all.listed += part.listed
+                all.weights += part.weights
                 for k in all.text.indices { all.text[k] += part.text[k] }
             })
         if records.recordCount == 0 { throw DataError.headerOnly(file: path) }
         let scores = all.scores, outcomes = all.outcomes, random = all.random, listed = all.listed, text = all.text
         if provenanceIndex == nil {
             notes.append("no provenance column: every row with a known outcome is taken as the random stratum (right for a simulated population, not for real controls)")
+        }
+        if let inclusionIndex {
+            notes.append("random stratum weighted by 1/π, π from column \(header[inclusionIndex]): rates are estimates for the whole population, whatever the draw's strata")
+        } else {
+            notes.append("no inclusion probability column: the random stratum is taken as an equal-probability draw; a stratified draw (unequal π) needs {inclusion}, or its rates are those of the sample, not of the population")
         }
         let selected: [Bool]
         switch rule {
@@ -137,7 +168,8 @@ public enum AuditData {
         for g in groupings where !zip(g.codes, selected).contains(where: { $0 == g.reference && $1 }) {
             notes.append("\(g.name): the reference cell \(g.levels[g.reference]) has no selected dossier, so ratios to it are undefined; choose another with {reference}")
         }
-        return AuditTable(population: AuditPopulation(scores: scores, selected: selected, outcomes: outcomes, randomStratum: random),
+        return AuditTable(population: AuditPopulation(scores: scores, selected: selected, outcomes: outcomes, randomStratum: random,
+                                                      randomWeights: inclusionIndex == nil ? nil : all.weights),
                           groupings: groupings, notes: notes)
     }
 

@@ -60,10 +60,17 @@ public struct AuditPopulation: Sendable {
     /// Whether the dossier belongs to the random stratum: controlled because drawn at random, so
     /// that its outcome estimates error rates without the selection's bias.
     public var randomStratum: [Bool]
+    /// 1/π of each random-stratum dossier, π its inclusion probability in the draw (nil: an
+    /// equal-probability draw). Rates over the stratum are Horvitz–Thompson ratio estimates,
+    /// Σ y/π ÷ Σ 1/π, so a stratified draw estimates the population's rates, not the sample's;
+    /// small-cell suppression still counts dossiers, not weights.
+    public var randomWeights: [Double]?
 
-    public init(scores: [Double], selected: [Bool], outcomes: [Double], randomStratum: [Bool]) {
+    public init(scores: [Double], selected: [Bool], outcomes: [Double], randomStratum: [Bool], randomWeights: [Double]? = nil) {
         precondition(scores.count == selected.count && scores.count == outcomes.count && scores.count == randomStratum.count)
+        precondition(randomWeights.map { $0.count == scores.count } ?? true)
         self.scores = scores; self.selected = selected; self.outcomes = outcomes; self.randomStratum = randomStratum
+        self.randomWeights = randomWeights
     }
     public var count: Int { scores.count }
 
@@ -157,6 +164,8 @@ public enum GroupAudit {
     // Per-cell sums; a bootstrap replicate recomputes them with each row counted as often as drawn.
     private enum Sum: Int, CaseIterable {
         case rows, selected, selectedKnown, selectedHits, randomNegatives, falsePositives, randomPositives, falseNegatives, randomRows, randomScore
+        // Dossiers, unweighted, for suppression.
+        case randomRowsCount, randomNegativesCount, randomPositivesCount
     }
     private static let sums = Sum.allCases.count
     private static let width = sums + 10
@@ -182,14 +191,18 @@ public enum GroupAudit {
                 if !y.isNaN { t[base + Sum.selectedKnown.rawValue] += m; t[base + Sum.selectedHits.rawValue] += m * y }
             }
             if p.randomStratum[r] && !y.isNaN {
-                t[base + Sum.randomRows.rawValue] += m
-                t[base + Sum.randomScore.rawValue] += m * p.scores[r]
+                let hw = m * (p.randomWeights?[r] ?? 1)
+                t[base + Sum.randomRows.rawValue] += hw
+                t[base + Sum.randomRowsCount.rawValue] += m
+                t[base + Sum.randomScore.rawValue] += hw * p.scores[r]
                 if y == 1 {
-                    t[base + Sum.randomPositives.rawValue] += m
-                    if !s { t[base + Sum.falseNegatives.rawValue] += m }
+                    t[base + Sum.randomPositives.rawValue] += hw
+                    t[base + Sum.randomPositivesCount.rawValue] += m
+                    if !s { t[base + Sum.falseNegatives.rawValue] += hw }
                 } else {
-                    t[base + Sum.randomNegatives.rawValue] += m
-                    if s { t[base + Sum.falsePositives.rawValue] += m }
+                    t[base + Sum.randomNegatives.rawValue] += hw
+                    t[base + Sum.randomNegativesCount.rawValue] += m
+                    if s { t[base + Sum.falsePositives.rawValue] += hw }
                 }
             }
         }
@@ -219,9 +232,9 @@ public enum GroupAudit {
     /// The denominator of each metric (the smaller of the cell's and the reference's for ratios).
     private static func denominators(_ t: [Double], cell c: Int, reference: Int) -> [Double] {
         func v(_ c: Int, _ s: Sum) -> Double { t[c * width + s.rawValue] }
-        let rows = v(c, .rows), known = v(c, .selectedKnown), neg = v(c, .randomNegatives), pos = v(c, .randomPositives)
-        let rr = v(reference, .rows), rk = v(reference, .selectedKnown), rn = v(reference, .randomNegatives), rp = v(reference, .randomPositives)
-        let random = v(c, .randomRows)
+        let rows = v(c, .rows), known = v(c, .selectedKnown), neg = v(c, .randomNegativesCount), pos = v(c, .randomPositivesCount)
+        let rr = v(reference, .rows), rk = v(reference, .selectedKnown), rn = v(reference, .randomNegativesCount), rp = v(reference, .randomPositivesCount)
+        let random = v(c, .randomRowsCount)
         return [rows, rows, min(rows, rr), known, min(known, rk), neg, min(neg, rn), pos, min(pos, rp), pos, random, random, random]
             + [Double](repeating: rows, count: 10)
     }

@@ -78,7 +78,7 @@ extension CSVReader {
     }
 
     /// The field as text for an error message (invalid UTF-8 shown with replacement characters).
-    func text(_ index: Int) -> String {
+    public func text(_ index: Int) -> String {
         let s = withField(index) { String(decoding: $0, as: UTF8.self) }
         return s.count > 40 ? String(s.prefix(40)) + "…" : s
     }

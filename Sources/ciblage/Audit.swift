@@ -31,6 +31,8 @@ struct Audit: ParsableCommand {
     @Option(help: "Select the dossiers listed in this CSV's id column (a plan's selection).") var selected: String?
     @Option(help: "Outcome column (default: the model's target).") var outcome: String?
     @Option(help: "Provenance column marking the random stratum (default: the spec's provenance column, if present).") var provenance: String?
+    @Option(help: "Inclusion probability column of the random stratum: its rates are weighted by 1/π (default: the spec's inclusion column, if present).")
+    var inclusion: String?
     @Option(help: "Identifier column (default: the spec's id column, else 'id').") var id: String?
     @Option(help: "Smallest cell reported; smaller cells and rates over fewer dossiers are suppressed.") var minCell: Int = 30
     @OptionGroup var resampling: BootstrapOptions
@@ -59,7 +61,7 @@ struct Audit: ParsableCommand {
         var references: [String: String] = [:]
         for r in reference { let (k, v) = try pair(r, option: "--reference", expected: "column=level"); references[k] = v }
         let columns = AuditColumns(attributes: attribute, intersections: intersection.map { commaList($0) ?? [] }, bands: bands,
-                                   references: references, outcome: outcome, provenance: provenance, id: id)
+                                   references: references, outcome: outcome, provenance: provenance, inclusion: inclusion, id: id)
         var r = AuditRequest(model: model.model, data: data, columns: columns, selection: given[0])
         r.minimumCell = minCell
         r.bootstrap = resampling.bootstrap
