@@ -87,9 +87,25 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         return QueueError("PostgreSQL is unreachable (\(e.code)); nothing was recorded: retry", kind: .unavailable)
     }
 
+    /// The schema this code writes; raised with every change to `createSchema`.
+    static let schemaVersion: Int32 = 1
+
+    /// Creates or upgrades the schema, once: a store already at `schemaVersion` is left alone.
+    ///
+    /// Why the version: DDL takes strong locks even when it changes nothing (`ALTER TABLE … IF NOT
+    /// EXISTS` an exclusive lock on `items`, `DROP TRIGGER` one on `audit_pending`). Taken by every
+    /// process that opens the store, they deadlocked with pulls already running in other processes
+    /// (a pull locks `audit_pending` and then waits for `items`, the opener the reverse). Now only
+    /// the first opener of a new or older store runs the DDL; an upgrade should be done while no
+    /// one works on the queue (PostgreSQL names a deadlock and rolls one side back, so nothing is lost).
     private func createSchema() async throws {
         try await client.withTransaction(logger: logger) { c in
             try await c.query("SELECT pg_advisory_xact_lock(7347231)", logger: logger)  // one schema creator at a time
+            var current: Int32?
+            for try await exists in try await c.query("SELECT to_regclass('ciblage_schema') IS NOT NULL", logger: logger).decode(Bool.self) where exists {
+                for try await v in try await c.query("SELECT version FROM ciblage_schema", logger: logger).decode(Int32.self) { current = v }
+            }
+            if current == Self.schemaVersion { return }
             try await c.query("""
                 CREATE TABLE IF NOT EXISTS items (
                     id BIGSERIAL PRIMARY KEY, campaign TEXT NOT NULL, model_checksum TEXT NOT NULL, dossier TEXT NOT NULL,
@@ -156,6 +172,10 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                 """, logger: logger)
             try await c.query("DROP TRIGGER IF EXISTS audit_append_only ON audit", logger: logger)
             try await c.query("CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION ciblage_audit_append_only()", logger: logger)
+            try await c.query("CREATE TABLE IF NOT EXISTS ciblage_schema (one BOOLEAN PRIMARY KEY DEFAULT TRUE, version INTEGER NOT NULL)", logger: logger)
+            try await c.query("""
+                INSERT INTO ciblage_schema (one, version) VALUES (TRUE, \(Self.schemaVersion)) ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version
+                """, logger: logger)
         }
     }
 

@@ -149,6 +149,7 @@ import Testing
         for i in 0..<200 { text += "D\(i),\(Int(y[i])),0,0,0,random,0.01,\(s[i]),pieces,agree,x\n" }
         for i in 0..<50 { text += "T\(i),1,900,0,0,targeted,1,0.9,pieces,agree,x\n" }
         let path = NSTemporaryDirectory() + "closed-\(UUID().uuidString).csv"
+        defer { try? FileManager.default.removeItem(atPath: path) }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let report = try OutcomeDrift.measure(model: model, closed: path, replicates: 50)
         #expect(report.closedControls == 250 && report.randomControls == 200)
