@@ -28,7 +28,7 @@ public enum PMMLExport {
         var categoricalPredictors = ""
         let beta = m.estimates
         for (f, range) in zip(m.encoding.features, m.encoding.termRanges) {
-            let names = f.termNames, term = range.lowerBound
+            let term = range.lowerBound
             switch (f.kind, f.cuts) {
             case (.numeric, _), (.boolean, _):
                 fields += "    <DataField name=\"\(esc(f.name))\" optype=\"continuous\" dataType=\"double\"/>\n"
