@@ -103,3 +103,42 @@ import Testing
         }
     }
 }
+
+/// The inclusion column read by the audit: π becomes the random stratum's weight 1/π, and a π
+/// outside (0, 1] is refused with its line and column.
+@Suite struct AuditInclusionColumnTests {
+    static func population(pi: (Int) -> String) throws -> String {
+        let source = try SimulatorAuditTests.population(seed: 31, dossiers: 300)
+        defer { try? FileManager.default.removeItem(atPath: source) }
+        let lines = try String(contentsOfFile: source, encoding: .utf8).split(separator: "\n")
+        var text = lines[0] + ",pi\n"
+        for (k, line) in lines.dropFirst().enumerated() { text += line + "," + pi(k) + "\n" }
+        let path = source + ".pi.csv"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func inclusionProbabilitiesWeightTheRandomStratum() throws {
+        let path = try Self.population { $0 % 2 == 0 ? "0.5" : "0.25" }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let table = try AuditData.read(model: SimulatorAuditTests.model, path: path,
+                                       columns: AuditColumns(attributes: ["parent_isole"], inclusion: "pi"), rule: .topK(30))
+        let weights = try #require(table.population.randomWeights)
+        #expect(weights.prefix(4) == [2, 4, 2, 4])
+        #expect(table.notes.contains { $0.contains("weighted by 1/π") })
+        let plain = try AuditData.read(model: SimulatorAuditTests.model, path: path, columns: AuditColumns(attributes: ["parent_isole"]), rule: .topK(30))
+        #expect(plain.population.randomWeights == nil)
+        #expect(plain.notes.contains { $0.contains("equal-probability draw") })
+    }
+
+    @Test func anInclusionProbabilityOutsideZeroOneIsRefusedWithItsLine() throws {
+        let path = try Self.population { $0 == 6 ? "0" : "0.5" }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let refusal = #expect(throws: DataError.self) {
+            try AuditData.read(model: SimulatorAuditTests.model, path: path,
+                               columns: AuditColumns(attributes: ["parent_isole"], inclusion: "pi"), rule: .topK(30))
+        }
+        let message = refusal.map { "\($0)" } ?? ""
+        #expect(message.contains("line 8") && message.contains("pi"), "\(message)")
+    }
+}
