@@ -71,11 +71,11 @@ let package = Package(
         // Store adapters (edges): GRDB and SwiftNIO/postgres-nio stay in these two targets.
         .target(
             name: "ControlQueueSQLite",
-            dependencies: ["ControlQueue", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CiblageSupport", "ControlQueue", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "ControlQueuePostgres",
-            dependencies: ["ControlQueue", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["CiblageSupport", "ControlQueue", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         // One function per user task, called by every edge (the CLI today, the server next).
         .target(

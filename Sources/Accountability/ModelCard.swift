@@ -17,29 +17,34 @@ public struct ModelCard: Sendable {
         public var validFrom: String?
         public var validUntil: String?
         public var contact: String?
-        public init(organisation: String = "Caisse d'allocations familiales", validFrom: String? = nil, validUntil: String? = nil, contact: String? = nil) {
-            self.organisation = organisation; self.validFrom = validFrom; self.validUntil = validUntil; self.contact = contact
+        /// The registered version the card is for (`NAME@VERSION`): documents name the model by it,
+        /// never by the path of a file.
+        public var reference: String?
+        public init(organisation: String = "Caisse d'allocations familiales", validFrom: String? = nil, validUntil: String? = nil, contact: String? = nil,
+                    reference: String? = nil) {
+            self.organisation = organisation; self.validFrom = validFrom; self.validUntil = validUntil; self.contact = contact; self.reference = reference
         }
     }
 
     public var model: ModelArtifact
-    public var modelPath: String
     public var evaluation: EvaluationReport?
     public var audit: AuditReport?
     public var context: Context
 
-    public init(model: ModelArtifact, modelPath: String, evaluation: EvaluationReport?, audit: AuditReport?, context: Context = Context()) {
-        self.model = model; self.modelPath = modelPath; self.evaluation = evaluation; self.audit = audit; self.context = context
+    public init(model: ModelArtifact, evaluation: EvaluationReport?, audit: AuditReport?, context: Context = Context()) {
+        self.model = model; self.evaluation = evaluation; self.audit = audit; self.context = context
     }
 
     static func pct(_ v: Double) -> String { String(format: "%.1f %%", 100 * v).replacingOccurrences(of: ".", with: ",") }
     static func num(_ v: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", v).replacingOccurrences(of: ".", with: ",") }
     static let unknown = "non renseigné"
+    /// A file's name without its directories: the card is published, the machine's layout is not.
+    static func fileName(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
 
     func label(_ column: String) -> String { model.spec?.column(column)?.label ?? column }
 
     public var document: Document {
-        Document(title: "Fiche du modèle — \(model.spec?.name ?? modelPath)", sections: [
+        Document(title: "Fiche du modèle — \(context.reference ?? model.spec?.name ?? "modèle non enregistré")", sections: [
             purpose, trainingData, variables, performance, bias, proxies, limits, oversight, versions, publicNotice,
         ])
     }
@@ -58,7 +63,7 @@ public struct ModelCard: Sendable {
     var trainingData: Document.Section {
         let f = model.fit, data = model.trainingData
         var items = [
-            "Fichier : `\(data.file)`, \(data.rows) lignes, empreinte SHA-256 `\(data.sha256.prefix(16))…`",
+            "Fichier : `\(Self.fileName(data.file))`, \(data.rows) lignes, empreinte SHA-256 `\(data.sha256.prefix(16))…`",
             "Lignes utilisées : \(f.rowsWithPositiveWeight) (somme des poids \(Self.num(f.sumWeights, 1))), prévalence pondérée \(Self.pct(f.weightedPositives / f.sumWeights))",
         ]
         if let s = model.selection {
@@ -84,6 +89,7 @@ public struct ModelCard: Sendable {
         } else {
             blocks.append(.paragraph("Aucun attribut protégé (sexe, nationalité, handicap, adresse, situation de parent isolé) n'est une entrée du modèle."))
         }
+        if let proxies = model.proxyDisclosure { blocks.append(.paragraph("**Variables indirectement liées à un attribut protégé** : " + proxies)) }
         return .init("3. Variables, sources et poids", blocks)
     }
 
@@ -96,7 +102,7 @@ public struct ModelCard: Sendable {
             e.metrics[key].map { [title, Self.num($0.estimate), $0.lower.isNaN ? "—" : "[\(Self.num($0.lower)) ; \(Self.num($0.upper))]"] }
         }
         return .init("4. Performance", [
-            .paragraph("Évaluée sur `\(e.data)` : \(e.rows) dossiers\(e.weighted ? " (pondérés)" : ""), prévalence \(Self.pct(e.prevalence)). Intervalles à 95 % par bootstrap (\(e.bootstrapReplicates) réplications)."),
+            .paragraph("Évaluée sur `\(Self.fileName(e.data))` : \(e.rows) dossiers\(e.weighted ? " (pondérés)" : ""), prévalence \(Self.pct(e.prevalence)). Intervalles à 95 % par bootstrap (\(e.bootstrapReplicates) réplications)."),
             .table(header: ["indicateur", "valeur", "IC 95 %"], rows: rows),
             .paragraph("Hosmer–Lemeshow : χ² = \(Self.num(e.hosmerLemeshow.statistic)), p = \(Self.num(e.hosmerLemeshow.pValue, 4))."),
         ])
@@ -107,7 +113,7 @@ public struct ModelCard: Sendable {
             return .init("5. Audit d'équité", [.paragraph("Audit : \(Self.unknown) (lancer `ciblage audit --json`).")])
         }
         var blocks: [Document.Block] = [
-            .paragraph("Audit sur `\(a.data)` (\(a.rows) dossiers), sélection : \(a.rule) (\(a.selected) dossiers), strate aléatoire de \(a.randomStratumRows) dossiers ; cellules de moins de \(a.minimumCell) dossiers masquées."),
+            .paragraph("Audit sur `\(Self.fileName(a.data))` (\(a.rows) dossiers), sélection : \(a.rule) (\(a.selected) dossiers), strate aléatoire de \(a.randomStratumRows) dossiers ; cellules de moins de \(a.minimumCell) dossiers masquées."),
         ]
         var rows: [[String]] = []
         for g in a.groupings {
@@ -171,11 +177,11 @@ public struct ModelCard: Sendable {
 
     var versions: Document.Section {
         .init("9. Versions et période de validité", [.list([
-            "Modèle : `\(modelPath)`, empreinte `\(model.checksum ?? Self.unknown)`",
+            "Modèle : \(context.reference.map { "`\($0)`" } ?? "non enregistré"), empreinte `\(model.checksum ?? Self.unknown)`",
             "Produit par \(model.generator), format \(model.formatVersion)",
             "Ajustement : \(model.fit.solver), \(model.fit.iterations) itérations, log-vraisemblance \(Self.num(model.fit.logLikelihood, 2)), AIC \(Self.num(model.fit.aic, 1))",
             "Validité : du \(context.validFrom ?? Self.unknown) au \(context.validUntil ?? Self.unknown)",
-            "Évaluation : \(evaluation.map { "`\($0.data)`" } ?? Self.unknown) ; audit : \(audit.map { "`\($0.data)`" } ?? Self.unknown)",
+            "Évaluation : \(evaluation.map { "`\(Self.fileName($0.data))`" } ?? Self.unknown) ; audit : \(audit.map { "`\(Self.fileName($0.data))`" } ?? Self.unknown)",
         ])])
     }
 
@@ -196,7 +202,8 @@ public struct ModelCard: Sendable {
                 "**Finalité** : cibler les contrôles des prestations sur les dossiers où le risque d'un indu (\(label(model.target.column))) est le plus élevé, afin de corriger les erreurs de versement, dans les deux sens.",
                 "**Nature du traitement** : régression logistique ; le score est une probabilité entre 0 et 1 calculée à partir des données du dossier.",
                 "**Données utilisées** : " + inputs.joined(separator: " ; ") + ".",
-                "**Données exclues** : le sexe, la nationalité, le handicap, l'adresse et la situation de parent isolé ne sont pas utilisés pour calculer le score" + ((model.sensitiveOverrides ?? []).isEmpty ? "." : ", sauf : " + model.sensitiveOverrides!.map(\.column).joined(separator: ", ") + "."),
+                "**Données exclues** : le sexe, la nationalité, le handicap, l'adresse et la situation de parent isolé ne sont pas utilisés pour calculer le score" + ((model.sensitiveOverrides ?? []).isEmpty ? "." : ", sauf : " + model.sensitiveOverrides!.map(\.column).joined(separator: ", ") + ".")
+                    + (model.proxyDisclosure.map { " " + $0 } ?? ""),
                 "**Principaux paramètres** : " + (strongest.isEmpty ? Self.unknown : strongest.joined(separator: " ; ")) + ".",
                 "**Opérations** : les données sont pondérées et additionnées ; les dossiers sont classés par score (ou par montant attendu) ; une part des contrôles est tirée au hasard ; un agent décide des suites.",
                 "**Contrôle de l'équité** : les taux de sélection, de succès et de contrôles à tort sont mesurés par groupe et publiés dans la présente fiche.",

@@ -34,7 +34,7 @@ public struct Objective: Codable, Equatable, Sendable {
 /// A cible: a population, a selection rule, channels with capacities, an objective.
 public struct Campaign: Codable, Equatable, Sendable {
     public var name: String
-    /// The model artifact, relative to the campaign file.
+    /// The model artifact, relative to the campaign file, or a registered version (`NAME@VERSION`, `NAME@in-force`).
     public var model: String
     public var period: String?
     public var channels: [ChannelSpec]
@@ -78,9 +78,18 @@ public struct Campaign: Codable, Equatable, Sendable {
         return campaign
     }
 
-    /// The campaign's model, resolved relative to the campaign file; a missing or invalid model is an
-    /// error on the key `model`.
-    public func loadModel(campaignFile: String) throws -> ModelArtifact {
+    /// The campaign's model: a file, relative to the campaign file, or `NAME@VERSION` /
+    /// `NAME@in-force` in the registry of the store the campaign is planned into, on `day`. A
+    /// missing, invalid or refused model is an error on the key `model`.
+    public func loadModel(campaignFile: String, registry: (any ModelRegistryStore)? = nil, on day: CalendarDay = .today()) throws -> ModelArtifact {
+        if let reference = ModelReference(parsing: model) {
+            guard let registry else {
+                throw CampaignError(file: campaignFile, key: "model", problem: "\(model) names a registered version, and no store holds a registry here")
+            }
+            do { return try registry.model(reference, on: day).1 } catch {
+                throw CampaignError(file: campaignFile, key: "model", problem: "\(error)")
+            }
+        }
         let path = model.hasPrefix("/") ? model : URL(fileURLWithPath: campaignFile).deletingLastPathComponent().appendingPathComponent(model).path
         do { return try ModelArtifact.load(from: path) } catch {
             throw CampaignError(file: campaignFile, key: "model", problem: "\(error)")

@@ -93,7 +93,7 @@ public struct QueueError: ParameterNamingError, Equatable {
 ///
 /// Authorisation is part of each query: an actor with a role only ever reads or changes the rows its
 /// `ItemScope` allows, so a refused object is indistinguishable from a missing one.
-public protocol QueueStore: IdentityStore {
+public protocol QueueStore: IdentityStore, ModelRegistryStore {
     /// Inserts a plan atomically (all items or none); items already planned for the campaign are skipped.
     func plan(campaign: String, modelChecksum: String, items: [PlannedItem], by actor: Actor) throws -> (inserted: Int, skipped: Int)
     /// Assigns the best unassigned item (highest expected value) matching the filters and the actor's

@@ -87,8 +87,8 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         return QueueError("PostgreSQL is unreachable (\(e.code)); nothing was recorded: retry", kind: .unavailable)
     }
 
-    /// The schema this code writes; raised with every change to `createSchema`.
-    static let schemaVersion: Int32 = 1
+    /// The schema this code writes; raised with every change to `createSchema` (2: the model registry).
+    static let schemaVersion: Int32 = 2
 
     /// Creates or upgrades the schema, once: a store already at `schemaVersion` is left alone.
     ///
@@ -172,6 +172,38 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                 """, logger: logger)
             try await c.query("DROP TRIGGER IF EXISTS audit_append_only ON audit", logger: logger)
             try await c.query("CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION ciblage_audit_append_only()", logger: logger)
+            try await c.query("""
+                CREATE TABLE IF NOT EXISTS model_versions (
+                    name TEXT NOT NULL, version TEXT NOT NULL, model_checksum TEXT NOT NULL, artifact BYTEA NOT NULL, artifact_sha256 TEXT NOT NULL,
+                    valid_from TEXT NOT NULL, valid_until TEXT, regime TEXT,
+                    evaluation BYTEA NOT NULL, evaluation_sha256 TEXT NOT NULL, audit_report BYTEA NOT NULL, audit_sha256 TEXT NOT NULL,
+                    card BYTEA NOT NULL, card_sha256 TEXT NOT NULL,
+                    registered_by TEXT NOT NULL, registered_at DOUBLE PRECISION NOT NULL, approved_by TEXT, approved_at DOUBLE PRECISION,
+                    retired_by TEXT, retired_at DOUBLE PRECISION, retire_reason TEXT, registration_order BIGSERIAL,
+                    PRIMARY KEY (name, version))
+                """, logger: logger)
+            // What was registered never changes (a correction is a new version); approval and
+            // retirement are each written once; nothing is deleted.
+            try await c.query("""
+                CREATE OR REPLACE FUNCTION ciblage_model_immutable() RETURNS trigger AS $$
+                BEGIN
+                    IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'a registered model version is never deleted: retire it'; END IF;
+                    IF (NEW.name, NEW.version, NEW.model_checksum, NEW.artifact, NEW.artifact_sha256, NEW.valid_from, NEW.valid_until, NEW.regime,
+                        NEW.evaluation, NEW.evaluation_sha256, NEW.audit_report, NEW.audit_sha256, NEW.card, NEW.card_sha256,
+                        NEW.registered_by, NEW.registered_at, NEW.registration_order)
+                       IS DISTINCT FROM
+                       (OLD.name, OLD.version, OLD.model_checksum, OLD.artifact, OLD.artifact_sha256, OLD.valid_from, OLD.valid_until, OLD.regime,
+                        OLD.evaluation, OLD.evaluation_sha256, OLD.audit_report, OLD.audit_sha256, OLD.card, OLD.card_sha256,
+                        OLD.registered_by, OLD.registered_at, OLD.registration_order)
+                       OR (OLD.approved_by IS NOT NULL AND (NEW.approved_by, NEW.approved_at) IS DISTINCT FROM (OLD.approved_by, OLD.approved_at))
+                       OR (OLD.retired_by IS NOT NULL
+                           AND (NEW.retired_by, NEW.retired_at, NEW.retire_reason) IS DISTINCT FROM (OLD.retired_by, OLD.retired_at, OLD.retire_reason))
+                    THEN RAISE EXCEPTION 'a registered model version is immutable: only its approval and its retirement are recorded, once each'; END IF;
+                    RETURN NEW;
+                END $$ LANGUAGE plpgsql
+                """, logger: logger)
+            try await c.query("DROP TRIGGER IF EXISTS model_versions_immutable ON model_versions", logger: logger)
+            try await c.query("CREATE TRIGGER model_versions_immutable BEFORE UPDATE OR DELETE ON model_versions FOR EACH ROW EXECUTE FUNCTION ciblage_model_immutable()", logger: logger)
             try await c.query("CREATE TABLE IF NOT EXISTS ciblage_schema (one BOOLEAN PRIMARY KEY DEFAULT TRUE, version INTEGER NOT NULL)", logger: logger)
             try await c.query("""
                 INSERT INTO ciblage_schema (one, version) VALUES (TRUE, \(Self.schemaVersion)) ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version
@@ -579,6 +611,93 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
                 entries.append(AuditEntry(seq: r.0, time: r.1, actor: r.2, action: r.3, item: r.4, details: r.5, previousHash: r.6, hash: r.7))
             }
             return entries
+        }
+    }
+
+    // MARK: Model registry
+
+    private static let versionColumns = """
+        name, version, model_checksum, artifact_sha256, valid_from, valid_until, regime, evaluation_sha256, audit_sha256, card_sha256,
+        registered_by, registered_at, approved_by, approved_at, retired_by, retired_at, retire_reason
+        """
+
+    private func modelVersions(_ rows: PostgresRowSequence) async throws -> [ModelVersion] {
+        var out: [ModelVersion] = []
+        for try await r in rows.decode((String, String, String, String, String, String?, String?, String, String, String,
+                                        String, Double, String?, Double?, String?, Double?, String?).self) {
+            var v = ModelVersion(name: r.0, version: r.1, modelChecksum: r.2, artifactSHA256: r.3,
+                                 validFrom: CalendarDay(r.4) ?? CalendarDay(year: 1970, month: 1, day: 1)!, validUntil: r.5.flatMap { CalendarDay($0) },
+                                 regime: r.6, evidence: EvidenceChecksums(evaluation: r.7, audit: r.8, card: r.9),
+                                 registeredBy: r.10, registeredAt: Date(timeIntervalSince1970: r.11))
+            v.approvedBy = r.12; v.approvedAt = r.13.map { Date(timeIntervalSince1970: $0) }
+            v.retiredBy = r.14; v.retiredAt = r.15.map { Date(timeIntervalSince1970: $0) }; v.retireReason = r.16
+            out.append(v)
+        }
+        return out
+    }
+
+    public func registerModel(_ v: ModelVersion, artifact: Data, evidence: ModelEvidence, by actor: Actor, now: Date) throws {
+        let e = evidence.checksums
+        try blocking(timeout: 120) { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                var inserted = false
+                for try await _ in try await c.query("""
+                    INSERT INTO model_versions (name, version, model_checksum, artifact, artifact_sha256, valid_from, valid_until, regime,
+                        evaluation, evaluation_sha256, audit_report, audit_sha256, card, card_sha256, registered_by, registered_at)
+                    VALUES (\(v.name), \(v.version), \(v.modelChecksum), \(artifact), \(v.artifactSHA256), \(v.validFrom.description),
+                        \(v.validUntil?.description), \(v.regime), \(evidence.evaluation), \(e.evaluation), \(evidence.audit), \(e.audit),
+                        \(evidence.card), \(e.card), \(v.registeredBy), \(v.registeredAt.timeIntervalSince1970))
+                    ON CONFLICT (name, version) DO NOTHING RETURNING name
+                    """, logger: logger) { inserted = true }
+                guard inserted else { throw QueueError("model \(v.reference) is already registered: a new model is a new version", kind: .conflict) }
+                try await audit(c, actor: actor.name, action: "model-register", item: nil, details: actor.details(v.registrationDetails), now: now)
+            }
+        }
+    }
+
+    public func modelVersions(named name: String?) throws -> [ModelVersion] {
+        try blocking { [self] in
+            try await modelVersions(client.query("""
+                SELECT \(unescaped: Self.versionColumns) FROM model_versions WHERE (\(name)::TEXT IS NULL OR name = \(name)) ORDER BY name, registration_order
+                """, logger: logger))
+        }
+    }
+
+    public func modelArtifact(name: String, version: String) throws -> Data? {
+        try blocking(timeout: 120) { [self] in
+            var found: Data?
+            for try await d in try await client.query("SELECT artifact FROM model_versions WHERE name = \(name) AND version = \(version)",
+                                                      logger: logger).decode(Data.self) { found = d }
+            return found
+        }
+    }
+
+    public func modelEvidence(name: String, version: String) throws -> ModelEvidence? {
+        try blocking(timeout: 120) { [self] in
+            var found: ModelEvidence?
+            for try await r in try await client.query("""
+                SELECT evaluation, audit_report, card FROM model_versions WHERE name = \(name) AND version = \(version)
+                """, logger: logger).decode((Data, Data, Data).self) { found = ModelEvidence(evaluation: r.0, audit: r.1, card: r.2) }
+            return found
+        }
+    }
+
+    public func changeModel(name: String, version: String, action: String, by actor: Actor, now: Date,
+                            _ change: @escaping @Sendable (ModelVersion) throws -> ModelVersion) throws -> ModelVersion {
+        try blocking { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                guard let current = try await modelVersions(c.query("""
+                    SELECT \(unescaped: Self.versionColumns) FROM model_versions WHERE name = \(name) AND version = \(version) FOR UPDATE
+                    """, logger: logger)).first else { throw QueueError("no model \(name)@\(version) in the registry", kind: .notFound) }
+                let changed = try change(current)
+                try await c.query("""
+                    UPDATE model_versions SET approved_by = \(changed.approvedBy), approved_at = \(changed.approvedAt?.timeIntervalSince1970),
+                        retired_by = \(changed.retiredBy), retired_at = \(changed.retiredAt?.timeIntervalSince1970), retire_reason = \(changed.retireReason)
+                    WHERE name = \(name) AND version = \(version)
+                    """, logger: logger)
+                try await audit(c, actor: actor.name, action: action, item: nil, details: actor.details(changed.changeDetails), now: now)
+                return changed
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import CiblageSupport
 import ControlQueue
 import Foundation
 import GRDB
@@ -54,6 +55,35 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
                     -- `next` walks the free items best first and stops at the first of the actor's sectors:
                     -- without it, every pull sorts all free items of those sectors (2 ms at 10,000 items).
                     CREATE INDEX IF NOT EXISTS items_best ON items (state, expected_value DESC, id);
+                    """)
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS model_versions (
+                        name TEXT NOT NULL, version TEXT NOT NULL, model_checksum TEXT NOT NULL,
+                        artifact BLOB NOT NULL, artifact_sha256 TEXT NOT NULL,
+                        valid_from TEXT NOT NULL, valid_until TEXT, regime TEXT,
+                        evaluation BLOB NOT NULL, evaluation_sha256 TEXT NOT NULL, audit_report BLOB NOT NULL, audit_sha256 TEXT NOT NULL,
+                        card BLOB NOT NULL, card_sha256 TEXT NOT NULL,
+                        registered_by TEXT NOT NULL, registered_at REAL NOT NULL, approved_by TEXT, approved_at REAL,
+                        retired_by TEXT, retired_at REAL, retire_reason TEXT,
+                        registration_order INTEGER NOT NULL,
+                        PRIMARY KEY (name, version));
+                    -- What was registered never changes (a correction is a new version); approval and
+                    -- retirement are each written once.
+                    CREATE TRIGGER IF NOT EXISTS model_versions_immutable BEFORE UPDATE ON model_versions
+                        WHEN NEW.name IS NOT OLD.name OR NEW.version IS NOT OLD.version OR NEW.model_checksum IS NOT OLD.model_checksum
+                          OR NEW.artifact IS NOT OLD.artifact OR NEW.artifact_sha256 IS NOT OLD.artifact_sha256
+                          OR NEW.valid_from IS NOT OLD.valid_from OR NEW.valid_until IS NOT OLD.valid_until OR NEW.regime IS NOT OLD.regime
+                          OR NEW.evaluation IS NOT OLD.evaluation OR NEW.evaluation_sha256 IS NOT OLD.evaluation_sha256
+                          OR NEW.audit_report IS NOT OLD.audit_report OR NEW.audit_sha256 IS NOT OLD.audit_sha256
+                          OR NEW.card IS NOT OLD.card OR NEW.card_sha256 IS NOT OLD.card_sha256
+                          OR NEW.registered_by IS NOT OLD.registered_by OR NEW.registered_at IS NOT OLD.registered_at
+                          OR NEW.registration_order IS NOT OLD.registration_order
+                          OR (OLD.approved_by IS NOT NULL AND (NEW.approved_by IS NOT OLD.approved_by OR NEW.approved_at IS NOT OLD.approved_at))
+                          OR (OLD.retired_by IS NOT NULL AND (NEW.retired_by IS NOT OLD.retired_by OR NEW.retired_at IS NOT OLD.retired_at
+                                                              OR NEW.retire_reason IS NOT OLD.retire_reason))
+                        BEGIN SELECT RAISE(ABORT, 'a registered model version is immutable: only its approval and its retirement are recorded, once each'); END;
+                    CREATE TRIGGER IF NOT EXISTS model_versions_no_delete BEFORE DELETE ON model_versions
+                        BEGIN SELECT RAISE(ABORT, 'a registered model version is never deleted: retire it'); END;
                     """)
                 // Stores made before outcomes recorded the months an indu covers gain the column.
                 if try !db.columns(in: "items").contains(where: { $0.name == "indu_months" }) {
@@ -401,5 +431,78 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
 
     public func recordEvent(actor: Actor, action: String, item: Int64?, details: String, now: Date) throws {
         try transaction { db in try audit(db, actor: actor.name, action: action, item: item, details: actor.details(details), now: now) }
+    }
+
+    // MARK: Model registry
+
+    private static let versionColumns = """
+        name, version, model_checksum, artifact_sha256, valid_from, valid_until, regime, evaluation_sha256, audit_sha256, card_sha256,
+        registered_by, registered_at, approved_by, approved_at, retired_by, retired_at, retire_reason
+        """
+
+    private static func modelVersion(_ r: Row) -> ModelVersion {
+        var v = ModelVersion(name: r["name"], version: r["version"], modelChecksum: r["model_checksum"], artifactSHA256: r["artifact_sha256"],
+                             validFrom: CalendarDay(r["valid_from"] as String) ?? CalendarDay(year: 1970, month: 1, day: 1)!,
+                             validUntil: (r["valid_until"] as String?).flatMap { CalendarDay($0) }, regime: r["regime"],
+                             evidence: EvidenceChecksums(evaluation: r["evaluation_sha256"], audit: r["audit_sha256"], card: r["card_sha256"]),
+                             registeredBy: r["registered_by"], registeredAt: Date(timeIntervalSince1970: r["registered_at"]))
+        v.approvedBy = r["approved_by"]; v.approvedAt = (r["approved_at"] as Double?).map { Date(timeIntervalSince1970: $0) }
+        v.retiredBy = r["retired_by"]; v.retiredAt = (r["retired_at"] as Double?).map { Date(timeIntervalSince1970: $0) }
+        v.retireReason = r["retire_reason"]
+        return v
+    }
+
+    public func registerModel(_ v: ModelVersion, artifact: Data, evidence: ModelEvidence, by actor: Actor, now: Date) throws {
+        try transaction { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM model_versions WHERE name = ? AND version = ?", arguments: [v.name, v.version]) == nil else {
+                throw QueueError("model \(v.reference) is already registered: a new model is a new version", kind: .conflict)
+            }
+            let order = (try Int64.fetchOne(db, sql: "SELECT MAX(registration_order) FROM model_versions") ?? 0) + 1
+            let e = evidence.checksums
+            try db.execute(sql: """
+                INSERT INTO model_versions (name, version, model_checksum, artifact, artifact_sha256, valid_from, valid_until, regime,
+                    evaluation, evaluation_sha256, audit_report, audit_sha256, card, card_sha256, registered_by, registered_at, registration_order)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [v.name, v.version, v.modelChecksum, artifact, v.artifactSHA256, v.validFrom.description, v.validUntil?.description,
+                                 v.regime, evidence.evaluation, e.evaluation, evidence.audit, e.audit, evidence.card, e.card,
+                                 v.registeredBy, v.registeredAt.timeIntervalSince1970, order])
+            try audit(db, actor: actor.name, action: "model-register", item: nil, details: actor.details(v.registrationDetails), now: now)
+        }
+    }
+
+    public func modelVersions(named name: String?) throws -> [ModelVersion] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.versionColumns) FROM model_versions WHERE (? IS NULL OR name = ?) ORDER BY name, registration_order",
+                             arguments: [name, name]).map(Self.modelVersion)
+        }
+    }
+
+    public func modelArtifact(name: String, version: String) throws -> Data? {
+        try queue.read { db in try Data.fetchOne(db, sql: "SELECT artifact FROM model_versions WHERE name = ? AND version = ?", arguments: [name, version]) }
+    }
+
+    public func modelEvidence(name: String, version: String) throws -> ModelEvidence? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT evaluation, audit_report, card FROM model_versions WHERE name = ? AND version = ?",
+                             arguments: [name, version]).map { ModelEvidence(evaluation: $0["evaluation"], audit: $0["audit_report"], card: $0["card"]) }
+        }
+    }
+
+    public func changeModel(name: String, version: String, action: String, by actor: Actor, now: Date,
+                            _ change: @escaping @Sendable (ModelVersion) throws -> ModelVersion) throws -> ModelVersion {
+        try transaction { db in
+            guard let current = try Row.fetchOne(db, sql: "SELECT \(Self.versionColumns) FROM model_versions WHERE name = ? AND version = ?",
+                                                 arguments: [name, version]).map(Self.modelVersion) else {
+                throw QueueError("no model \(name)@\(version) in the registry", kind: .notFound)
+            }
+            let changed = try change(current)
+            try db.execute(sql: """
+                UPDATE model_versions SET approved_by = ?, approved_at = ?, retired_by = ?, retired_at = ?, retire_reason = ? WHERE name = ? AND version = ?
+                """, arguments: [changed.approvedBy, changed.approvedAt?.timeIntervalSince1970, changed.retiredBy, changed.retiredAt?.timeIntervalSince1970,
+                                 changed.retireReason, name, version])
+            try audit(db, actor: actor.name, action: action, item: nil,
+                      details: actor.details(changed.changeDetails), now: now)
+            return changed
+        }
     }
 }

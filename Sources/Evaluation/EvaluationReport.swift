@@ -44,6 +44,7 @@ public enum EvaluationData {
         let weighted = weightIndex != nil || inclusionIndex != nil
         if !weighted { sample.weights = nil }
         if amountIndex == nil { sample.amounts = nil }
+        sample.inclusionColumn = inclusionIndex.map { header[$0] }
         return sample
     }
 }
@@ -51,9 +52,14 @@ public enum EvaluationData {
 /// Everything `ciblage evaluate` reports, as one Codable value (the JSON output) that the HTML report renders.
 public struct EvaluationReport: Codable, Sendable {
     public var model: String
+    /// The evaluated model's checksum: what ties the report to a registered version.
+    public var modelChecksum: String?
     public var data: String
     public var rows: Int
     public var weighted: Bool
+    /// The column of inclusion probabilities the rows were weighted by (1/π), if any: a report of
+    /// the labelled random stratum has one.
+    public var inclusion: String?
     public var prevalence: Double
     public var metrics: [String: Interval]
     public var bootstrapReplicates: Int
@@ -105,7 +111,8 @@ public struct EvaluationReport: Codable, Sendable {
         var totalWeight = 0.0, events = 0.0
         for i in 0..<sample.count { totalWeight += sample.w(i); events += sample.w(i) * sample.outcomes[i] }
         return EvaluationReport(
-            model: modelPath, data: dataPath, rows: sample.count, weighted: sample.weights != nil, prevalence: events / totalWeight,
+            model: modelPath, modelChecksum: model.checksum, data: dataPath, rows: sample.count, weighted: sample.weights != nil,
+            inclusion: sample.inclusionColumn, prevalence: events / totalWeight,
             metrics: metrics, bootstrapReplicates: bootstrap, seed: seed, hosmerLemeshow: Metrics.hosmerLemeshow(sample),
             calibration: Metrics.calibration(sample), lift: Metrics.lift(sample), topK: ks.map { Metrics.topK(sample, k: $0) },
             roc: thinned.map { ROCPoint(threshold: $0.threshold.isFinite ? $0.threshold : 1, falsePositiveRate: $0.falsePositiveRate, truePositiveRate: $0.truePositiveRate) },

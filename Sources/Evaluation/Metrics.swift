@@ -8,6 +8,8 @@ public struct ScoredSample: Sendable {
     public var weights: [Double]?
     /// Euros at stake per row (e.g. the indu found), for euro-capture curves.
     public var amounts: [Double]?
+    /// The column of inclusion probabilities the weights include (1/π), when read from a file that has one.
+    public var inclusionColumn: String?
 
     public init(scores: [Double], outcomes: [Double], weights: [Double]? = nil, amounts: [Double]? = nil) {
         precondition(scores.count == outcomes.count)

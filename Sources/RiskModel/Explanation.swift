@@ -23,8 +23,11 @@ public struct Explanation: Codable, Sendable {
     public var score: Double
     public var rank: Int?
     public var population: Int?
+    /// The registered version and its validity, or for an unregistered model its checksum; never a path.
     public var model: String
     public var modelChecksum: String
+    /// Inputs that the proxy check found to predict a protected attribute, in plain French (nil: none).
+    public var proxies: String?
     public var target: String
     public var intercept: Double
     public var referenceLogit: Double
@@ -32,7 +35,8 @@ public struct Explanation: Codable, Sendable {
     public var parameters: [Parameter]
 
     /// Builds the explanation of dossier `id` in `dataPath`. The rank is computed by scoring the whole file.
-    public static func make(model: ModelArtifact, modelPath: String, dataPath: String, id: String, idColumn: String? = nil,
+    /// - Parameter designation: how the person is told which model scored them (the registered version).
+    public static func make(model: ModelArtifact, designation: String, dataPath: String, id: String, idColumn: String? = nil,
                             format: CSVFormat = CSVFormat(), threads: Int = Parallelism.defaultThreads) throws -> Explanation {
         let records = try ScoredRecords(model: model, path: dataPath, format: format)
         let idName = records.identifierColumn(idColumn)
@@ -83,8 +87,8 @@ public struct Explanation: Codable, Sendable {
         parameters.sort { abs($0.contribution) != abs($1.contribution) ? abs($0.contribution) > abs($1.contribution) : $0.column < $1.column }
         let rank = 1 + scores.filter { $0 > found.score }.count
         let logit = zip(found.row, beta).reduce(0) { $0 + $1.0 * $1.1 }
-        return Explanation(dossier: id, score: found.score, rank: rank, population: scores.count, model: modelPath,
-                           modelChecksum: model.checksum ?? "", target: model.spec?.column(model.target.column)?.label ?? model.target.column,
+        return Explanation(dossier: id, score: found.score, rank: rank, population: scores.count, model: designation,
+                           modelChecksum: model.checksum ?? "", proxies: model.proxyDisclosure, target: model.spec?.column(model.target.column)?.label ?? model.target.column,
                            intercept: beta[0], referenceLogit: reasons.referenceLogit, logit: logit, parameters: parameters)
     }
 
@@ -111,7 +115,7 @@ public struct Explanation: Codable, Sendable {
             un agent de la CAF examine ensuite le dossier et prend seul la décision, qu'il peut écarter en motivant son choix.
 
             - Score de votre dossier : **\(pct(score))**
-            \(rank.map { "- Rang : **\($0)** sur \(population ?? 0) dossiers examinés (1 = score le plus élevé)\n" } ?? "")- Modèle : `\(model)` (empreinte `\(modelChecksum.prefix(23))…`)
+            \(rank.map { "- Rang : **\($0)** sur \(population ?? 0) dossiers examinés (1 = score le plus élevé)\n" } ?? "")- Modèle : \(model) (empreinte `\(modelChecksum.prefix(23))…`)
 
             ## 2. Les données utilisées et leur source
 
@@ -124,7 +128,7 @@ public struct Explanation: Codable, Sendable {
         }
         md += """
 
-            Aucune donnée relative au sexe, à la nationalité, au handicap ou à l'adresse n'est utilisée pour calculer le score, sauf dérogation motivée et consignée dans le modèle.
+            Aucune donnée relative au sexe, à la nationalité, au handicap ou à l'adresse n'est utilisée pour calculer le score, sauf dérogation motivée et consignée dans le modèle.\(proxies.map { " " + $0 } ?? "")
 
             ## 3. Les paramètres et leur poids, appliqués à votre dossier
 
@@ -153,5 +157,22 @@ public struct Explanation: Codable, Sendable {
 
             """
         return md
+    }
+}
+
+extension ModelArtifact {
+    /// The inputs the proxy check flagged, said in plain French for the explanation, the public
+    /// notice and the card: a model that uses no protected attribute can still rank people by one
+    /// through an input that predicts it (the 12-month mean of AAH predicts a disability), and the
+    /// person is told so rather than "no data on disability is used". nil when nothing is flagged.
+    public var proxyDisclosure: String? {
+        guard let flagged = proxyCheck?.flagged, !flagged.isEmpty else { return nil }
+        func label(_ column: String) -> String { spec?.column(column)?.label ?? column }
+        func auc(_ v: Double) -> String { String(format: "%.2f", v).replacingOccurrences(of: ".", with: ",") }
+        let items = flagged.map { f in
+            "« \(label(f.input)) » renseigne en partie sur « \(label(f.attribute)) » (\(f.attribute) = \(f.level) ; AUC \(auc(f.auc)), où 0,5 ne dirait rien et 1 dirait tout)"
+        }
+        return "Attention : certaines données utilisées sont liées à ces informations protégées et permettent de les deviner en partie : "
+            + items.joined(separator: " ; ") + ". Le score peut donc différer selon ces informations, même si elles ne sont pas lues ; l'audit d'équité mesure cet effet."
     }
 }

@@ -192,6 +192,12 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
         do { data = Data(try WholeFile.bytes(path)) } catch {
             throw ArtifactError.unreadable(file: path, reason: error.reason)
         }
+        return try decode(data, source: path)
+    }
+
+    /// Decodes and verifies a model's bytes (a file's, or a registered version's); `source` names
+    /// them in errors.
+    public static func decode(_ data: Data, source path: String) throws -> ModelArtifact {
         struct Version: Decodable { var formatVersion: Int }
         let version: Version
         do { version = try JSONDecoder().decode(Version.self, from: data) } catch {

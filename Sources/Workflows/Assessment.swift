@@ -10,6 +10,8 @@ import RiskModel
 /// specification, and the JSON and HTML reports.
 public struct EvaluationRequest: Sendable {
     public var model: String
+    /// The store holding the model registry, when `model` names a registered version (`NAME@VERSION`).
+    public var store: String?
     public var data: String
     /// Default: the model's target.
     public var target: String?
@@ -39,7 +41,7 @@ public struct EvaluationRequest: Sendable {
 /// - Parameter progress: told the bytes read, then the bootstrap replicates done.
 public func evaluate(_ request: EvaluationRequest, progress: ProgressHandler? = nil) throws -> EvaluationReport {
     try request.validate()
-    let artifact = try ModelArtifact.load(from: request.model)
+    let artifact = try loadModel(request.model, store: request.store).artifact
     let sample = try EvaluationData.read(model: artifact, path: request.data, target: request.target, weight: request.weight,
                                          amount: request.amount, inclusion: request.inclusion, format: request.format,
                                          threads: request.threads, progress: progress)
@@ -58,6 +60,8 @@ public func evaluate(_ request: EvaluationRequest, progress: ProgressHandler? = 
 /// Explain one dossier's score in French, as CRPA R311-3-1-2 requires.
 public struct ExplanationRequest: Sendable {
     public var model: String
+    /// The store holding the model registry, when `model` names a registered version (`NAME@VERSION`).
+    public var store: String?
     /// The file holding the dossier; all of it is scored to give the rank.
     public var data: String
     public var dossier: String
@@ -70,8 +74,8 @@ public struct ExplanationRequest: Sendable {
 }
 
 public func explain(_ request: ExplanationRequest) throws -> Explanation {
-    let artifact = try ModelArtifact.load(from: request.model)
-    let explanation = try Explanation.make(model: artifact, modelPath: request.model, dataPath: request.data, id: request.dossier,
+    let loaded = try loadModel(request.model, store: request.store)
+    let explanation = try Explanation.make(model: loaded.artifact, designation: loaded.designation, dataPath: request.data, id: request.dossier,
                                            idColumn: request.idColumn, format: request.format, threads: request.threads)
     if let markdown = request.markdown { try AtomicFile.write(Data(explanation.markdown.utf8), to: markdown) }
     if let json = request.json { try AtomicFile.write(try explanation.json(), to: json) }

@@ -1,5 +1,6 @@
 import CiblageSupport
 import Accountability
+import ControlQueue
 import Dossiers
 import Evaluation
 import Foundation
@@ -20,6 +21,8 @@ public enum AuditSelection: Sendable, Equatable {
 /// suppressed, and counterfactual archetypes.
 public struct AuditRequest: Sendable {
     public var model: String
+    /// The store holding the model registry, when `model` names a registered version (`NAME@VERSION`).
+    public var store: String?
     public var data: String
     public var columns: AuditColumns
     public var selection: AuditSelection
@@ -58,7 +61,7 @@ public func audit(_ request: AuditRequest, progress: ProgressHandler? = nil) thr
     case .threshold(let t): rule = .threshold(t)
     case .listedIn(let file): rule = .listed(try identifiers(in: file, format: request.format), source: file)
     }
-    let artifact = try ModelArtifact.load(from: request.model)
+    let artifact = try loadModel(request.model, store: request.store).artifact
     let cases = try request.archetypes.map { (list: try Archetype.load(path: $0), file: $0) }
     var options = GroupAudit.Options(minimumCell: request.minimumCell, replicates: request.bootstrap, seed: request.seed, threads: request.threads)
     options.progress = progress
@@ -84,6 +87,8 @@ func identifiers(in path: String, format: CSVFormat) throws -> Set<String> {
 /// Write the model card (Markdown and HTML) with the public notice of CRPA L312-1-3.
 public struct CardRequest: Sendable {
     public var model: String
+    /// The store holding the model registry, when `model` names a registered version (`NAME@VERSION`).
+    public var store: String?
     /// JSON of `evaluate`, and of `audit`.
     public var evaluation: String?
     public var audit: String?
@@ -94,6 +99,11 @@ public struct CardRequest: Sendable {
 
     public func validate() throws(RequestError) {
         guard markdown != nil || html != nil else { throw RequestError("markdown", "give {markdown}, {html}, or both") }
+        if let r = context.reference {
+            guard let reference = ModelReference(parsing: r), case .exact = reference.version else {
+                throw RequestError("reference", "{reference} expects NAME@VERSION, the version the card is for, got '\(r)'")
+            }
+        }
         for (name, value) in [("validFrom", context.validFrom), ("validUntil", context.validUntil)] {
             if let value, value.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
                 throw RequestError(name, "{\(name)} expects a date YYYY-MM-DD, got '\(value)'")
@@ -104,9 +114,17 @@ public struct CardRequest: Sendable {
 
 public func writeCard(_ request: CardRequest) throws -> Document {
     try request.validate()
-    let card = ModelCard(model: try ModelArtifact.load(from: request.model), modelPath: request.model,
+    let loaded = try loadModel(request.model, store: request.store)
+    var context = request.context
+    if let version = loaded.version {
+        // A registered version's card names it and its validity as registered.
+        context.reference = "\(version.reference)"
+        context.validFrom = "\(version.validFrom)"
+        context.validUntil = version.validUntil.map(\.description)
+    }
+    let card = ModelCard(model: loaded.artifact,
                          evaluation: try request.evaluation.map(EvaluationReport.load), audit: try request.audit.map(AuditReport.load),
-                         context: request.context)
+                         context: context)
     let document = card.document
     if let markdown = request.markdown { try AtomicFile.write(Data(document.markdown.utf8), to: markdown) }
     if let html = request.html { try AtomicFile.write(Data(document.html.utf8), to: html) }
@@ -117,6 +135,8 @@ public func writeCard(_ request: CardRequest) throws -> Document {
 /// random controls.
 public struct MonitoringRequest: Sendable {
     public var model: String
+    /// The store holding the model registry, when `model` names a registered version (`NAME@VERSION`).
+    public var store: String?
     public var reference: String?
     public var current: String?
     /// Closed controls as `queue export` writes them.
@@ -143,7 +163,7 @@ public struct MonitoringResult: Codable, Sendable {
 
 public func monitor(_ request: MonitoringRequest) throws -> MonitoringResult {
     try request.validate()
-    let artifact = try ModelArtifact.load(from: request.model)
+    let artifact = try loadModel(request.model, store: request.store).artifact
     var result = MonitoringResult()
     if let reference = request.reference, let current = request.current {
         result.populationStability = try Drift.monitor(model: artifact, reference: reference, current: current, format: request.format,

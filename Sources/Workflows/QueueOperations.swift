@@ -161,7 +161,7 @@ public struct QueueOperations: Sendable {
     /// - Parameter progress: told the bytes of the population read.
     public func plan(_ request: PlanRequest, progress: ProgressHandler? = nil) throws -> PlanResult {
         let campaign = try Campaign.load(path: request.campaign)
-        let model = try campaign.loadModel(campaignFile: request.campaign)
+        let model = try campaign.loadModel(campaignFile: request.campaign, registry: store)
         let summary = try Planner.plan(campaign: campaign, model: model, population: request.population, format: request.format,
                                        threads: request.threads, progress: progress)
         let result = try store.plan(campaign: campaign.name, modelChecksum: model.checksum ?? "", items: summary.items, by: request.actor)

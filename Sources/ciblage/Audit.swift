@@ -63,6 +63,7 @@ struct Audit: ParsableCommand {
         let columns = AuditColumns(attributes: attribute, intersections: intersection.map { commaList($0) ?? [] }, bands: bands,
                                    references: references, outcome: outcome, provenance: provenance, inclusion: inclusion, id: id)
         var r = AuditRequest(model: model.model, data: data, columns: columns, selection: given[0])
+        r.store = model.store
         r.minimumCell = minCell
         r.bootstrap = resampling.bootstrap
         r.seed = resampling.seed

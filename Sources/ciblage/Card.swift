@@ -20,6 +20,7 @@ struct Card: ParsableCommand {
     @Option(help: "First day of validity (YYYY-MM-DD).") var validFrom: String?
     @Option(help: "Last day of validity (YYYY-MM-DD).") var validUntil: String?
     @Option(help: "Where the public can ask for explanations (address or URL).") var contact: String?
+    @Option(help: "The registered version the card is for, NAME@VERSION: the card and the notice name the model by it ('model register' requires it).") var reference: String?
     @Option(help: "Markdown output.") var markdown: String?
     @Option(help: "HTML output.") var html: String?
 
@@ -27,9 +28,10 @@ struct Card: ParsableCommand {
 
     func request() -> CardRequest {
         var r = CardRequest(model: model.model)
+        r.store = model.store
         r.evaluation = evaluation
         r.audit = audit
-        r.context = ModelCard.Context(organisation: organisation, validFrom: validFrom, validUntil: validUntil, contact: contact)
+        r.context = ModelCard.Context(organisation: organisation, validFrom: validFrom, validUntil: validUntil, contact: contact, reference: reference)
         r.markdown = markdown
         r.html = html
         return r

@@ -20,7 +20,7 @@ struct Ciblage: ParsableCommand {
             2 internal error.
             """,
         version: ModelArtifact.generatorName,
-        subcommands: [Simulate.self, Target.self, Train.self, Select.self, Inspect.self, Score.self, Evaluate.self, Explain.self, Export.self, Queue.self, Audit.self, Monitor.self, Card.self, Users.self, Serve.self]
+        subcommands: [Simulate.self, Target.self, Train.self, Select.self, Inspect.self, Score.self, Evaluate.self, Explain.self, Export.self, Queue.self, Audit.self, Monitor.self, Card.self, ModelRegistryCommand.self, Users.self, Serve.self]
     )
 }
 
@@ -64,8 +64,11 @@ struct ThreadOptions: ParsableArguments {
 
 /// The model a command reads.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "The model artifact (JSON).")
+    @Option(help: "The model: an artifact file (JSON), or a registered version NAME@VERSION or NAME@in-force (with --store; a file so named is written ./NAME@1).")
     var model: String
+
+    @Option(help: "With --model NAME@VERSION: the store whose registry holds it (a SQLite file, or postgres://…).")
+    var store: String?
 }
 
 /// The dossier file a command reads.

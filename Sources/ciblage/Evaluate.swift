@@ -45,6 +45,7 @@ struct Evaluate: ParsableCommand {
 
     func request() throws -> EvaluationRequest {
         var r = EvaluationRequest(model: model.model, data: data.data)
+        r.store = model.store
         r.target = target
         r.weight = weight
         r.amount = amount

@@ -27,6 +27,7 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         var r = ExplanationRequest(model: model.model, data: data, dossier: id)
+        r.store = model.store
         r.idColumn = idColumn
         r.format = try csv.format()
         r.threads = threads.resolved

@@ -13,7 +13,9 @@ struct Export: ParsableCommand {
     var pmml: String
 
     func run() throws {
-        try exportPMML(PMMLExportRequest(model: model.model, output: pmml))
+        var request = PMMLExportRequest(model: model.model, output: pmml)
+        request.store = model.store
+        try exportPMML(request)
         print("wrote \(pmml)")
     }
 }

@@ -26,6 +26,7 @@ struct Monitor: ParsableCommand {
 
     func request() throws -> MonitoringRequest {
         var r = MonitoringRequest(model: model.model)
+        r.store = model.store
         r.reference = reference
         r.current = current
         r.closed = closed

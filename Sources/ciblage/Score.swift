@@ -33,6 +33,7 @@ struct Score: ParsableCommand {
 
     func request() throws -> ScoringRequest {
         var r = ScoringRequest(model: model.model, data: data.data, output: output)
+        r.store = model.store
         r.idColumn = id
         r.spec = spec
         r.reasons = reasons

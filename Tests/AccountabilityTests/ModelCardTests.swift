@@ -31,7 +31,7 @@ import Reporting
                                       findings: [ProxyFinding(input: "activite_conjoint", attribute: "parent_isole", level: "1", auc: 0.76, flagged: true),
                                                  ProxyFinding(input: "c002", attribute: "parent_isole", level: "1", auc: 0.51, flagged: false)])
         let evaluation = Self.evaluation()
-        let card = ModelCard(model: model, modelPath: "models/dmde-simule.model.json", evaluation: evaluation, audit: Self.audit(),
+        let card = ModelCard(model: model, evaluation: evaluation, audit: Self.audit(),
                              context: .init(organisation: "Caf de test", validFrom: "2026-01-01", validUntil: "2026-12-31", contact: "dpo@caf.test"))
         let md = card.document.markdown
         for title in ["1. Objet et cible", "2. Données d'entraînement", "3. Variables", "4. Performance", "5. Audit d'équité",
@@ -60,7 +60,7 @@ import Reporting
     }
 
     @Test func whatIsNotGivenIsSaidSo() {
-        let md = ModelCard(model: Self.model, modelPath: "m.json", evaluation: nil, audit: nil).document.markdown
+        let md = ModelCard(model: Self.model, evaluation: nil, audit: nil).document.markdown
         #expect(md.contains("Performance : non renseigné"))
         #expect(md.contains("Audit : non renseigné"))
         #expect(md.contains("Validité : du non renseigné au non renseigné"))

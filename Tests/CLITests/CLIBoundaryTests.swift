@@ -22,7 +22,8 @@ import Testing
     static let workflows = ["train(", "selectVariables(", "score(", "evaluate(", "explain(", "exportPMML(", "inspect(model:", "monitor(",
                             "audit(", "writeCard(", "simulate(", "buildTargets(", ".plan(", ".next(", ".items(of:", ".close(", ".release(",
                             ".progress(", ".exportOutcomes(", ".verifyAudit(", ".signCheckpoint(", "generateAuditKey(",
-                            ".addUser(", ".users()", ".disableUser(", ".issueToken(", "CiblageApplication.run("]
+                            ".addUser(", ".users()", ".disableUser(", ".issueToken(", "CiblageApplication.run(",
+                            ".register(", ".approve(", ".retire(", ".versions(named:", ".show("]
 
     struct Violation: CustomStringConvertible, Equatable {
         var file: String

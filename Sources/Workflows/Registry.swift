@@ -1,0 +1,174 @@
+import Accountability
+import CiblageSupport
+import ControlQueue
+import Evaluation
+import Foundation
+import RiskModel
+
+/// Register a trained model as a version of a named model, with the evidence it was judged on.
+public struct RegisterModelRequest: Sendable {
+    /// The model file (`train`'s output).
+    public var model: String
+    public var name: String
+    public var version: String
+    /// First and last day of validity, `YYYY-MM-DD`, both included.
+    public var validFrom: String
+    public var validUntil: String?
+    /// The regime of data it was trained for, for routing by period (e.g. `avant-bascule`).
+    public var regime: String?
+    /// `evaluate --json` on the labelled random stratum, `audit --json`, and `card --markdown`, all of this model.
+    public var evaluation: String
+    public var audit: String
+    public var card: String
+
+    public init(model: String, name: String, version: String, validFrom: String, evaluation: String, audit: String, card: String) {
+        self.model = model; self.name = name; self.version = version; self.validFrom = validFrom
+        self.evaluation = evaluation; self.audit = audit; self.card = card
+    }
+
+    /// The validity period, checked.
+    func period() throws(RequestError) -> (from: CalendarDay, until: CalendarDay?) {
+        guard let from = CalendarDay(validFrom) else { throw RequestError("validFrom", "{validFrom} expects a date YYYY-MM-DD, got '\(validFrom)'") }
+        guard let validUntil else { return (from, nil) }
+        guard let until = CalendarDay(validUntil) else { throw RequestError("validUntil", "{validUntil} expects a date YYYY-MM-DD, got '\(validUntil)'") }
+        guard from <= until else { throw RequestError("validUntil", "{validUntil} \(until) is before {validFrom} \(from)") }
+        return (from, until)
+    }
+
+    public func validate() throws(RequestError) {
+        do { try ModelReference.validate(name: name, version: version) } catch let e as QueueError {
+            throw RequestError(e.template.contains("{name}") ? "name" : "version", e.template)
+        } catch { throw RequestError("name", "\(error)") }
+        if let regime, ModelReference(parsing: "x@\(regime)") == nil {
+            throw RequestError("regime", "{regime} must be 1 to 64 letters, digits, '.', '-' or '_', got \(regime.debugDescription)")
+        }
+        _ = try period()
+    }
+}
+
+/// A model as a workflow scores with it: the artifact, and the registered version it was loaded as.
+public struct LoadedModel: Sendable {
+    public var artifact: ModelArtifact
+    /// nil: read from a file, outside the registry.
+    public var version: ModelVersion?
+
+    /// The statsmodels-like coefficient table.
+    public var summary: String { ModelSummary.text(artifact) }
+
+    /// How documents given to people name the model: the registered version and its validity, or
+    /// for a file the model's checksum. Never a path: it says nothing to the person and tells about
+    /// the machine that produced the document.
+    public var designation: String {
+        guard let v = version else { return "modèle non enregistré, empreinte \(artifact.checksum ?? "inconnue")" }
+        return "\(v.reference), valide du \(v.validFrom) " + (v.validUntil.map { "au \($0)" } ?? "jusqu'à son retrait")
+    }
+}
+
+/// The registry's operations, on one store. Registration, approval and retirement are a
+/// datascientist's (four eyes for approval); reading is anyone's who can open the store.
+public struct ModelRegistryOperations: Sendable {
+    public let store: any QueueStore
+    public init(store: any QueueStore) { self.store = store }
+    public init(url: String) throws { store = try QueueStoreLocation(url).open() }
+
+    /// Checks the model and its evidence belong together, then stores all of it as one new version.
+    ///
+    /// The evidence must be of this very model (its checksum): an evaluation on labelled
+    /// random-stratum data (weighted by its inclusion probabilities: the only unbiased measure of a
+    /// targeting model), an audit, and the card that names this version.
+    public func register(_ request: RegisterModelRequest, by actor: Actor, now: Date = Date()) throws -> ModelVersion {
+        try request.validate()
+        try ModelVersion.requireDatascientist(actor, to: "register a model version")
+        let (from, until) = try request.period()
+        let bytes: Data
+        do { bytes = Data(try WholeFile.bytes(request.model)) } catch { throw ArtifactError.unreadable(file: request.model, reason: error.reason) }
+        let artifact = try ModelArtifact.decode(bytes, source: request.model)
+        let checksum = artifact.checksum ?? ""
+        let evidence = ModelEvidence(evaluation: try Self.read(request.evaluation, "evaluation"), audit: try Self.read(request.audit, "audit"),
+                                     card: try Self.read(request.card, "card"))
+
+        let evaluation = try EvaluationReport.load(path: request.evaluation)
+        guard evaluation.modelChecksum == checksum else {
+            throw RequestError("evaluation", "{evaluation} \(request.evaluation) is of another model (\(evaluation.modelChecksum ?? "no checksum recorded")), not of \(checksum): evaluate this model with 'ciblage evaluate --json'")
+        }
+        guard evaluation.inclusion != nil else {
+            throw RequestError("evaluation", "{evaluation} \(request.evaluation) was not weighted by inclusion probabilities: registration needs an evaluation on the labelled random stratum, with its π column (evaluate --inclusion)")
+        }
+        let audit = try AuditReport.load(path: request.audit)
+        guard audit.modelChecksum == checksum else {
+            throw RequestError("audit", "{audit} \(request.audit) is of another model (\(audit.modelChecksum ?? "no checksum recorded")), not of \(checksum): audit this model with 'ciblage audit --json'")
+        }
+        let reference = ModelReference(name: request.name, version: .exact(request.version))
+        let card = String(decoding: evidence.card, as: UTF8.self)
+        guard card.contains(checksum), card.contains("`\(reference)`") else {
+            throw RequestError("card", "{card} \(request.card) does not name this model and version (\(reference), \(checksum)): write it with 'ciblage card --model … --reference \(reference) --markdown …'")
+        }
+        let version = ModelVersion(name: request.name, version: request.version, modelChecksum: checksum, artifactSHA256: Self.sha256(bytes),
+                                   validFrom: from, validUntil: until, regime: request.regime, evidence: evidence.checksums,
+                                   registeredBy: actor.name, registeredAt: now)
+        try store.registerModel(version, artifact: bytes, evidence: evidence, by: actor, now: now)
+        return version
+    }
+
+    /// Four eyes: a second datascientist puts the version into service.
+    public func approve(_ reference: String, by actor: Actor, now: Date = Date()) throws -> ModelVersion {
+        let (name, version) = try Self.exact(reference)
+        return try store.changeModel(name: name, version: version, action: "model-approve", by: actor, now: now) { try $0.approved(by: actor, at: now) }
+    }
+
+    public func retire(_ reference: String, reason: String, by actor: Actor, now: Date = Date()) throws -> ModelVersion {
+        let (name, version) = try Self.exact(reference)
+        return try store.changeModel(name: name, version: version, action: "model-retire", by: actor, now: now) {
+            try $0.retired(by: actor, reason: reason, at: now)
+        }
+    }
+
+    public func versions(named name: String? = nil) throws -> [ModelVersion] { try store.modelVersions(named: name) }
+
+    /// Who acts in a CLI command (see `IdentityOperations.actor`): on a store with users, the user of the token.
+    public func actor(token: String?, fallback: String) throws -> Actor {
+        try IdentityOperations(store: store).actor(token: token, fallback: fallback)
+    }
+
+    /// One version whatever its state, with its artifact checked against the registered checksum.
+    public func show(_ reference: String) throws -> LoadedModel {
+        let (name, version) = try Self.exact(reference)
+        guard let found = try store.modelVersions(named: name).first(where: { $0.version == version }) else {
+            throw QueueError("no model \(reference) in the registry", kind: .notFound)
+        }
+        return LoadedModel(artifact: try artifact(of: found), version: found)
+    }
+
+    /// The version a reference names on `day`, refused unless approved, unretired and valid that day.
+    public func load(_ reference: ModelReference, on day: CalendarDay = .today()) throws -> LoadedModel {
+        let (version, artifact) = try store.model(reference, on: day)
+        return LoadedModel(artifact: artifact, version: version)
+    }
+
+    func artifact(of version: ModelVersion) throws -> ModelArtifact { try store.verifiedArtifact(of: version) }
+
+    static func exact(_ text: String) throws(RequestError) -> (name: String, version: String) {
+        guard let reference = ModelReference(parsing: text), case .exact(let version) = reference.version else {
+            throw RequestError("reference", "{reference} expects NAME@VERSION (an exact version), got '\(text)'")
+        }
+        return (reference.name, version)
+    }
+
+    static func read(_ path: String, _ parameter: String) throws -> Data {
+        do { return Data(try WholeFile.bytes(path)) } catch {
+            throw RequestError(parameter, "{\(parameter)} \(path): cannot read the file: \(error.reason)")
+        }
+    }
+
+    static func sha256(_ data: Data) -> String { EvidenceChecksums.sha256(data) }
+}
+
+/// Reads the model a request names: a file, or `NAME@VERSION` / `NAME@in-force` in the registry of
+/// `store` (the reference needs a store; a file whose name looks like a reference is written `./name@1`).
+public func loadModel(_ model: String, store: String?, on day: CalendarDay = .today()) throws -> LoadedModel {
+    guard let reference = ModelReference(parsing: model) else { return LoadedModel(artifact: try ModelArtifact.load(from: model), version: nil) }
+    guard let store else {
+        throw RequestError("store", "{model} \(model) names a registered version: give the {store} that holds the registry (a file named so is written ./\(model))")
+    }
+    return try ModelRegistryOperations(url: store).load(reference, on: day)
+}
