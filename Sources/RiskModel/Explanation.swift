@@ -170,7 +170,8 @@ extension ModelArtifact {
         func label(_ column: String) -> String { spec?.column(column)?.label ?? column }
         func auc(_ v: Double) -> String { String(format: "%.2f", v).replacingOccurrences(of: ".", with: ",") }
         let items = flagged.map { f in
-            "« \(label(f.input)) » renseigne en partie sur « \(label(f.attribute)) » (\(f.attribute) = \(f.level) ; AUC \(auc(f.auc)), où 0,5 ne dirait rien et 1 dirait tout)"
+            let level = ["1", "true", "oui"].contains(f.level.lowercased()) ? "" : " = \(f.level)"
+            return "« \(label(f.input)) » renseigne en partie sur « \(label(f.attribute))\(level) » (AUC \(auc(f.auc)), où 0,5 ne dirait rien et 1 dirait tout)"
         }
         return "Attention : certaines données utilisées sont liées à ces informations protégées et permettent de les deviner en partie : "
             + items.joined(separator: " ; ") + ". Le score peut donc différer selon ces informations, même si elles ne sont pas lues ; l'audit d'équité mesure cet effet."

@@ -53,10 +53,25 @@ import Reporting
         for f in model.encoding.features { #expect(used.contains(model.spec?.column(f.name)?.label ?? f.name)) }
         for s in model.spec!.columns(.sensitive) { #expect(!used.contains(s.label ?? s.name), "\(s.name) listed as used") }
         #expect(notice.contains("L311-3-1"))
+        // The flagged proxy is disclosed in the notice, in words; the one under the threshold is not.
+        #expect(notice.contains("renseigne en partie sur « Parent isolé » (AUC 0,76") && !notice.contains("c002"))
+        // The card names the model by its version to be registered, and no directory of this machine.
+        let named = ModelCard(model: model, evaluation: evaluation, audit: Self.audit(), context: .init(reference: "dmde@2026.1")).document.markdown
+        #expect(named.contains("Modèle : `dmde@2026.1`") && named.contains("Fiche du modèle — dmde@2026.1"))
+        #expect(!md.contains("models/") && md.contains("Évaluation : `pbdf_eval.csv`"))
 
         let html = card.document.html
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<table class='doc'>") && !html.contains("**"))
         #expect(html.contains("<b>Disparité</b>"))
+    }
+
+    @Test func noFlaggedProxyNoDisclosure() {
+        var model = Self.model
+        model.proxyCheck = ProxyCheck(threshold: 0.7, rows: 7000, attributes: ["parent_isole"],
+                                      findings: [ProxyFinding(input: "c002", attribute: "parent_isole", level: "1", auc: 0.51, flagged: false)])
+        #expect(model.proxyDisclosure == nil)
+        let md = ModelCard(model: model, evaluation: nil, audit: nil).document.markdown
+        #expect(!md.contains("renseigne en partie") && md.contains("Modèle : non enregistré"))
     }
 
     @Test func whatIsNotGivenIsSaidSo() {

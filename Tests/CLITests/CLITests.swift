@@ -298,6 +298,14 @@ import Testing
         #expect(explain.status == 0, "\(explain.stderr)")
         #expect(explain.stdout.contains("R311-3-1-2") && explain.stdout.contains("Les opérations effectuées"))
         #expect(explain.stdout.contains("Présence d'un enfant de 19 ans ou plus"))
+        // The model uses the 12-month mean of AAH, which its proxy check flags as predicting a
+        // disability: the person is told, rather than that no data on disability is used.
+        #expect(explain.stdout.contains("« Montant mensuel moyen d'AAH sur 12 mois (€) » renseigne en partie sur « Situation de handicap » (AUC 0,81"))
+        // No path of this machine: the model is named by its checksum (it is not registered).
+        let notice = explain.stdout.split(separator: "\n").filter { !$0.hasPrefix("wrote ") }.joined(separator: "\n")
+        let explained = try String(contentsOfFile: path("explain.json"), encoding: .utf8) + notice
+        #expect(!explained.contains(dir.path) && !explained.contains(Self.packageRoot.path) && !explained.contains(".json") && !explained.contains(".csv"))
+        #expect(explain.stdout.contains("Modèle : modèle non enregistré, empreinte sha256:"))
         let missing = try run(["explain", "--model", model, "--data", path("pbdf.csv"), "--id", id + "x"])
         #expect(missing.status == 1 && missing.stderr.contains("no dossier with id"))
 
