@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(name: "ControlQueueTests", dependencies: ["CiblageSupport", .product(name: "Crypto", package: "swift-crypto"), "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Workflows", "Accountability", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),
                                           .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "CLITests", dependencies: ["ciblage", "Dossiers", "LinearAlgebra", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ServerTests", dependencies: ["CiblageServer", "Workflows", "ControlQueue",
+        .testTarget(name: "ServerTests", dependencies: ["CiblageServer", "Workflows", "ControlQueue", "Dossiers", "Accountability",
                                                         .product(name: "HummingbirdTesting", package: "hummingbird")]),
     ],
     swiftLanguageModes: [.v6]

@@ -86,8 +86,15 @@ public struct AuditReport: Codable, Equatable, Sendable {
     }
 
     public static func load(path: String) throws -> AuditReport {
-        do { return try JSONDecoder().decode(AuditReport.self, from: Data(WholeFile.bytes(path))) } catch {
-            throw AuditError.invalidFile(file: path, reason: "not an audit report written by `ciblage audit --json`: \(error)")
+        let data: Data
+        do { data = Data(try WholeFile.bytes(path)) } catch { throw AuditError.invalidFile(file: path, reason: "cannot read the file: \(error.reason)") }
+        return try decode(data, source: path)
+    }
+
+    /// Decodes a report's JSON (a file's, or one uploaded to the registry); `source` names it in errors.
+    public static func decode(_ data: Data, source: String) throws -> AuditReport {
+        do { return try JSONDecoder().decode(AuditReport.self, from: data) } catch {
+            throw AuditError.invalidFile(file: source, reason: "not an audit report written by `ciblage audit --json`: \(error)")
         }
     }
 }

@@ -16,7 +16,8 @@ package struct APIRoutes {
         let state = self.state
         let group = router.group("api/v1")
         func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response) {
-            registered.append("\(method.rawValue) /api/v1/\(path)".replacingOccurrences(of: ":id", with: "{id}").replacingOccurrences(of: ":name", with: "{name}"))
+            registered.append("\(method.rawValue) /api/v1/\(path)".replacingOccurrences(of: ":id", with: "{id}").replacingOccurrences(of: ":name", with: "{name}")
+                                .replacingOccurrences(of: ":version", with: "{version}"))
             group.on(RouterPath(path), method: method, use: handler)
         }
 
@@ -132,6 +133,52 @@ package struct APIRoutes {
             return JSONResponse.make(AuditJSON(entries: v.entries, ok: v.ok, firstBadEntry: v.firstBadEntry, problem: v.problem))
         }
 
+        // MARK: The model registry (datascientists)
+
+        on(.get, "models") { _, context in
+            _ = try context.require(.datascientist)
+            let versions = try await state.run { try state.registry.versions() }
+            return JSONResponse.make(versions.map(ModelVersionJSON.init))
+        }
+        on(.post, "models") { request, context in
+            let identity = try context.require(.datascientist)
+            let body = try await JSONBody(request, context: context, allowed: ["name", "version", "validFrom", "validUntil", "regime", "model", "evaluation", "audit", "card"],
+                                          limit: ServerConfiguration.maximumRegistrationBytes)
+            let terms = RegistrationTerms(name: try body.string("name", required: true, maxLength: 64)!, version: try body.string("version", required: true, maxLength: 64)!,
+                                          validFrom: try body.string("validFrom", required: true, maxLength: 10)!, validUntil: try body.string("validUntil", maxLength: 10),
+                                          regime: try body.string("regime", maxLength: 64))
+            func document(_ field: String) throws -> Data { Data(try body.string(field, required: true, maxLength: 8 << 20)!.utf8) }
+            let submission = ModelSubmission(terms: terms, artifact: try document("model"),
+                                             evidence: ModelEvidence(evaluation: try document("evaluation"), audit: try document("audit"), card: try document("card")))
+            let version = try await state.run {
+                do { return try state.registry.register(submission, by: identity.actor, now: state.configuration.now()) } catch let e as QueueError { throw e } catch let e as RequestError { throw e } catch {
+                    // A document that is not what it should be (not a model, not a report): the field's fault.
+                    throw ServerError(.unprocessableContent, "\(error)")
+                }
+            }
+            return JSONResponse.make(ModelVersionJSON(version), status: .created)
+        }
+        on(.get, "models/:name/:version") { _, context in
+            _ = try context.require(.datascientist)
+            let reference = try Self.modelReference(context)
+            let loaded = try await state.run { try state.registry.show(reference) }
+            return JSONResponse.make(ModelVersionJSON(loaded.version!))
+        }
+        on(.post, "models/:name/:version/approve") { request, context in
+            let identity = try context.require(.datascientist)
+            let reference = try Self.modelReference(context)
+            _ = try await JSONBody(request, context: context, allowed: [])
+            let version = try await state.run { try state.registry.approve(reference, by: identity.actor, now: state.configuration.now()) }
+            return JSONResponse.make(ModelVersionJSON(version))
+        }
+        on(.post, "models/:name/:version/retire") { request, context in
+            let identity = try context.require(.datascientist)
+            let reference = try Self.modelReference(context)
+            let reason = try await JSONBody(request, context: context, allowed: ["reason"]).string("reason", required: true, maxLength: 2000)!
+            let version = try await state.run { try state.registry.retire(reference, reason: reason, by: identity.actor, now: state.configuration.now()) }
+            return JSONResponse.make(ModelVersionJSON(version))
+        }
+
         // MARK: Users (admins)
 
         on(.get, "users") { _, context in
@@ -166,6 +213,13 @@ package struct APIRoutes {
             throw ServerError(.notFound, "not found")
         }
         return id
+    }
+
+    /// `NAME@VERSION` from the path; anything that is not a reference is a 404.
+    static func modelReference(_ context: ServerContext) throws -> String {
+        guard let name = context.parameters.get("name"), let version = context.parameters.get("version"),
+              let reference = ModelReference(parsing: "\(name)@\(version)"), case .exact = reference.version else { throw ServerError(.notFound, "not found") }
+        return reference.description
     }
 
     package static func outcome(from body: JSONBody) throws -> Outcome {

@@ -23,7 +23,8 @@ public enum CiblageApplication {
         }
         let pool = NIOThreadPool(numberOfThreads: configuration.storeThreads)
         pool.start()
-        let state = ServerState(configuration: configuration, queue: QueueOperations(store: store), identity: identity, pool: pool,
+        let state = ServerState(configuration: configuration, queue: QueueOperations(store: store), identity: identity,
+                                registry: ModelRegistryOperations(store: store), pool: pool,
                                 pages: try Pages(), objectives: objectives, logger: logger)
         let router = Router(context: ServerContext.self)
         router.add(middleware: ResponseMiddleware(state: state))

@@ -63,6 +63,27 @@ struct UserJSON: Encodable {
     init(_ u: UserAccount) { name = u.name; role = u.role.rawValue; sectors = u.sectors; disabled = u.disabled }
 }
 
+/// A registered model version: its record and the checksums of its evidence (the artifact is not sent).
+struct ModelVersionJSON: Encodable {
+    var reference, name, version, state, modelChecksum, artifactSHA256, validFrom: String
+    var validUntil, regime: String?
+    var evidence: EvidenceChecksums
+    var registeredBy: String
+    var registeredAt: Date
+    var approvedBy: String?
+    var approvedAt: Date?
+    var retiredBy: String?
+    var retiredAt: Date?
+    var retireReason: String?
+
+    init(_ v: ModelVersion) {
+        reference = v.reference.description; name = v.name; version = v.version; state = v.state.rawValue; modelChecksum = v.modelChecksum
+        artifactSHA256 = v.artifactSHA256; validFrom = v.validFrom.description; validUntil = v.validUntil?.description; regime = v.regime
+        evidence = v.evidence; registeredBy = v.registeredBy; registeredAt = v.registeredAt; approvedBy = v.approvedBy; approvedAt = v.approvedAt
+        retiredBy = v.retiredBy; retiredAt = v.retiredAt; retireReason = v.retireReason
+    }
+}
+
 struct AuditJSON: Encodable {
     var entries: Int
     var ok: Bool

@@ -25,6 +25,14 @@ enum OpenAPIDocument {
                            "inclusionProbability": {"type": "number"}, "reasons": {"type": "array", "items": {"type": "string"}},
                            "state": {"enum": ["planned", "assigned", "closed"]}, "controller": {"type": "string"},
                            "leaseExpires": {"type": "string", "format": "date-time"}, "modelChecksum": {"type": "string"}}},
+          "ModelVersion": {"type": "object", "required": ["reference", "name", "version", "state", "modelChecksum", "artifactSHA256", "validFrom", "evidence", "registeredBy", "registeredAt"],
+            "properties": {"reference": {"type": "string", "description": "NAME@VERSION"}, "name": {"type": "string"}, "version": {"type": "string"},
+                           "state": {"enum": ["registered", "approved", "retired"]}, "modelChecksum": {"type": "string"}, "artifactSHA256": {"type": "string"},
+                           "validFrom": {"type": "string", "format": "date"}, "validUntil": {"type": "string", "format": "date"}, "regime": {"type": "string"},
+                           "evidence": {"type": "object", "properties": {"evaluation": {"type": "string"}, "audit": {"type": "string"}, "card": {"type": "string"}}},
+                           "registeredBy": {"type": "string"}, "registeredAt": {"type": "string", "format": "date-time"},
+                           "approvedBy": {"type": "string"}, "approvedAt": {"type": "string", "format": "date-time"},
+                           "retiredBy": {"type": "string"}, "retiredAt": {"type": "string", "format": "date-time"}, "retireReason": {"type": "string"}}},
           "State": {"type": "object", "required": ["id", "state"], "properties": {"id": {"type": "integer"}, "state": {"type": "string"}, "controller": {"type": "string"}}}
         },
         "responses": {
@@ -37,7 +45,8 @@ enum OpenAPIDocument {
         },
         "parameters": {
           "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}},
-          "name": {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}
+          "name": {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}},
+          "version": {"name": "version", "in": "path", "required": true, "schema": {"type": "string"}}
         }
       },
       "security": [{"session": []}, {"token": []}],
@@ -81,6 +90,38 @@ enum OpenAPIDocument {
           "parameters": [{"name": "campaign", "in": "query", "required": true, "schema": {"type": "string"}}],
           "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "422": {"$ref": "#/components/responses/Invalid"}}}},
         "/audit": {"get": {"summary": "Verify the audit log's hash chain (datascientist, admin)", "responses": {"200": {"description": "entries, ok, firstBadEntry, problem"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}}},
+        "/models": {
+          "get": {"summary": "The registry's versions (datascientist)", "responses": {"200": {"description": "versions", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ModelVersion"}}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}},
+          "post": {"summary": "Register a version with its evidence; it waits for a second datascientist's approval (datascientist). The documents are the files' contents as strings; the body may be up to 16 MiB.",
+                   "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
+                                   "required": ["name", "version", "validFrom", "model", "evaluation", "audit", "card"],
+                                   "properties": {"name": {"type": "string"}, "version": {"type": "string"}, "validFrom": {"type": "string", "format": "date"},
+                                                  "validUntil": {"type": "string", "format": "date"}, "regime": {"type": "string"},
+                                                  "model": {"type": "string", "description": "the artifact JSON of 'ciblage train'"},
+                                                  "evaluation": {"type": "string", "description": "the JSON of 'ciblage evaluate --json' on the labelled random stratum"},
+                                                  "audit": {"type": "string", "description": "the JSON of 'ciblage audit --json'"},
+                                                  "card": {"type": "string", "description": "the Markdown of 'ciblage card --reference NAME@VERSION'"}}}}}},
+                   "responses": {"201": {"description": "registered", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelVersion"}}}},
+                                 "400": {"$ref": "#/components/responses/Malformed"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
+                                 "409": {"description": "this name and version exist"}, "413": {"description": "the body is larger than 16 MiB"}, "422": {"$ref": "#/components/responses/Invalid"}}}
+        },
+        "/models/{name}/{version}": {"get": {"summary": "One version, its stored artifact verified against its checksum (datascientist)",
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"$ref": "#/components/parameters/version"}],
+          "responses": {"200": {"description": "the version", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelVersion"}}}},
+                        "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"},
+                        "409": {"description": "the stored artifact does not match its checksum"}}}},
+        "/models/{name}/{version}/approve": {"post": {"summary": "Approve a registered version: four eyes, not by who registered it (datascientist)",
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"$ref": "#/components/parameters/version"}],
+          "responses": {"200": {"description": "approved", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelVersion"}}}},
+                        "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"description": "not a datascientist, or the one who registered it"},
+                        "404": {"$ref": "#/components/responses/NotFound"}, "409": {"description": "not awaiting approval"}}}},
+        "/models/{name}/{version}/retire": {"post": {"summary": "Retire a version, with the reason (datascientist)",
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"$ref": "#/components/parameters/version"}],
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["reason"], "properties": {"reason": {"type": "string", "maxLength": 2000}}}}}},
+          "responses": {"200": {"description": "retired", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelVersion"}}}},
+                        "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"},
+                        "409": {"description": "already retired"}, "422": {"$ref": "#/components/responses/Invalid"}}}},
         "/users": {
           "get": {"summary": "Users (admin)", "responses": {"200": {"description": "users"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}},
           "post": {"summary": "Add a user (admin)",

@@ -161,11 +161,51 @@ struct PageRoutes {
                  try state.queue.dashboard(for: identity.actor, campaign: nil, objectives: state.objectives).campaigns.map(\.campaign))
             }
             let reports = Reports.list(state.configuration.reports).map { ["name": $0, "kind": Reports.kind($0)] }
+            let versions = try await state.run { try state.registry.versions() }
             return state.pages.render("modeles", Self.base(identity, title: "Modèles", current: "/modeles").merging([
+                "hasVersions": !versions.isEmpty,
+                "versions": versions.map { v in
+                    ["reference": v.reference.description, "name": v.name, "version": v.version, "state": French.state(v.state),
+                     "validity": French.validity(v), "regime": v.regime ?? "—", "registeredBy": v.registeredBy, "approvedBy": v.approvedBy ?? "—"]
+                },
                 "reports": reports,
                 "audit": audit.ok ? "Le journal vérifie : \(audit.entries) entrées, chaîne intacte." : "Le journal NE vérifie PAS : \(audit.problem ?? "")",
                 "campaignOptions": campaigns.map { ["name": $0] },
             ]) { $1 })
+        }
+        router.get("modeles/:name/:version") { _, context in
+            let identity = try context.require(.datascientist)
+            let reference = try APIRoutes.modelReference(context)
+            let (loaded, evidence) = try await state.run { [registry = state.registry] in
+                let loaded = try registry.show(reference)
+                return (loaded, try registry.store.modelEvidence(name: loaded.version!.name, version: loaded.version!.version))
+            }
+            let v = loaded.version!
+            var page = Self.base(identity, title: "Modèle \(v.reference)", current: "/modeles")
+            page.merge([
+                "reference": v.reference.description, "name": v.name, "version": v.version, "state": French.state(v.state), "validity": French.validity(v),
+                "regime": v.regime ?? "—", "modelChecksum": v.modelChecksum, "artifactSHA256": v.artifactSHA256,
+                "evaluation": v.evidence.evaluation, "audit": v.evidence.audit, "card": v.evidence.card,
+                "registeredBy": v.registeredBy, "registeredAt": French.dateTime(v.registeredAt),
+                "approvedBy": v.approvedBy ?? "", "approvedAt": v.approvedAt.map(French.dateTime) ?? "",
+                "retiredBy": v.retiredBy ?? "", "retiredAt": v.retiredAt.map(French.dateTime) ?? "", "retireReason": v.retireReason ?? "",
+                "canApprove": v.state == .registered && v.registeredBy != identity.user.name, "canRetire": v.state != .retired,
+                "cardText": evidence.map { String(decoding: $0.card, as: UTF8.self) } ?? "", "summary": loaded.summary,
+            ]) { $1 }
+            return state.pages.render("modele", page)
+        }
+        router.post("modeles/:name/:version/approbation") { _, context in
+            let identity = try context.require(.datascientist)
+            let reference = try APIRoutes.modelReference(context)
+            let v = try await state.run { try state.registry.approve(reference, by: identity.actor, now: state.configuration.now()) }
+            return Self.redirect("/modeles/\(v.name)/\(v.version)")
+        }
+        router.post("modeles/:name/:version/retrait") { request, context in
+            let identity = try context.require(.datascientist)
+            let reference = try APIRoutes.modelReference(context)
+            let reason = try await FormBody(request)["reason"] ?? ""
+            let v = try await state.run { try state.registry.retire(reference, reason: reason, by: identity.actor, now: state.configuration.now()) }
+            return Self.redirect("/modeles/\(v.name)/\(v.version)")
         }
         router.get("rapports/:name") { _, context in
             _ = try context.require(.datascientist)

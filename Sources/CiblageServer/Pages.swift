@@ -50,6 +50,18 @@ enum French {
         return (x < 0 ? "−" : "") + out
     }
 
+    static func state(_ s: ModelState) -> String {
+        switch s {
+        case .registered: "enregistrée, en attente d'approbation"
+        case .approved: "approuvée"
+        case .retired: "retirée"
+        }
+    }
+
+    static func validity(_ v: ModelVersion) -> String {
+        "du \(v.validFrom) " + (v.validUntil.map { "au \($0)" } ?? "jusqu'à son retrait")
+    }
+
     /// "3 h 59 min" left on a lease, or "expiré".
     static func remaining(until date: Date?, now: Date = Date()) -> String? {
         guard let date else { return nil }

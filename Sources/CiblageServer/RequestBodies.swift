@@ -6,8 +6,12 @@ import Hummingbird
 package struct JSONBody: Sendable {
     private let object: [String: any Sendable]
 
-    init(_ request: Request, context: ServerContext, allowed: Set<String>) async throws {
-        let buffer = try await request.body.collect(upTo: ServerConfiguration.maximumBodyBytes)
+    /// - Parameter limit: the body's largest size (64 KiB; a model's registration carries its artifact).
+    init(_ request: Request, context: ServerContext, allowed: Set<String>, limit: Int = ServerConfiguration.maximumBodyBytes) async throws {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: limit) } catch {
+            throw ServerError(.contentTooLarge, "the body is larger than \(limit) bytes")
+        }
         try self.init(data: Data(buffer.readableBytesView), allowed: allowed)
     }
 

@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     public var now: @Sendable () -> Date = { Date() }
 
     public static let maximumBodyBytes = 64 * 1024
+    /// A model's registration: the artifact and its evidence, as strings in one JSON body.
+    public static let maximumRegistrationBytes = 16 * 1024 * 1024
     /// `__Host-`: the browser only keeps it when Secure, Path=/ and no Domain (no subdomain can set it).
     public static let sessionCookie = "__Host-ciblage-session"
 

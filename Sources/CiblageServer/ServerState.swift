@@ -12,6 +12,7 @@ struct ServerState: Sendable {
     let configuration: ServerConfiguration
     let queue: QueueOperations
     let identity: IdentityOperations
+    let registry: ModelRegistryOperations
     let pool: NIOThreadPool
     let pages: Pages
     let objectives: [String: Objective]

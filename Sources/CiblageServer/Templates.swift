@@ -3,7 +3,7 @@
 enum Templates {
     static let all: [String: String] = [
         "head": head, "foot": foot, "connexion": connexion, "dossiers": dossiers, "dossier": dossier, "tableau": tableau,
-        "modeles": modeles, "sessions": sessions, "admin": admin, "erreur": erreur,
+        "modeles": modeles, "modele": modele, "sessions": sessions, "admin": admin, "erreur": erreur,
     ]
 
     static let head = """
@@ -193,6 +193,15 @@ enum Templates {
     static let modeles = """
         {{> head}}
         <h1>Modèles et rapports</h1>
+        <h2>Registre des versions</h2>
+        {{^versions}}<p>Aucune version enregistrée. Enregistrer : <code>ciblage model register</code> ou <code>POST /api/v1/models</code>, avec l'évaluation sur la strate aléatoire, l'audit et la fiche.</p>{{/versions}}
+        {{#hasVersions}}
+        <table>
+        <thead><tr><th scope="col">Version</th><th scope="col">État</th><th scope="col">Validité</th><th scope="col">Régime</th><th scope="col">Enregistrée par</th><th scope="col">Approuvée par</th></tr></thead>
+        <tbody>{{#versions}}<tr><td><a href="/modeles/{{name}}/{{version}}">{{reference}}</a></td><td>{{state}}</td><td>{{validity}}</td><td>{{regime}}</td><td>{{registeredBy}}</td><td>{{approvedBy}}</td></tr>{{/versions}}</tbody>
+        </table>
+        {{/hasVersions}}
+        <h2>Rapports publiés</h2>
         {{^reports}}<p>Aucun rapport publié (option <code>--reports</code> de <code>ciblage serve</code>).</p>{{/reports}}
         <ul>{{#reports}}<li><a href="/rapports/{{name}}">{{name}}</a> ({{kind}})</li>{{/reports}}</ul>
         <h2>Journal d'audit</h2>
@@ -203,6 +212,44 @@ enum Templates {
         <select id="campaign" name="campaign">{{#campaignOptions}}<option value="{{name}}">{{name}}</option>{{/campaignOptions}}</select>
         <button type="submit">Télécharger (CSV)</button>
         </form>
+        {{> foot}}
+        """
+
+    static let modele = """
+        {{> head}}
+        <h1>Modèle {{reference}}</h1>
+        <dl class="card">
+        <dt>État</dt><dd>{{state}}</dd>
+        <dt>Validité</dt><dd>{{validity}}</dd>
+        <dt>Régime</dt><dd>{{regime}}</dd>
+        <dt>Empreinte du modèle</dt><dd><code>{{modelChecksum}}</code></dd>
+        <dt>Empreinte de l'artefact stocké</dt><dd><code>{{artifactSHA256}}</code> (vérifiée à l'ouverture de cette page)</dd>
+        <dt>Évaluation (SHA-256)</dt><dd><code>{{evaluation}}</code></dd>
+        <dt>Audit (SHA-256)</dt><dd><code>{{audit}}</code></dd>
+        <dt>Fiche (SHA-256)</dt><dd><code>{{card}}</code></dd>
+        <dt>Enregistrée</dt><dd>par {{registeredBy}}, le {{registeredAt}}</dd>
+        {{#approvedBy}}<dt>Approuvée</dt><dd>par {{approvedBy}}, le {{approvedAt}}</dd>{{/approvedBy}}
+        {{#retiredBy}}<dt>Retirée</dt><dd>par {{retiredBy}}, le {{retiredAt}} : {{retireReason}}</dd>{{/retiredBy}}
+        </dl>
+        {{#canApprove}}
+        <form method="post" action="/modeles/{{name}}/{{version}}/approbation" class="card">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <p>Approuver met la version en service pendant sa période de validité. Le principe des quatre yeux s'applique : la personne qui l'a enregistrée ne peut pas l'approuver.</p>
+        <button type="submit">Approuver {{reference}}</button>
+        </form>
+        {{/canApprove}}
+        {{#canRetire}}
+        <form method="post" action="/modeles/{{name}}/{{version}}/retrait" class="card">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="reason">Motif du retrait (obligatoire)</label>
+        <textarea id="reason" name="reason" required maxlength="2000"></textarea>
+        <button type="submit">Retirer {{reference}}</button>
+        </form>
+        {{/canRetire}}
+        <h2>Fiche enregistrée</h2>
+        <pre class="doc">{{cardText}}</pre>
+        <h2>Coefficients</h2>
+        <pre class="doc">{{summary}}</pre>
         {{> foot}}
         """
 

@@ -128,10 +128,17 @@ public struct EvaluationReport: Codable, Sendable {
 
     /// Reads a report written by `json()` (as `ciblage evaluate --json` does).
     public static func load(path: String) throws -> EvaluationReport {
+        let data: Data
+        do { data = Data(try WholeFile.bytes(path)) } catch { throw DataError.invalidOption("\(path): cannot read the file: \(error.reason)") }
+        return try decode(data, source: path)
+    }
+
+    /// Decodes a report's JSON (a file's, or one uploaded to the registry); `source` names it in errors.
+    public static func decode(_ data: Data, source: String) throws -> EvaluationReport {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { return try d.decode(EvaluationReport.self, from: Data(WholeFile.bytes(path))) } catch {
-            throw DataError.invalidOption("\(path): not an evaluation written by `ciblage evaluate --json` (\(error))")
+        do { return try d.decode(EvaluationReport.self, from: data) } catch {
+            throw DataError.invalidOption("\(source): not an evaluation written by `ciblage evaluate --json` (\(error))")
         }
     }
 

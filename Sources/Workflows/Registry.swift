@@ -5,10 +5,8 @@ import Evaluation
 import Foundation
 import RiskModel
 
-/// Register a trained model as a version of a named model, with the evidence it was judged on.
-public struct RegisterModelRequest: Sendable {
-    /// The model file (`train`'s output).
-    public var model: String
+/// What a registration says of a version besides its content: its name, validity and regime.
+public struct RegistrationTerms: Sendable {
     public var name: String
     public var version: String
     /// First and last day of validity, `YYYY-MM-DD`, both included.
@@ -16,14 +14,8 @@ public struct RegisterModelRequest: Sendable {
     public var validUntil: String?
     /// The regime of data it was trained for, for routing by period (e.g. `avant-bascule`).
     public var regime: String?
-    /// `evaluate --json` on the labelled random stratum, `audit --json`, and `card --markdown`, all of this model.
-    public var evaluation: String
-    public var audit: String
-    public var card: String
-
-    public init(model: String, name: String, version: String, validFrom: String, evaluation: String, audit: String, card: String) {
-        self.model = model; self.name = name; self.version = version; self.validFrom = validFrom
-        self.evaluation = evaluation; self.audit = audit; self.card = card
+    public init(name: String, version: String, validFrom: String, validUntil: String? = nil, regime: String? = nil) {
+        self.name = name; self.version = version; self.validFrom = validFrom; self.validUntil = validUntil; self.regime = regime
     }
 
     /// The validity period, checked.
@@ -44,6 +36,36 @@ public struct RegisterModelRequest: Sendable {
         }
         _ = try period()
     }
+}
+
+/// Register a trained model as a version of a named model, with the evidence it was judged on, from files.
+public struct RegisterModelRequest: Sendable {
+    public var terms: RegistrationTerms
+    /// The model file (`train`'s output).
+    public var model: String
+    /// `evaluate --json` on the labelled random stratum, `audit --json`, and `card --markdown`, all of this model.
+    public var evaluation: String
+    public var audit: String
+    public var card: String
+
+    public init(model: String, terms: RegistrationTerms, evaluation: String, audit: String, card: String) {
+        self.model = model; self.terms = terms; self.evaluation = evaluation; self.audit = audit; self.card = card
+    }
+
+    public func validate() throws(RequestError) { try terms.validate() }
+}
+
+/// The same, as bytes: what the server receives in a request body.
+public struct ModelSubmission: Sendable {
+    public var terms: RegistrationTerms
+    public var artifact: Data
+    public var evidence: ModelEvidence
+    /// How messages name each piece (file paths, or the body's fields), by parameter.
+    public var sources: [String: String]
+    public init(terms: RegistrationTerms, artifact: Data, evidence: ModelEvidence, sources: [String: String] = [:]) {
+        self.terms = terms; self.artifact = artifact; self.evidence = evidence; self.sources = sources
+    }
+    func source(_ parameter: String) -> String { sources[parameter] ?? "the uploaded \(parameter)" }
 }
 
 /// A model as a workflow scores with it: the artifact, and the registered version it was loaded as.
@@ -71,42 +93,51 @@ public struct ModelRegistryOperations: Sendable {
     public init(store: any QueueStore) { self.store = store }
     public init(url: String) throws { store = try QueueStoreLocation(url).open() }
 
+    /// Reads the files, then registers them as `register(_ submission:)` does.
+    public func register(_ request: RegisterModelRequest, by actor: Actor, now: Date = Date()) throws -> ModelVersion {
+        try request.validate()
+        try ModelVersion.requireDatascientist(actor, to: "register a model version")
+        let artifact: Data
+        do { artifact = Data(try WholeFile.bytes(request.model)) } catch { throw ArtifactError.unreadable(file: request.model, reason: error.reason) }
+        let evidence = ModelEvidence(evaluation: try Self.read(request.evaluation, "evaluation"), audit: try Self.read(request.audit, "audit"),
+                                     card: try Self.read(request.card, "card"))
+        let sources = ["model": request.model, "evaluation": request.evaluation, "audit": request.audit, "card": request.card]
+        return try register(ModelSubmission(terms: request.terms, artifact: artifact, evidence: evidence, sources: sources), by: actor, now: now)
+    }
+
     /// Checks the model and its evidence belong together, then stores all of it as one new version.
     ///
     /// The evidence must be of this very model (its checksum): an evaluation on labelled
     /// random-stratum data (weighted by its inclusion probabilities: the only unbiased measure of a
     /// targeting model), an audit, and the card that names this version.
-    public func register(_ request: RegisterModelRequest, by actor: Actor, now: Date = Date()) throws -> ModelVersion {
-        try request.validate()
+    public func register(_ submission: ModelSubmission, by actor: Actor, now: Date = Date()) throws -> ModelVersion {
+        let terms = submission.terms
+        try terms.validate()
         try ModelVersion.requireDatascientist(actor, to: "register a model version")
-        let (from, until) = try request.period()
-        let bytes: Data
-        do { bytes = Data(try WholeFile.bytes(request.model)) } catch { throw ArtifactError.unreadable(file: request.model, reason: error.reason) }
-        let artifact = try ModelArtifact.decode(bytes, source: request.model)
+        let (from, until) = try terms.period()
+        let artifact = try ModelArtifact.decode(submission.artifact, source: submission.source("model"))
         let checksum = artifact.checksum ?? ""
-        let evidence = ModelEvidence(evaluation: try Self.read(request.evaluation, "evaluation"), audit: try Self.read(request.audit, "audit"),
-                                     card: try Self.read(request.card, "card"))
-
-        let evaluation = try EvaluationReport.load(path: request.evaluation)
+        let evaluationSource = submission.source("evaluation"), auditSource = submission.source("audit"), cardSource = submission.source("card")
+        let evaluation = try EvaluationReport.decode(submission.evidence.evaluation, source: evaluationSource)
         guard evaluation.modelChecksum == checksum else {
-            throw RequestError("evaluation", "{evaluation} \(request.evaluation) is of another model (\(evaluation.modelChecksum ?? "no checksum recorded")), not of \(checksum): evaluate this model with 'ciblage evaluate --json'")
+            throw RequestError("evaluation", "{evaluation} \(evaluationSource) is of another model (\(evaluation.modelChecksum ?? "no checksum recorded")), not of \(checksum): evaluate this model with 'ciblage evaluate --json'")
         }
         guard evaluation.inclusion != nil else {
-            throw RequestError("evaluation", "{evaluation} \(request.evaluation) was not weighted by inclusion probabilities: registration needs an evaluation on the labelled random stratum, with its π column (evaluate --inclusion)")
+            throw RequestError("evaluation", "{evaluation} \(evaluationSource) was not weighted by inclusion probabilities: registration needs an evaluation on the labelled random stratum, with its π column (evaluate --inclusion)")
         }
-        let audit = try AuditReport.load(path: request.audit)
+        let audit = try AuditReport.decode(submission.evidence.audit, source: auditSource)
         guard audit.modelChecksum == checksum else {
-            throw RequestError("audit", "{audit} \(request.audit) is of another model (\(audit.modelChecksum ?? "no checksum recorded")), not of \(checksum): audit this model with 'ciblage audit --json'")
+            throw RequestError("audit", "{audit} \(auditSource) is of another model (\(audit.modelChecksum ?? "no checksum recorded")), not of \(checksum): audit this model with 'ciblage audit --json'")
         }
-        let reference = ModelReference(name: request.name, version: .exact(request.version))
-        let card = String(decoding: evidence.card, as: UTF8.self)
+        let reference = ModelReference(name: terms.name, version: .exact(terms.version))
+        let card = String(decoding: submission.evidence.card, as: UTF8.self)
         guard card.contains(checksum), card.contains("`\(reference)`") else {
-            throw RequestError("card", "{card} \(request.card) does not name this model and version (\(reference), \(checksum)): write it with 'ciblage card --model … --reference \(reference) --markdown …'")
+            throw RequestError("card", "{card} \(cardSource) does not name this model and version (\(reference), \(checksum)): write it with 'ciblage card --model … --reference \(reference) --markdown …'")
         }
-        let version = ModelVersion(name: request.name, version: request.version, modelChecksum: checksum, artifactSHA256: Self.sha256(bytes),
-                                   validFrom: from, validUntil: until, regime: request.regime, evidence: evidence.checksums,
+        let version = ModelVersion(name: terms.name, version: terms.version, modelChecksum: checksum, artifactSHA256: EvidenceChecksums.sha256(submission.artifact),
+                                   validFrom: from, validUntil: until, regime: terms.regime, evidence: submission.evidence.checksums,
                                    registeredBy: actor.name, registeredAt: now)
-        try store.registerModel(version, artifact: bytes, evidence: evidence, by: actor, now: now)
+        try store.registerModel(version, artifact: submission.artifact, evidence: submission.evidence, by: actor, now: now)
         return version
     }
 
@@ -159,8 +190,6 @@ public struct ModelRegistryOperations: Sendable {
             throw RequestError(parameter, "{\(parameter)} \(path): cannot read the file: \(error.reason)")
         }
     }
-
-    static func sha256(_ data: Data) -> String { EvidenceChecksums.sha256(data) }
 }
 
 /// Reads the model a request names: a file, or `NAME@VERSION` / `NAME@in-force` in the registry of

@@ -54,10 +54,8 @@ struct ModelRegistryCommand: ParsableCommand {
         func validate() throws { try check(request().validate) }
 
         func request() -> RegisterModelRequest {
-            var r = RegisterModelRequest(model: file, name: name, version: version, validFrom: validFrom, evaluation: evaluation, audit: audit, card: card)
-            r.validUntil = validUntil
-            r.regime = regime
-            return r
+            RegisterModelRequest(model: file, terms: RegistrationTerms(name: name, version: version, validFrom: validFrom, validUntil: validUntil, regime: regime),
+                                 evaluation: evaluation, audit: audit, card: card)
         }
 
         func run() throws {

@@ -49,9 +49,8 @@ struct RegistryFixture: Sendable {
     }
 
     func request(version: String = "1", validFrom: String = "2026-01-01", validUntil: String? = "2026-12-31") -> RegisterModelRequest {
-        var r = RegisterModelRequest(model: model, name: "dmde", version: version, validFrom: validFrom, evaluation: evaluation, audit: audit, card: card)
-        r.validUntil = validUntil
-        return r
+        RegisterModelRequest(model: model, terms: RegistrationTerms(name: "dmde", version: version, validFrom: validFrom, validUntil: validUntil),
+                             evaluation: evaluation, audit: audit, card: card)
     }
 }
 

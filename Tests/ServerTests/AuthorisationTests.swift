@@ -77,6 +77,15 @@ extension AuthorisationTests {
             rows.append(Row(method: .get, path: "/tableau", expected: by(anonymous: .seeOther, controleur: forbidden, superviseur: ok, datascientist: ok, admin: forbidden)))
             rows.append(Row(method: .get, path: "/tableau/export.csv", expected: by(anonymous: .seeOther, controleur: forbidden, superviseur: ok, datascientist: ok, admin: forbidden)))
             rows.append(Row(method: .get, path: "/modeles", expected: by(anonymous: .seeOther, controleur: forbidden, superviseur: forbidden, datascientist: ok, admin: forbidden)))
+            rows.append(Row(method: .get, path: "/api/v1/models", expected: by(controleur: forbidden, superviseur: forbidden, datascientist: ok, admin: forbidden)))
+            rows.append(Row(method: .post, path: "/api/v1/models", json: #"{"name": "dmde"}"#,
+                    expected: by(controleur: forbidden, superviseur: forbidden, datascientist: .unprocessableContent, admin: forbidden)))
+            rows.append(Row(method: .get, path: "/api/v1/models/dmde/v1", expected: by(controleur: forbidden, superviseur: forbidden, datascientist: notFound, admin: forbidden)))
+            rows.append(Row(method: .post, path: "/api/v1/models/dmde/v1/approve", json: "{}",
+                    expected: by(controleur: forbidden, superviseur: forbidden, datascientist: notFound, admin: forbidden)))
+            rows.append(Row(method: .post, path: "/api/v1/models/dmde/v1/retire", json: #"{"reason": "essai"}"#,
+                    expected: by(controleur: forbidden, superviseur: forbidden, datascientist: notFound, admin: forbidden)))
+            rows.append(Row(method: .get, path: "/modeles/dmde/v1", expected: by(anonymous: .seeOther, controleur: forbidden, superviseur: forbidden, datascientist: notFound, admin: forbidden)))
             rows.append(Row(method: .get, path: "/rapports/none.html", expected: by(anonymous: .seeOther, controleur: forbidden, superviseur: forbidden, datascientist: notFound, admin: forbidden)))
             rows.append(Row(method: .get, path: "/admin", expected: by(anonymous: .seeOther, controleur: forbidden, superviseur: forbidden, datascientist: forbidden, admin: ok)))
             rows.append(Row(method: .get, path: "/sessions", expected: by(anonymous: .seeOther, controleur: ok, superviseur: ok, datascientist: ok, admin: ok)))
@@ -98,7 +107,7 @@ extension AuthorisationTests {
             // The rows cover every route of the API.
             let covered = Set(rows.filter { $0.path.hasPrefix("/api/") }.map { row in
                 "\(row.method.rawValue) " + row.path.split(separator: "?")[0].replacingOccurrences(of: "/\(item)", with: "/{id}").replacingOccurrences(of: "/\(second)", with: "/{id}")
-                    .replacingOccurrences(of: "/zoe/", with: "/{name}/")
+                    .replacingOccurrences(of: "/zoe/", with: "/{name}/").replacingOccurrences(of: "/dmde/v1", with: "/{name}/{version}")
             })
             #expect(covered == Set(registered), "routes without a row: \(Set(registered).subtracting(covered).sorted())")
         }

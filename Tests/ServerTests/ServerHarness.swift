@@ -21,7 +21,8 @@ struct Harness {
     /// name → (role, sectors)
     static let people: [(String, Role, [String])] = [
         ("alice", .controleur, ["S1"]), ("bob", .controleur, ["S1", "S2"]), ("carla", .controleur, ["S2"]),
-        ("sylvie", .superviseur, ["S1"]), ("samuel", .superviseur, ["S2"]), ("dana", .datascientist, []), ("adam", .admin, []),
+        ("sylvie", .superviseur, ["S1"]), ("samuel", .superviseur, ["S2"]), ("dana", .datascientist, []), ("dora", .datascientist, []),
+        ("adam", .admin, []),
     ]
 
     init(items: Int = 24, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
