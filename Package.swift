@@ -125,7 +125,7 @@ let package = Package(
             dependencies: ["CiblageSupport", "Reporting", "Accountability", "Evaluation", "RiskModel", "Dossiers", "LinearAlgebra"],
             resources: [.copy("References")]
         ),
-        .testTarget(name: "ControlQueueTests", dependencies: ["CiblageSupport", .product(name: "Crypto", package: "swift-crypto"), "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Workflows", "Accountability", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),
+        .testTarget(name: "ControlQueueTests", dependencies: ["CiblageSupport", .product(name: "Crypto", package: "swift-crypto"), "ControlQueue", "ControlQueueSQLite", "ControlQueuePostgres", "Workflows", "Accountability", "Evaluation", "RiskModel", "Dossiers", .product(name: "GRDB", package: "GRDB.swift"),
                                           .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "CLITests", dependencies: ["ciblage", "Dossiers", "LinearAlgebra", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: ["CiblageServer", "Workflows", "ControlQueue", "Dossiers", "Accountability",

@@ -118,7 +118,7 @@ public struct Campaign: Codable, Equatable, Sendable {
         if let o = objective, o.volume == nil && o.euros == nil { throw fail("objective", "give volume or euros") }
     }
 
-    private static func codingPath(_ error: Error) -> String? {
+    static func codingPath(_ error: Error) -> String? {
         func path(_ keys: [CodingKey]) -> String {
             keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
         }
@@ -130,7 +130,7 @@ public struct Campaign: Codable, Equatable, Sendable {
         }
     }
 
-    private static func decodingProblem(_ error: Error) -> String {
+    static func decodingProblem(_ error: Error) -> String {
         switch error {
         case DecodingError.keyNotFound: return "is missing"
         case DecodingError.typeMismatch: return "has the wrong type"

@@ -1,6 +1,7 @@
 import Accountability
 import CiblageSupport
 import ControlQueue
+import Dossiers
 import Evaluation
 import Foundation
 import RiskModel
@@ -200,4 +201,39 @@ public func loadModel(_ model: String, store: String?, on day: CalendarDay = .to
         throw RequestError("store", "{model} \(model) names a registered version: give the {store} that holds the registry (a file named so is written ./\(model))")
     }
     return try ModelRegistryOperations(url: store).load(reference, on: day)
+}
+
+/// Score a file with the two models of a routing rule, each on its part of every dossier's window.
+public struct RoutedScoringRequest: Sendable {
+    /// The routing rule (YAML); model files it names are relative to it.
+    public var rule: String
+    public var data: String
+    public var output: String
+    /// The store whose registry holds the rule's `NAME@VERSION` models.
+    public var store: String?
+    public var format = CSVFormat()
+    public var threads = Parallelism.defaultThreads
+    public init(rule: String, data: String, output: String) { self.rule = rule; self.data = data; self.output = output }
+}
+
+public struct RoutedScoringResult: Sendable {
+    public var rule: RoutingRule
+    public var before: LoadedModel
+    public var after: LoadedModel
+    public var summary: RoutedScoringSummary
+}
+
+public func scoreRouted(_ request: RoutedScoringRequest) throws -> RoutedScoringResult {
+    let rule = try RoutingRule.load(path: request.rule)
+    func model(_ text: String, _ key: String) throws -> LoadedModel {
+        let resolved = ModelReference(parsing: text) != nil || text.hasPrefix("/") ? text
+            : URL(fileURLWithPath: request.rule).deletingLastPathComponent().appendingPathComponent(text).path
+        do { return try loadModel(resolved, store: request.store) } catch let e as RequestError { throw e } catch {
+            throw RoutingError(file: request.rule, key: key, problem: "\(error)")
+        }
+    }
+    let before = try model(rule.before, "before"), after = try model(rule.after, "after")
+    let summary = try RoutedScoring.score(rule: rule, before: before.artifact, after: after.artifact, input: request.data, output: request.output,
+                                          format: request.format, threads: request.threads)
+    return RoutedScoringResult(rule: rule, before: before, after: after, summary: summary)
 }

@@ -31,7 +31,7 @@ public func simulate(_ request: SimulationRequest, progress: ProgressHandler? = 
     var options = request.options
     options.progress = progress
     if let specOutput = request.specOutput {
-        try AtomicFile.write(Data(try PopulationSimulator.featureSpec(candidates: request.options.candidates).yaml().utf8), to: specOutput)
+        try AtomicFile.write(Data(try PopulationSimulator.featureSpec(candidates: request.options.candidates, regimes: request.options.regimes).yaml().utf8), to: specOutput)
     }
     return try PopulationSimulator.run(options, outputs: request.outputs)
 }

@@ -52,6 +52,9 @@ struct Simulate: ParsableCommand {
     @Option(help: "Also write the feature spec of the simulated table (YAML) to this file.")
     var specOutput: String?
 
+    @Flag(help: "Simulate the switch to pre-filled resource declarations (DMDE 2026): a switch month per dossier in column date_bascule (pre-series CAFs C02, C04, C06, C08, C10 from 2024-10, the others from 2025-03; one in five not recorded), with resource-declaration errors mostly gone after it.")
+    var regimes = false
+
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws { try check(try request().validate) }
@@ -60,9 +63,10 @@ struct Simulate: ParsableCommand {
         guard let month = TargetBuilder.parseMonth(controlMonth) else {
             throw ValidationError("--control-month must be YYYY-MM, got '\(controlMonth)'")
         }
-        let options = SimulationOptions(dossiers: dossiers, seed: seed, cafs: cafs, sectorsPerCAF: sectors, candidates: candidates,
+        var options = SimulationOptions(dossiers: dossiers, seed: seed, cafs: cafs, sectorsPerCAF: sectors, candidates: candidates,
                                         controlMonth: month, randomSample: randomSample, targetedSample: targetedSample,
                                         threads: threads.resolved)
+        options.regimes = regimes
         var r = SimulationRequest(options: options, outputs: SimulationOutputs(
             population: output, randomSample: sampleOutput, targetedSample: targetedOutput, history: historyOutput))
         r.specOutput = specOutput

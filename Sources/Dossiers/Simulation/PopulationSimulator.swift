@@ -18,6 +18,9 @@ public struct SimulationOptions: Sendable {
     /// Expected size of the sample of controls targeted by the previous model.
     public var targetedSample: Int
     public var threads: Int
+    /// Simulate the switch to pre-filled resource declarations (DMDE 2026): a switch month per
+    /// dossier, written in `date_bascule`, with the drivers of indu changing at it.
+    public var regimes = false
     /// Told the dossiers written after each batch of chunks.
     public var progress: ProgressHandler?
 
@@ -85,7 +88,7 @@ public enum PopulationSimulator {
         let windowStart = options.controlMonth - options.definition.windowMonths
         func dossier(_ i: Int) -> SimulatedDossier {
             SimulatedDossier.generate(index: i, seed: options.seed, cafWeights: cafWeights, sectorsPerCAF: options.sectorsPerCAF,
-                                      windowStart: windowStart, definition: options.definition)
+                                      windowStart: windowStart, definition: options.definition, regimes: options.regimes)
         }
 
         // Exact random sample: selection sampling (Knuth's algorithm S) on its own stream.
@@ -112,7 +115,7 @@ public enum PopulationSimulator {
         let randomFile = try outputs.randomSample.map { (p) throws(DataError) in try AtomicFile(path: p) }
         let targetedFile = try outputs.targetedSample.map { (p) throws(DataError) in try AtomicFile(path: p) }
         let historyFile = try outputs.history.map { (p) throws(DataError) in try AtomicFile(path: p) }
-        let header = headerLine(candidates: options.candidates)
+        let header = headerLine(candidates: options.candidates, regimes: options.regimes)
         try population?.write(header + "\n")
         try randomFile?.write(header + ",provenance,proba_inclusion\n")
         try targetedFile?.write(header + ",provenance,proba_inclusion\n")
@@ -196,8 +199,8 @@ public enum PopulationSimulator {
         return "D" + String(repeating: "0", count: max(0, 8 - s.count)) + s
     }
 
-    static func headerLine(candidates: Int) -> String {
-        var names = featureSpec(candidates: candidates).columns.map(\.name)
+    static func headerLine(candidates: Int, regimes: Bool = false) -> String {
+        var names = featureSpec(candidates: candidates, regimes: regimes).columns.map(\.name)
         names.removeAll { $0 == "provenance" || $0 == "proba_inclusion" }
         return names.joined(separator: ",")
     }
@@ -214,6 +217,10 @@ public enum PopulationSimulator {
         b.append(UInt8(ascii: "C")); if d.caf + 1 < 10 { b.append(UInt8(ascii: "0")) }; b.append(d.caf + 1); b.comma()
         b.append(UInt8(ascii: "C")); if d.caf + 1 < 10 { b.append(UInt8(ascii: "0")) }; b.append(d.caf + 1)
         b.append("-S"); b.append(d.sector + 1); b.comma()
+        if let s = d.switchMonth {
+            if d.switchRecorded { b.append(TargetBuilder.format(s)) }
+            b.comma()
+        }
         int(d.children); flag(d.childAged19Plus); flag(d.couple)
         b.append(d.activity.label); b.comma()
         b.append(d.partnerActivity.label); b.comma()

@@ -58,6 +58,10 @@ public struct SimulatedDossier: Sendable {
     public var guardianship: Bool
     public var contacts: Int
     public var monthsSinceControl: Int
+    /// With two regimes: the first month under pre-filled resource declarations, and whether the
+    /// extract records it (when not, it is the CAF's date: the routing rule's per-CAF calendar).
+    public var switchMonth: TargetBuilder.Month?
+    public var switchRecorded = true
     // Sensitive attributes: for audits, never model inputs by default.
     public var female: Bool
     public var nationality: Nationality
@@ -76,7 +80,7 @@ public struct SimulatedDossier: Sendable {
 
     /// The data-generating process, in one place. See docs/SIMULATION.md for the reasoning.
     public static func generate(index: Int, seed: UInt64, cafWeights: [Double], sectorsPerCAF: Int,
-                                windowStart: TargetBuilder.Month, definition: TargetDefinitionSpec) -> SimulatedDossier {
+                                windowStart: TargetBuilder.Month, definition: TargetDefinitionSpec, regimes: Bool = false) -> SimulatedDossier {
         var g = SplitMix64(seed: seed, index: UInt64(index))
         let caf = g.choice(cafWeights)
         let sector = Int(g.next() % UInt64(sectorsPerCAF))
@@ -143,19 +147,65 @@ public struct SimulatedDossier: Sendable {
         logit += guardianship ? 0.3 : 0
         logit += 0.2 * Double(min(addressChanges, 4))
         logit += singleParent ? 0.2 : 0  // complex situations: a real, direct disparity for audits to find
+        let drivers = logit
         logit = -2.45 + 1.7 * logit      // scale and level: prevalence ≈ 12%, random-sample AUC ≈ 0.75
-        logit += 0.5 * g.normal()         // what the CAF cannot see
+        let unseen = 0.5 * g.normal()
+        logit += unseen                   // what the CAF cannot see
 
         // Monthly history over the look-back window: the main episode, small self-correcting slips,
         // and underpayments (rappels).
         let window = definition.windowMonths
         var history: [TargetBuilder.Record] = []
-        if g.bernoulli(logistic(logit)) {
-            let duration = min(30, 1 + Int(-log(1 - g.uniform()) * (4 + 5 * logistic(logit))))
-            let start = Int(g.next() % UInt64(window + duration - 1)) - (duration - 1)
-            let monthly = exp(4.55 + (rsa > 0 ? 0.25 : 0) + (housing > 0 ? 0.15 : 0) + 0.8 * g.normal())
-            for k in max(0, start)..<min(window, start + duration) {
-                history.append(.init(month: windowStart + k, indu: (monthly * (0.8 + 0.4 * g.uniform()) * 100).rounded() / 100))
+        var switchMonth: TargetBuilder.Month?, switchRecorded = true
+        if !regimes {
+            if g.bernoulli(logistic(logit)) {
+                let duration = min(30, 1 + Int(-log(1 - g.uniform()) * (4 + 5 * logistic(logit))))
+                let start = Int(g.next() % UInt64(window + duration - 1)) - (duration - 1)
+                let monthly = exp(4.55 + (rsa > 0 ? 0.25 : 0) + (housing > 0 ? 0.15 : 0) + 0.8 * g.normal())
+                for k in max(0, start)..<min(window, start + duration) {
+                    history.append(.init(month: windowStart + k, indu: (monthly * (0.8 + 0.4 * g.uniform()) * 100).rounded() / 100))
+                }
+            }
+        } else {
+            // Two regimes (DMDE 2026; docs/SIMULATION.md). From its switch month on, a dossier's
+            // resources are pre-filled from monthly data: most errors of declared resources vanish
+            // (their drivers lose their weight), while what stays declared by hand weighs more
+            // (self-employed income, rent, alimony). The switch comes with the dossier's next
+            // declaration after its CAF's date: 2024-10 in the five pre-series CAFs (C02, C04, C06,
+            // C08, C10 here), 2025-03 elsewhere. One extract in five does not record it.
+            var r = SplitMix64(seed: seed ^ 0xBA5C_01E0_2026, index: UInt64(index))
+            let preSeries = caf % 2 == 1
+            let cafSwitch = preSeries ? TargetBuilder.month(year: 2024, month: 10) : TargetBuilder.month(year: 2025, month: 3)
+            switchRecorded = r.uniform() >= 0.2
+            let switchAt = switchRecorded ? cafSwitch + Int(r.next() % (preSeries ? 3 : 6)) : cafSwitch
+            switchMonth = switchAt
+            var resource = 0.0
+            resource += (aah > 0 && quarterlyDeclaration) ? 0.9 : 0
+            resource += rsa > 0 ? 0.5 : 0
+            resource += ppa > 0 ? 0.35 : 0
+            resource += (rsa > 0 && ppa > 0) ? 0.4 : 0
+            switch activity {
+            case .chomeur: resource += 0.45
+            case .apprenti: resource += 0.4
+            case .salarie: resource -= 0.2
+            default: break
+            }
+            resource += 0.9 * exp(-1.5 * income)
+            let declaredByHand = (activity == .independant ? 1.3 : 0) + 0.3 * Double(min(rentChanges, 6)) + (alimony ? 0.8 : 0)
+            let after = -2.45 + 1.7 * (drivers - resource + declaredByHand) + unseen
+            // Each part of the window has the chance of an episode of its regime over its share of
+            // the 24 months (a constant monthly hazard): the exposure-weighted combination of routing.
+            let beforeMonths = min(window, max(0, switchAt - windowStart))
+            for (partLogit, lo, hi) in [(logit, 0, beforeMonths), (after, beforeMonths, window)] where hi > lo {
+                let p = logistic(partLogit)
+                guard g.bernoulli(1 - pow(1 - p, Double(hi - lo) / Double(window))) else { continue }
+                let duration = min(30, 1 + Int(-log(1 - g.uniform()) * (4 + 5 * p)))
+                let start = lo + Int(g.next() % UInt64(hi - lo + duration - 1)) - (duration - 1)
+                let monthly = exp(4.55 + (rsa > 0 ? 0.25 : 0) + (housing > 0 ? 0.15 : 0) + 0.8 * g.normal())
+                // An episode of one regime ends with it: pre-filling corrects the declared resources.
+                for k in max(lo, start)..<min(hi, start + duration) {
+                    history.append(.init(month: windowStart + k, indu: (monthly * (0.8 + 0.4 * g.uniform()) * 100).rounded() / 100))
+                }
             }
         }
         if g.bernoulli(0.12) {
@@ -175,7 +225,7 @@ public struct SimulatedDossier: Sendable {
         // The previous model: an older rule that still used neighbourhood and single parenthood.
         let previous = logistic(-2.4 + 1.0 * (childAged19Plus ? 1 : 0) + 0.3 * Double(min(rentChanges, 6)) + 0.5 * (rsa > 0 ? 1 : 0)
                                 + 0.5 * (singleParent ? 1 : 0) + 0.4 * (priorityNeighbourhood ? 1 : 0))
-        return SimulatedDossier(
+        var d = SimulatedDossier(
             index: index, caf: caf, sector: sector, children: children, childAged19Plus: childAged19Plus, couple: couple,
             activity: activity, partnerActivity: partnerActivity, incomeToMinimumWage: income, quarterlyDeclaration: quarterlyDeclaration,
             rsa: rsa, ppa: ppa, housing: housing, af: af, cf: Double(cf), aah: aah, rentChanges: rentChanges,
@@ -183,5 +233,8 @@ public struct SimulatedDossier: Sendable {
             contacts: contacts, monthsSinceControl: monthsSinceControl, female: female, nationality: nationality,
             disability: disability, singleParent: singleParent, priorityNeighbourhood: priorityNeighbourhood,
             trueLogit: logit, history: history, label: label, fraud: fraud, samplingDraw: g.uniform(), previousModelScore: previous)
+        d.switchMonth = switchMonth
+        d.switchRecorded = switchRecorded
+        return d
     }
 }

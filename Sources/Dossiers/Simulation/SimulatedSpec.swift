@@ -2,7 +2,8 @@ extension PopulationSimulator {
     /// The feature spec of the simulated DMDE table: the columns the simulator writes, in order, with
     /// their roles, French labels and (simulated) data sources. `models/dmde-simule.spec.yaml` is this
     /// spec for 20 candidates, written by `ciblage simulate --spec-output`.
-    public static func featureSpec(candidates: Int = 20) -> FeatureSpec {
+    /// - Parameter regimes: with the switch to pre-filled declarations, the column `date_bascule`.
+    public static func featureSpec(candidates: Int = 20, regimes: Bool = false) -> FeatureSpec {
         let dossier = "Dossier allocataire (Cristal)"
         let resources = "Déclarations de ressources trimestrielles et DSN"
         let payments = "Historique des paiements (12 derniers mois)"
@@ -15,6 +16,13 @@ extension PopulationSimulator {
             ColumnSpec(name: "id", role: .id, label: "Identifiant du dossier", source: dossier),
             ColumnSpec(name: "caf", role: .ignore, type: .categorical, label: "Caisse d'allocations familiales", source: dossier),
             ColumnSpec(name: "secteur", role: .sector, type: .categorical, label: "Secteur de contrôle", source: "Organisation du service contrôle"),
+        ]
+        if regimes {
+            // Not a model input: routing reads it to split a dossier's window between the two models.
+            columns.append(ColumnSpec(name: "date_bascule", role: .ignore, type: .date,
+                                      label: "Mois de bascule vers les ressources pré-remplies (solidarité à la source)", source: dossier))
+        }
+        columns += [
             feature("nb_enfants", .numeric, "Nombre d'enfants à charge", dossier),
             feature("enfant_19_plus", .boolean, "Présence d'un enfant de 19 ans ou plus", dossier),
             // Implied by activite_conjoint (couple ⇔ activite_conjoint ≠ sans_conjoint): kept for audits, not an input.
