@@ -20,7 +20,9 @@ build: setup
 #  3. score the population, evaluate on the independent sample, audit the top 2% for bias, write the card;
 #  4. plan a campaign into a fresh SQLite store, with a signed checkpoint of its audit log, and run a
 #     few controller operations on it;
-#  5. create demo accounts (one per role, passwords printed) and serve the web application on
+#  5. create demo accounts (one per role, and a second datascientist; passwords printed), register the
+#     model as dmde-simule@2026.1 with its evidence, approve it with the other datascientist (four
+#     eyes), write its AI Act documents (Art. 27, 49, 72), and serve the web application on
 #     127.0.0.1:8080 until Ctrl-C (DEMO_SERVE=0 stops before serving).
 DEMO_DOSSIERS ?= 200000
 DEMO_STORE := $(OUT)/queue.sqlite
@@ -44,7 +46,7 @@ demo: build
 		--reference 'revenu_rapport_smic=< 0.5' --top-share 0.02 --archetypes models/archetypes.yaml \
 		--json $(OUT)/audit.json --html $(OUT)/audit.html
 	$(CIBLAGE) card --model $(OUT)/model.json --evaluation $(OUT)/evaluation.json --audit $(OUT)/audit.json \
-		--organisation "Caf simulée" --valid-from 2026-01-01 --valid-until 2026-12-31 \
+		--organisation "Caf simulée" --valid-from 2026-01-01 --valid-until 2026-12-31 --reference dmde-simule@2026.1 \
 		--markdown $(OUT)/card.md --html $(OUT)/card.html
 	@sed 's|model: .*|model: model.json|' models/campagne-demo.yaml > $(OUT)/campagne.yaml
 	$(CIBLAGE) queue keygen --output $(OUT)/audit.key

@@ -15,10 +15,12 @@ password() { python3 -c 'import secrets; print(secrets.token_urlsafe(12))'; }
 accounts=$out/demo-accounts.txt
 : > "$accounts"
 chmod 600 "$accounts"
+declare -A passwords
 add() {  # NAME ROLE SECTOR...
     local name=$1 role=$2 pw
     shift 2
     pw=$(password)
+    passwords[$name]=$pw
     mapfile -t flags < <(sector_flags "$@")
     printf '%s\n' "$pw" | "$ciblage" users add "$name" --role "$role" "${flags[@]}" --password-stdin --bcrypt-cost 10 --store "$store" >/dev/null
     printf '%-8s %-14s %s\n' "$name" "$role" "$pw" >> "$accounts"
@@ -27,7 +29,19 @@ add claire controleur "${sectors[@]:0:$half}"
 add marc controleur "${sectors[@]:$half}"
 add sophie superviseur "${sectors[@]}"
 add damien datascientist
+add delphine datascientist
 add admin admin
+
+# The model registry: damien registers the model with its evidence, delphine approves it (four
+# eyes), and the deployer's documents are written beside the card.
+token() { printf '%s\n' "${passwords[$1]}" | "$ciblage" users token "$1" --password-stdin --days 1 --store "$store" 2>/dev/null; }
+CIBLAGE_TOKEN=$(token damien) "$ciblage" model register "$out/model.json" --name dmde-simule --version 2026.1 \
+    --valid-from 2026-01-01 --valid-until 2026-12-31 --evaluation "$out/evaluation.json" --audit "$out/audit.json" --card "$out/card.md" --store "$store"
+CIBLAGE_TOKEN=$(token delphine) "$ciblage" model approve dmde-simule@2026.1 --store "$store"
+"$ciblage" monitor --model dmde-simule@2026.1 --store "$store" --reference "$out/pbdf.csv" --current "$out/population.csv" \
+    --closed "$out/outcomes.csv" --json "$out/monitor.json" >/dev/null
+"$ciblage" model documents dmde-simule@2026.1 --store "$store" --campaign "$out/campagne.yaml" --monitoring "$out/monitor.json" \
+    --organisation "Caf simulée" --output-dir "$out"
 echo
 echo "Demo accounts (local only; also in $accounts):"
 cat "$accounts"

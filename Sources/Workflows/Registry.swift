@@ -237,3 +237,98 @@ public func scoreRouted(_ request: RoutedScoringRequest) throws -> RoutedScoring
                                           format: request.format, threads: request.threads)
     return RoutedScoringResult(rule: rule, before: before, after: after, summary: summary)
 }
+
+/// Write the deployer's evidence of a registered version (AI Act Art. 27, 49 and 72), in French,
+/// Markdown and HTML, beside the card.
+public struct DeployerEvidenceRequest: Sendable {
+    /// `NAME@VERSION`.
+    public var reference: String
+    public var outputDirectory: String
+    public var organisation = "Caisse d'allocations familiales"
+    /// Campaign files that plan with this version (their channels and random share are described).
+    public var campaigns: [String] = []
+    /// `monitor --json` of the month.
+    public var monitoring: String?
+    /// The month of the monitoring report, `YYYY-MM` (default: the current month).
+    public var month: String?
+    public init(reference: String, outputDirectory: String) { self.reference = reference; self.outputDirectory = outputDirectory }
+
+    public func validate() throws(RequestError) {
+        if let month, TargetBuilder.parseMonth(month) == nil || month.count != 7 { throw RequestError("month", "{month} expects YYYY-MM, got '\(month)'") }
+    }
+}
+
+extension ModelRegistryOperations {
+    /// - Returns: the files written.
+    public func writeDeployerEvidence(_ request: DeployerEvidenceRequest, now: Date = Date()) throws -> [String] {
+        try request.validate()
+        let loaded = try show(request.reference)
+        let v = loaded.version!
+        guard let evidence = try store.modelEvidence(name: v.name, version: v.version) else { throw QueueError("model \(v.reference) has no stored evidence", kind: .notFound) }
+        let evaluation = try EvaluationReport.decode(evidence.evaluation, source: "\(v.reference) (evaluation)")
+        let audit = try AuditReport.decode(evidence.audit, source: "\(v.reference) (audit)")
+        var campaigns: [DeployerFacts.Campaign] = []
+        for file in request.campaigns {
+            let campaign = try Campaign.load(path: file)
+            // A campaign names this version, its name in force, or a file of the same model (a
+            // retired version keeps its documents: nothing is resolved against today's validity).
+            let names: Bool
+            if let r = ModelReference(parsing: campaign.model) {
+                names = r.name == v.name && (r.version == .inForce || r.version == .exact(v.version))
+            } else {
+                names = try campaign.loadModel(campaignFile: file).checksum == v.modelChecksum
+            }
+            guard names else { throw RequestError("campaign", "{campaign} \(file) plans with \(campaign.model), not with \(v.reference)") }
+            campaigns.append(.init(name: campaign.name, period: campaign.period, channels: campaign.channels.map { ($0.name.rawValue, $0.capacity) },
+                                   exploration: campaign.explorationShare))
+        }
+        var outcomes: [String: DeployerFacts.ChannelOutcome] = [:]
+        for item in try store.items(in: .all) where item.modelChecksum == v.modelChecksum {
+            let key = "\(item.campaign)\u{0}\(item.item.channel.rawValue)"
+            var o = outcomes[key] ?? DeployerFacts.ChannelOutcome(campaign: item.campaign, channel: item.item.channel.rawValue)
+            o.planned += 1
+            if let outcome = item.outcome {
+                let hit = outcome.indu > 0
+                o.closed += 1; o.euros += outcome.indu
+                if hit { o.hits += 1 }
+                if outcome.judgement == .override { o.overrides += 1 }
+                if item.item.selection == "explore" {
+                    o.randomClosed += 1
+                    if hit { o.randomHits += 1 }
+                    o.randomWeight += 1 / item.item.inclusionProbability
+                    if hit { o.randomWeightedHits += 1 / item.item.inclusionProbability }
+                }
+            }
+            outcomes[key] = o
+        }
+        var monitoring: MonitoringResult?
+        if let path = request.monitoring {
+            let data: Data
+            do { data = Data(try WholeFile.bytes(path)) } catch { throw RequestError("monitoring", "{monitoring} \(path): cannot read the file: \(error.reason)") }
+            do { monitoring = try JSONDecoder().decode(MonitoringResult.self, from: data) } catch {
+                throw RequestError("monitoring", "{monitoring} \(path) is not the JSON of 'ciblage monitor --json' (\(error))")
+            }
+        }
+        let today = CalendarDay.today(at: now)
+        let month = request.month ?? String(today.description.prefix(7))
+        let facts = DeployerFacts(
+            version: .init(reference: v.reference.description, validFrom: v.validFrom.description, validUntil: v.validUntil?.description, regime: v.regime,
+                           modelChecksum: v.modelChecksum, registeredBy: v.registeredBy, registeredAt: v.registeredAt, approvedBy: v.approvedBy,
+                           approvedAt: v.approvedAt, retiredBy: v.retiredBy, retireReason: v.retireReason,
+                           evidence: ["évaluation": v.evidence.evaluation, "audit": v.evidence.audit, "fiche": v.evidence.card]),
+            model: loaded.artifact, evaluation: evaluation, audit: audit, organisation: request.organisation, campaigns: campaigns,
+            outcomes: outcomes.values.sorted { ($0.campaign, $0.channel) < ($1.campaign, $1.channel) },
+            stability: monitoring?.populationStability, outcomeDrift: monitoring?.outcomes, month: month, generatedAt: now)
+        var written: [String] = []
+        let base = URL(fileURLWithPath: request.outputDirectory).appendingPathComponent(v.reference.description).path
+        for (suffix, document) in [("art27-analyse-impact", DeployerEvidence.impactAssessment(facts)), ("art49-enregistrement", DeployerEvidence.registration(facts)),
+                                   ("art72-surveillance-\(month)", DeployerEvidence.monitoringReport(facts))] {
+            for (ext, text) in [("md", document.markdown), ("html", document.html)] {
+                let path = "\(base)-\(suffix).\(ext)"
+                try AtomicFile.write(Data(text.utf8), to: path)
+                written.append(path)
+            }
+        }
+        return written
+    }
+}

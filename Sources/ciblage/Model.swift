@@ -16,7 +16,7 @@ struct ModelRegistryCommand: ParsableCommand {
             new version. score, evaluate, audit, explain, card, monitor, export and campaigns accept \
             NAME@VERSION or NAME@in-force with --store. Acting commands take the identity from CIBLAGE_TOKEN.
             """,
-        subcommands: [Register.self, Approve.self, Retire.self, List.self, Show.self]
+        subcommands: [Register.self, Approve.self, Retire.self, List.self, Show.self, Documents.self]
     )
 
     struct StoreOption: ParsableArguments {
@@ -96,6 +96,31 @@ struct ModelRegistryCommand: ParsableCommand {
             let versions = try store.registry().versions(named: name)
             if versions.isEmpty { print("no model version is registered" + (name.map { " under \($0)" } ?? "")) }
             for v in versions { print(ModelRegistryCommand.line(v)) }
+        }
+    }
+
+    struct Documents: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the deployer's evidence of a version (AI Act): the Art. 27 impact assessment, the Art. 49 registration fields, the Art. 72 monitoring report.",
+            discussion: "French, Markdown and HTML, pre-filled from the stored evaluation, audit and card, the campaigns and the queue's outcomes; what only people can write is marked À RÉDIGER.")
+        @Argument(help: "NAME@VERSION.") var reference: String
+        @Option(help: "Directory to write the six files into.") var outputDir: String
+        @Option(help: "The deploying body.") var organisation: String = "Caisse d'allocations familiales"
+        @Option(help: "A campaign file that plans with this version (repeat for several).") var campaign: [String] = []
+        @Option(help: "JSON of 'ciblage monitor --json' for the month's report.") var monitoring: String?
+        @Option(help: "Month of the monitoring report, YYYY-MM (default: this month).") var month: String?
+        @OptionGroup var store: StoreOption
+
+        func validate() throws { try check(request().validate) }
+
+        func request() -> DeployerEvidenceRequest {
+            var r = DeployerEvidenceRequest(reference: reference, outputDirectory: outputDir)
+            r.organisation = organisation; r.campaigns = campaign; r.monitoring = monitoring; r.month = month
+            return r
+        }
+
+        func run() throws {
+            for file in try store.registry().writeDeployerEvidence(request()) { print("wrote \(file)") }
         }
     }
 

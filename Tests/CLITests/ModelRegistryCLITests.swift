@@ -77,6 +77,25 @@ import Testing
         let plan = try cli.run(["queue", "plan", "--campaign", campaign, "--data", path("pop.csv"), "--store", store])
         #expect(plan.status == 0 && plan.stdout.contains("planned c-ref: 50 new items"), "\(plan.stderr)")
 
+        // The deployer's evidence: Art. 27, 49 and 72, pre-filled, what only people write marked.
+        #expect(try cli.run(["monitor", "--model", "dmde@1", "--store", store, "--reference", path("pbdf.csv"), "--current", path("pop.csv"),
+                             "--json", path("monitor.json")]).status == 0)
+        let documents = try cli.run(["model", "documents", "dmde@1", "--store", store, "--campaign", campaign, "--monitoring", path("monitor.json"),
+                                     "--month", "2026-06", "--organisation", "Caf simulée", "--output-dir", dir.path])
+        #expect(documents.status == 0 && documents.stdout.split(separator: "\n").count == 6, "\(documents.stdout)\(documents.stderr)")
+        let art27 = try String(contentsOfFile: path("dmde@1-art27-analyse-impact.md"), encoding: .utf8)
+        for part in ["a) Processus", "b) Période", "c) Personnes et groupes", "d) Risques", "e) Contrôle humain", "f) Mesures", "c-ref : sur_pieces, 50 contrôles",
+                     "Quatre yeux : la version a été enregistrée par ana et approuvée par bruno", "**À RÉDIGER**", "Caf simulée"] {
+            #expect(art27.contains(part), "Art. 27 lacks \(part)")
+        }
+        let art49 = try String(contentsOfFile: path("dmde@1-art49-enregistrement.md"), encoding: .utf8)
+        #expect(art49.contains("annexe VIII, section C") && art49.contains("| 4. Résumé de l'analyse d'impact (art. 27) |"))
+        let art72 = try String(contentsOfFile: path("dmde@1-art72-surveillance-2026-06.md"), encoding: .utf8)
+        #expect(art72.contains("| c-ref | sur_pieces | 50 | 0 |") && art72.contains("Aucun contrôle aléatoire clos") && art72.contains("PSI") == art72.contains("4. Dérive"))
+        #expect(try String(contentsOfFile: path("dmde@1-art72-surveillance-2026-06.html"), encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
+        let wrongMonth = try cli.run(["model", "documents", "dmde@1", "--store", store, "--month", "2026-6", "--output-dir", dir.path])
+        #expect(wrongMonth.status != 0 && wrongMonth.stderr.contains("--month expects YYYY-MM"), "\(wrongMonth.stderr)")
+
         let retire = try cli.run(["model", "retire", "dmde@1", "--reason", "remplacé", "--store", store], environment: ["CIBLAGE_TOKEN": tokens["ana"]!])
         #expect(retire.status == 0, "\(retire.stderr)")
         let retired = try cli.run(["queue", "plan", "--campaign", campaign, "--data", path("pop.csv"), "--store", store])
