@@ -113,6 +113,48 @@ public protocol QueueStore: IdentityStore, ModelRegistryStore {
     func export(campaign: String, by actor: Actor, now: Date) throws -> [QueueItem]
     /// The audit log in sequence order, as stored (for verification).
     func auditEntries() throws -> [AuditEntry]
+    /// Applies the retention rules in one transaction, with an audit entry (see `RetentionPolicy`).
+    func purge(_ policy: RetentionPolicy, by actor: Actor, now: Date) throws -> PurgeSummary
+}
+
+/// How long the store keeps what it holds about people (docs/ACCOUNTABILITY.md, "Retention").
+///
+/// - Scores and outcomes: `scoreYears` after the control closed (the end of the control dossier;
+///   the store does not know when the allocataire's dossier itself ends, so it counts from the
+///   close, which comes later than any score of it). Closed items older than that are deleted.
+/// - Access logs (`AuditChain.accessActions`): `accessMonths`, between 6 and 12. Older entries are
+///   redacted: actor and details emptied, sequence, time, action and hash kept, so the chain still
+///   verifies and no entry can be slipped in or taken out unseen.
+/// - Sessions past their absolute limit and failed logins older than a day: deleted.
+public struct RetentionPolicy: Equatable, Sendable {
+    public var scoreYears: Int
+    public var accessMonths: Int
+    public init(scoreYears: Int = 6, accessMonths: Int = 12) { self.scoreYears = scoreYears; self.accessMonths = accessMonths }
+
+    public func validate() throws {
+        guard (1...30).contains(scoreYears) else { throw QueueError("{scoreYears} must be between 1 and 30, got \(scoreYears)") }
+        guard (6...12).contains(accessMonths) else { throw QueueError("{accessMonths} must be between 6 and 12 (access logs are kept 6 to 12 months), got \(accessMonths)") }
+    }
+
+    /// Items closed before this are deleted.
+    public func scoreCutoff(_ now: Date) -> Date { Calendar(identifier: .gregorian).date(byAdding: .year, value: -scoreYears, to: now)! }
+    /// Access entries before this are redacted.
+    public func accessCutoff(_ now: Date) -> Date { Calendar(identifier: .gregorian).date(byAdding: .month, value: -accessMonths, to: now)! }
+    /// Sessions created before this are past any absolute limit (12 h) and deleted.
+    public func sessionCutoff(_ now: Date) -> Date { now.addingTimeInterval(-86_400) }
+}
+
+public struct PurgeSummary: Equatable, Sendable {
+    public var itemsDeleted: Int
+    public var entriesRedacted: Int
+    public var sessionsDeleted: Int
+    public init(itemsDeleted: Int, entriesRedacted: Int, sessionsDeleted: Int) {
+        self.itemsDeleted = itemsDeleted; self.entriesRedacted = entriesRedacted; self.sessionsDeleted = sessionsDeleted
+    }
+    /// What the audit log records of a purge.
+    public func details(_ policy: RetentionPolicy) -> String {
+        "items-deleted=\(itemsDeleted) entries-redacted=\(entriesRedacted) sessions-deleted=\(sessionsDeleted) score-years=\(policy.scoreYears) access-months=\(policy.accessMonths)"
+    }
 }
 
 /// The store's calls as an administrator makes them directly, by name (the CLI on a store without users).

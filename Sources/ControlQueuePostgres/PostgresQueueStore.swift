@@ -87,8 +87,8 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         return QueueError("PostgreSQL is unreachable (\(e.code)); nothing was recorded: retry", kind: .unavailable)
     }
 
-    /// The schema this code writes; raised with every change to `createSchema` (2: the model registry).
-    static let schemaVersion: Int32 = 2
+    /// The schema this code writes; raised with every change to `createSchema` (2: the model registry; 3: redaction of access entries past their retention).
+    static let schemaVersion: Int32 = 3
 
     /// Creates or upgrades the schema, once: a store already at `schemaVersion` is left alone.
     ///
@@ -142,10 +142,21 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
             try await c.query("CREATE TABLE IF NOT EXISTS audit_head (one BOOLEAN PRIMARY KEY DEFAULT TRUE, seq BIGINT NOT NULL, hash TEXT NOT NULL)", logger: logger)
             try await c.query("INSERT INTO audit_head (one, seq, hash) VALUES (TRUE, 0, 'genesis') ON CONFLICT DO NOTHING", logger: logger)
             try await c.query("ALTER TABLE audit_head ADD COLUMN IF NOT EXISTS previous TEXT", logger: logger)
-            try await c.query("""
+            // Append-only, but for the redaction of an access entry past its retention (`purge`):
+            // actor and details emptied, everything the chain needs kept.
+            try await c.query("ALTER TABLE audit ADD COLUMN IF NOT EXISTS redacted BOOLEAN NOT NULL DEFAULT FALSE", logger: logger)
+            let access = AuditChain.accessActions.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            try await c.query(PostgresQuery(unsafeSQL: """
                 CREATE OR REPLACE FUNCTION ciblage_audit_append_only() RETURNS trigger AS $$
-                BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql
-                """, logger: logger)
+                BEGIN
+                    IF TG_OP = 'UPDATE' AND OLD.redacted = FALSE AND NEW.redacted = TRUE AND NEW.seq = OLD.seq AND NEW.time = OLD.time
+                       AND NEW.action = OLD.action AND NEW.item IS NOT DISTINCT FROM OLD.item AND NEW.previous_hash = OLD.previous_hash
+                       AND NEW.hash = OLD.hash AND NEW.actor = '' AND NEW.details = '' AND OLD.action IN (\(access)) THEN
+                        RETURN NEW;
+                    END IF;
+                    RAISE EXCEPTION 'the audit log is append-only';
+                END $$ LANGUAGE plpgsql
+                """), logger: logger)
             // Entries are chained at commit (see `audit`).
             try await c.query("""
                 CREATE TABLE IF NOT EXISTS audit_pending (
@@ -606,11 +617,37 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
     public func auditEntries() throws -> [AuditEntry] {
         try blocking(timeout: 600) { [self] in
             var entries: [AuditEntry] = []
-            let rows = try await client.query("SELECT seq, time, actor, action, item, details, previous_hash, hash FROM audit ORDER BY seq", logger: logger)
-            for try await r in rows.decode((Int64, Double, String, String, Int64?, String, String, String).self) {
-                entries.append(AuditEntry(seq: r.0, time: r.1, actor: r.2, action: r.3, item: r.4, details: r.5, previousHash: r.6, hash: r.7))
+            let rows = try await client.query("SELECT seq, time, actor, action, item, details, previous_hash, hash, redacted FROM audit ORDER BY seq", logger: logger)
+            for try await r in rows.decode((Int64, Double, String, String, Int64?, String, String, String, Bool).self) {
+                entries.append(AuditEntry(seq: r.0, time: r.1, actor: r.2, action: r.3, item: r.4, details: r.5, previousHash: r.6, hash: r.7, redacted: r.8))
             }
             return entries
+        }
+    }
+
+    public func purge(_ policy: RetentionPolicy, by actor: Actor, now: Date) throws -> PurgeSummary {
+        try policy.validate()
+        let access = AuditChain.accessActions.sorted()
+        let scores = policy.scoreCutoff(now).timeIntervalSince1970, accessBefore = policy.accessCutoff(now).timeIntervalSince1970
+        let sessionsBefore = policy.sessionCutoff(now).timeIntervalSince1970, failuresBefore = now.timeIntervalSince1970 - 86_400
+        return try blocking(timeout: 600) { [self] in
+            try await client.withTransaction(logger: logger) { c in
+                func count(_ query: PostgresQuery) async throws -> Int {
+                    var n: Int64 = 0
+                    for try await v in try await c.query(query, logger: logger).decode(Int64.self) { n = v }
+                    return Int(n)
+                }
+                let items = try await count("WITH d AS (DELETE FROM items WHERE state = 'closed' AND closed_at < \(scores) RETURNING 1) SELECT count(*) FROM d")
+                let entries = try await count("""
+                    WITH r AS (UPDATE audit SET actor = '', details = '', redacted = TRUE
+                               WHERE redacted = FALSE AND time < \(accessBefore) AND action = ANY(\(access)::TEXT[]) RETURNING 1) SELECT count(*) FROM r
+                    """)
+                let sessions = try await count("WITH d AS (DELETE FROM sessions WHERE created < \(sessionsBefore) RETURNING 1) SELECT count(*) FROM d")
+                try await c.query("DELETE FROM login_failures WHERE time < \(failuresBefore)", logger: logger)
+                let summary = PurgeSummary(itemsDeleted: items, entriesRedacted: entries, sessionsDeleted: sessions)
+                try await audit(c, actor: actor.name, action: "purge", item: nil, details: actor.details(summary.details(policy)), now: now)
+                return summary
+            }
         }
     }
 

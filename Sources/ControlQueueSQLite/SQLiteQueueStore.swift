@@ -34,8 +34,6 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
                     CREATE TABLE IF NOT EXISTS audit (
                         seq INTEGER PRIMARY KEY, time REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
                         item INTEGER, details TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
-                    CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-                        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                     CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
                         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                     """)
@@ -85,6 +83,23 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
                     CREATE TRIGGER IF NOT EXISTS model_versions_no_delete BEFORE DELETE ON model_versions
                         BEGIN SELECT RAISE(ABORT, 'a registered model version is never deleted: retire it'); END;
                     """)
+                // Access entries past their retention are redacted in place (`purge`); nothing else
+                // of the log may change. Stores made before retention gain the column and the rule.
+                if try !db.columns(in: "audit").contains(where: { $0.name == "redacted" }) {
+                    try db.execute(sql: "ALTER TABLE audit ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0")
+                }
+                let rule = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_no_update'")
+                if rule?.contains("redacted") != true {
+                    let access = AuditChain.accessActions.sorted().map { "'\($0)'" }.joined(separator: ", ")
+                    try db.execute(sql: """
+                        DROP TRIGGER IF EXISTS audit_no_update;
+                        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                            WHEN NOT (OLD.redacted = 0 AND NEW.redacted = 1 AND NEW.seq = OLD.seq AND NEW.time = OLD.time AND NEW.action = OLD.action
+                                      AND NEW.item IS OLD.item AND NEW.previous_hash = OLD.previous_hash AND NEW.hash = OLD.hash
+                                      AND NEW.actor = '' AND NEW.details = '' AND OLD.action IN (\(access)))
+                            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                        """)
+                }
                 // Stores made before outcomes recorded the months an indu covers gain the column.
                 if try !db.columns(in: "items").contains(where: { $0.name == "indu_months" }) {
                     try db.execute(sql: "ALTER TABLE items ADD COLUMN indu_months INTEGER")
@@ -124,11 +139,31 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
 
     public func auditEntries() throws -> [AuditEntry] {
         try queue.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT seq, time, actor, action, item, details, previous_hash, hash FROM audit ORDER BY seq")
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, time, actor, action, item, details, previous_hash, hash, redacted FROM audit ORDER BY seq")
             return rows.map { r in
                 AuditEntry(seq: r["seq"], time: r["time"], actor: r["actor"], action: r["action"], item: r["item"], details: r["details"],
-                           previousHash: r["previous_hash"], hash: r["hash"])
+                           previousHash: r["previous_hash"], hash: r["hash"], redacted: (r["redacted"] as Int) != 0)
             }
+        }
+    }
+
+    public func purge(_ policy: RetentionPolicy, by actor: Actor, now: Date) throws -> PurgeSummary {
+        try policy.validate()
+        let access = AuditChain.accessActions.sorted()
+        return try transaction { db in
+            try db.execute(sql: "DELETE FROM items WHERE state = 'closed' AND closed_at < ?", arguments: [policy.scoreCutoff(now).timeIntervalSince1970])
+            let items = db.changesCount
+            try db.execute(sql: """
+                UPDATE audit SET actor = '', details = '', redacted = 1
+                WHERE redacted = 0 AND time < ? AND action IN (\(Array(repeating: "?", count: access.count).joined(separator: ", ")))
+                """, arguments: StatementArguments([policy.accessCutoff(now).timeIntervalSince1970] as [any DatabaseValueConvertible] + access))
+            let entries = db.changesCount
+            try db.execute(sql: "DELETE FROM sessions WHERE created < ?", arguments: [policy.sessionCutoff(now).timeIntervalSince1970])
+            let sessions = db.changesCount
+            try db.execute(sql: "DELETE FROM login_failures WHERE time < ?", arguments: [now.timeIntervalSince1970 - 86_400])
+            let summary = PurgeSummary(itemsDeleted: items, entriesRedacted: entries, sessionsDeleted: sessions)
+            try audit(db, actor: actor.name, action: "purge", item: nil, details: actor.details(summary.details(policy)), now: now)
+            return summary
         }
     }
 

@@ -243,6 +243,12 @@ public struct QueueOperations: Sendable {
         OutcomeExport.csv(try store.export(campaign: campaign, by: actor, now: now), definition: definition)
     }
 
+    /// Applies the retention rules (`RetentionPolicy`): old closed items deleted, old access entries
+    /// redacted (the chain still verifies), stale sessions deleted; recorded in the audit log.
+    public func purge(_ policy: RetentionPolicy = RetentionPolicy(), by actor: Actor, now: Date = Date()) throws -> PurgeSummary {
+        try store.purge(policy, by: actor, now: now)
+    }
+
     public func verifyAudit(_ request: AuditVerificationRequest = AuditVerificationRequest()) throws -> AuditVerification {
         try request.validate()
         guard let log = request.checkpoints, let keyPath = request.publicKey else { return try store.verifyAudit() }

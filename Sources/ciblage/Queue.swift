@@ -3,13 +3,14 @@ import CiblageServer
 import ControlQueue
 import Dossiers
 import Foundation
+import CiblageSupport
 import Workflows
 
 /// `ciblage queue …`: plan a campaign into the store, and the controllers' operations.
 struct Queue: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The control queue: plan a campaign, pull, list, close and release items, follow progress, export outcomes, verify the audit log.",
-        subcommands: [Plan.self, Next.self, List.self, Close.self, Release.self, Status.self, Export.self, Verify.self, Keygen.self, Checkpoint.self]
+        subcommands: [Plan.self, Next.self, List.self, Close.self, Release.self, Status.self, Export.self, Verify.self, Purge.self, Keygen.self, Checkpoint.self]
     )
 
     struct StoreOptions: ParsableArguments {
@@ -272,6 +273,25 @@ struct Queue: ParsableCommand {
             let queue = try store.operations()
             let rows = try queue.exportOutcomes(request(try Queue.administrator(queue)))
             print("wrote \(output): \(rows) closed items")
+        }
+    }
+
+    struct Purge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply the retention rules: delete controls closed more than --score-years ago, redact access entries older than --access-months.",
+            discussion: "Redacted entries lose their actor and details but keep their place and hash, so 'queue verify' still checks the whole chain. Sessions past their limit are deleted. The purge itself is recorded in the audit log. Run it monthly, after the checkpoint.")
+        @Option(help: "Years a closed control (its score and outcome) is kept after it closed.") var scoreYears: Int = 6
+        @Option(help: "Months access entries (logins, views of dossiers) are kept, 6 to 12.") var accessMonths: Int = 12
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            do { try RetentionPolicy(scoreYears: scoreYears, accessMonths: accessMonths).validate() } catch let e as QueueError { throw ValidationError(ParameterText.render(e.template, naming: flag)) }
+        }
+
+        func run() throws {
+            let queue = try store.operations()
+            let s = try queue.purge(RetentionPolicy(scoreYears: scoreYears, accessMonths: accessMonths), by: try Queue.administrator(queue))
+            print("purged: \(s.itemsDeleted) closed controls deleted, \(s.entriesRedacted) access entries redacted, \(s.sessionsDeleted) sessions deleted")
         }
     }
 
