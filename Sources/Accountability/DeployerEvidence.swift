@@ -256,7 +256,7 @@ public enum DeployerEvidence {
             ]),
             .init("4. Dérive", [.list(drift)]),
             .init("5. Jugements des contrôleurs", [
-                .paragraph(closed == 0 ? "Aucun contrôle clos." : "\(overrides) contrôles sur \(closed) clos (\(pct(Double(overrides) / Double(closed)))) jugés sélectionnés à tort par le contrôleur ; les motifs sont lisibles au tableau de bord des superviseurs."),
+                .paragraph(closed == 0 ? "Aucun contrôle clos." : "\(overrides) contrôle\(overrides > 1 ? "s" : "") sur \(closed) clos (\(pct(Double(overrides) / Double(closed)))) jugé\(overrides > 1 ? "s" : "") sélectionné\(overrides > 1 ? "s" : "") à tort par le contrôleur ; les motifs sont lisibles au tableau de bord des superviseurs."),
             ]),
             .init("6. Conclusion", [
                 .paragraph("\(toWrite) la conclusion du mois : maintien, surveillance renforcée, recalibrage, ou retrait de la version."),
