@@ -26,20 +26,8 @@ public enum ProxyDetection {
 
     /// Reads the sensitive columns of the training file for the rows `data` used, and measures every input against them.
     public static func run(data: TrainingData, path: String, format: CSVFormat = CSVFormat(), threshold: Double = 0.7) throws -> ProxyCheck? {
-        guard let spec = data.featureSpec else { return nil }
-        let reader = try CSVReader(path: path, format: format)
-        let sensitive = spec.columns(.sensitive).map(\.name).filter { reader.header.contains($0) && !data.encoding.features.map(\.name).contains($0) }
-        guard !sensitive.isEmpty else { return nil }
-        let columns = sensitive.map { reader.header.firstIndex(of: $0)! }
-        let step = max(1, (data.lines.count + maximumRows - 1) / maximumRows)
-        let keep = stride(from: 0, to: data.lines.count, by: step).map { $0 }
-        var wanted = Set(keep.map { data.lines[$0] })
-        var byLine: [Int: [String]] = [:]
-        while !wanted.isEmpty, try reader.next() {
-            guard wanted.remove(reader.line) != nil else { continue }
-            byLine[reader.line] = try columns.map { try reader.string($0).trimmingSpaces }
-        }
-        let values = keep.map { byLine[data.lines[$0]]! }
+        guard let sample = try data.sensitiveSample ?? sample(data: data, path: path, format: format), !sample.attributes.isEmpty else { return nil }
+        let sensitive = sample.attributes, keep = sample.rows, values = sample.values
         let weights = keep.map { data.weights?[$0] ?? 1 }
         var inputs: [(name: String, key: [Double])] = []
         let p = data.design.columns
@@ -71,6 +59,26 @@ public enum ProxyDetection {
         }
         findings.sort { ($0.auc, $1.input, $1.attribute) > ($1.auc, $0.input, $0.attribute) }
         return ProxyCheck(threshold: threshold, rows: keep.count, attributes: sensitive, findings: findings)
+    }
+
+    /// The sensitive columns of the training file for an evenly spaced subsample of the rows `data`
+    /// used (at most `maximumRows`): what the check needs besides the design matrix, kept in a
+    /// training cache so that training from it needs no CSV. nil without a feature spec.
+    public static func sample(data: TrainingData, path: String, format: CSVFormat = CSVFormat()) throws -> SensitiveSample? {
+        guard let spec = data.featureSpec else { return nil }
+        let reader = try CSVReader(path: path, format: format)
+        let sensitive = spec.columns(.sensitive).map(\.name).filter { reader.header.contains($0) && !data.encoding.features.map(\.name).contains($0) }
+        guard !sensitive.isEmpty else { return SensitiveSample(attributes: [], rows: [], values: []) }
+        let columns = sensitive.map { reader.header.firstIndex(of: $0)! }
+        let step = max(1, (data.lines.count + maximumRows - 1) / maximumRows)
+        let keep = stride(from: 0, to: data.lines.count, by: step).map { $0 }
+        var wanted = Set(keep.map { data.lines[$0] })
+        var byLine: [Int: [String]] = [:]
+        while !wanted.isEmpty, try reader.next() {
+            guard wanted.remove(reader.line) != nil else { continue }
+            byLine[reader.line] = try columns.map { try reader.string($0).trimmingSpaces }
+        }
+        return SensitiveSample(attributes: sensitive, rows: keep, values: keep.map { byLine[data.lines[$0]]! })
     }
 
     /// AUC of the best one-variable model of `y` on `x` (see the type's comment).

@@ -42,6 +42,17 @@ public struct SelectionSummary: Codable, Equatable, Sendable {
     }
 }
 
+/// The sensitive columns' values of a subsample of training rows (`ProxyDetection.sample`): what the
+/// proxy check reads from the CSV, kept in a training cache.
+public struct SensitiveSample: Codable, Equatable, Sendable {
+    public var attributes: [String]
+    /// Row indices into the design matrix.
+    public var rows: [Int]
+    /// Per row, the attributes' values.
+    public var values: [[String]]
+    public init(attributes: [String], rows: [Int], values: [[String]]) { self.attributes = attributes; self.rows = rows; self.values = values }
+}
+
 /// A sensitive column used as a model input by explicit override.
 public struct SensitiveOverride: Codable, Equatable, Sendable {
     public var column: String
@@ -154,6 +165,8 @@ public struct TrainingData: Sendable {
     /// Amounts of the amount column (0 where the target is 0), when the spec names one.
     public var amounts: [Double]?
     public var amountName: String?
+    /// Set when read from a cache: the proxy check's sample, so that it needs no CSV.
+    public var sensitiveSample: SensitiveSample?
 
     public init(design: Matrix, target: [Double], weights: [Double]? = nil, lines: [Int]? = nil,
                 encoding: DesignEncoding, targetName: String, weightName: String? = nil,

@@ -219,6 +219,7 @@ extension TrainingData {
         out.selection = selection
         out.amounts = amounts
         out.amountName = amountName
+        out.sensitiveSample = sensitiveSample
         return out
     }
 }

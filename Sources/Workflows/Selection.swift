@@ -49,7 +49,7 @@ public func selectVariables(_ request: SelectionRequest, progress: ProgressHandl
     var table = try TableSpec(spec: spec)
     table.threads = request.threads
     table.progress = progress
-    let training = try TrainingData.read(path: request.data, spec: table)
+    let training = try TrainingData.load(path: request.data, spec: table)
     let screen = request.screen ? Screening.run(training) : nil
     let start = ContinuousClock.now
     var result = try VariableSelection.run(training, options: .init(

@@ -139,7 +139,7 @@ public func train(_ request: TrainingRequest, progress: ProgressHandler? = nil) 
     table.progress = progress
     let clock = ContinuousClock()
     let readStart = clock.now
-    let data = try TrainingData.read(path: request.data, spec: table)
+    let data = try TrainingData.load(path: request.data, spec: table)
     let fitStart = clock.now
     let fitted = try LogisticRegression.fit(data, options: request.fit.options(threads: request.threads))
     let inference = try LogitInference(fitted)
@@ -150,6 +150,39 @@ public func train(_ request: TrainingRequest, progress: ProgressHandler? = nil) 
     if let output = request.output { try model.write(to: output) }
     return TrainingResult(model: model, selection: data.selection, readSeconds: seconds(fitStart - readStart), fitSeconds: seconds(fitEnd - fitStart),
                           passes: fitted.passes)
+}
+
+/// Encode a training file once into a cache (`.cbl`) that `train` and `select` read without parsing.
+/// The request is the training request whose reads the cache will serve (its roles, rows, amount,
+/// CSV format); its output and fit settings are not used.
+public struct ConversionRequest: Sendable {
+    public var training: TrainingRequest
+    public var output: String
+    public init(training: TrainingRequest, output: String) { self.training = training; self.output = output }
+}
+
+public struct ConversionResult: Sendable {
+    public var rows: Int
+    public var columns: Int
+    public var bytes: Int
+    public var seconds: Double
+}
+
+/// - Parameter progress: told the bytes read.
+public func convert(_ request: ConversionRequest, progress: ProgressHandler? = nil) throws -> ConversionResult {
+    let start = ContinuousClock.now
+    guard !DesignCache.isCache(request.training.data) else {
+        throw RequestError("data", "{data} \(request.training.data) is already a cache: convert the CSV it was made from")
+    }
+    var table = try tableSpec(for: request.training)
+    table.threads = request.training.threads
+    table.progress = progress
+    var data = try TrainingData.read(path: request.training.data, spec: table)
+    // The proxy check's sample of sensitive columns travels with the cache: training from it needs no CSV.
+    data.sensitiveSample = try ProxyDetection.sample(data: data, path: request.training.data, format: request.training.format)
+    try DesignCache.write(data, signature: table.signature, to: request.output)
+    let bytes = (try? FileManager.default.attributesOfItem(atPath: request.output)[.size] as? Int) ?? 0
+    return ConversionResult(rows: data.design.rows, columns: data.design.columns, bytes: bytes, seconds: seconds(ContinuousClock.now - start))
 }
 
 /// The column roles of a training request, read from its spec or taken from its lists.

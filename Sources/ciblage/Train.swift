@@ -14,6 +14,75 @@ struct Train: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
+    @OptionGroup var encoding: EncodingOptions
+
+    @Option(help: "L2 penalty λ: minimise −loglik + (λ/2)·Σβⱼ² over all terms but the intercept, on the columns as given (scikit-learn's C = 1/λ).")
+    var l2: Double = 0
+
+    @Option(help: "What to do if the outcomes are separated: 'fail' (error, no model) or 'stabilize' (warn, fit with --stabilize-l2).")
+    var onSeparation: SeparationChoice = .fail
+
+    @Option(help: "L2 penalty used by --on-separation stabilize.")
+    var stabilizeL2: Double = 1
+
+    @Option(help: "Maximum number of Newton iterations.")
+    var maxIterations: Int = 100
+
+    @Option(help: "Convergence tolerance on the Newton decrement and on max|gradient|/Σw.")
+    var tolerance: Double = 1e-10
+
+    @Option(help: "Proxy check: flag inputs whose one-variable AUC for predicting a sensitive column (of the spec, present in the data) reaches this value.")
+    var proxyThreshold: Double = 0.7
+
+    @Option(help: "Where to write the model artifact (JSON).")
+    var output: String
+
+    @OptionGroup var csv: CSVOptions
+    @OptionGroup var threads: ThreadOptions
+
+    func validate() throws {
+        let request = try request()
+        try check(request.validate)
+    }
+
+    func request() throws -> TrainingRequest {
+        var request = TrainingRequest(data: data.data, roles: try encoding.roles())
+        request.idColumn = encoding.id
+        request.amountColumn = encoding.amount
+        request.fit.l2 = l2
+        request.fit.onSeparation = onSeparation
+        request.fit.stabilizeL2 = stabilizeL2
+        request.fit.maxIterations = maxIterations
+        request.fit.tolerance = tolerance
+        request.proxyThreshold = proxyThreshold
+        request.format = try csv.format()
+        request.threads = threads.resolved
+        request.output = output
+        return request
+    }
+
+    func run() throws {
+        let request = try request()
+        let result = try withProgress { try train(request, progress: $0) }
+        let model = result.model
+        if let s = result.selection {
+            print("rows: \(s.rowsUsed) with provenance \(s.used.joined(separator: ", "))"
+                  + (s.rowsExcluded.isEmpty ? "" : "; left out: " + s.rowsExcluded.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
+        }
+        printWarnings(of: model)
+        let f = model.fit
+        print("wrote \(output): \(model.coefficients.count) terms, \(f.rows) rows, "
+              + "\(f.converged ? "converged" : "NOT converged") in \(f.iterations) iterations "
+              + "(passes over the data: \(result.passes.hessian) with the Hessian, \(result.passes.gradient) gradient only, \(result.passes.value) line search), "
+              + "log-likelihood \(f.logLikelihood), AIC \(f.aic) "
+              + "(read \(format(seconds: result.readSeconds)) s, fit \(format(seconds: result.fitSeconds)) s)")
+    }
+}
+
+/// What decides how a training file is encoded: the column roles (a spec, or flags), the rows used,
+/// the amount. Shared by `train` and `convert`, so that a cache is written under the settings that
+/// will read it.
+struct EncodingOptions: ParsableArguments {
     @Option(help: "Target column: 0/1 (or true/false). Taken from the spec when --spec is given.")
     var target: String?
 
@@ -53,37 +122,8 @@ struct Train: ParsableCommand {
     @Option(help: "Identifier column (default: 'id' if present); never used as a feature.")
     var id: String?
 
-    @Option(help: "L2 penalty λ: minimise −loglik + (λ/2)·Σβⱼ² over all terms but the intercept, on the columns as given (scikit-learn's C = 1/λ).")
-    var l2: Double = 0
 
-    @Option(help: "What to do if the outcomes are separated: 'fail' (error, no model) or 'stabilize' (warn, fit with --stabilize-l2).")
-    var onSeparation: SeparationChoice = .fail
-
-    @Option(help: "L2 penalty used by --on-separation stabilize.")
-    var stabilizeL2: Double = 1
-
-    @Option(help: "Maximum number of Newton iterations.")
-    var maxIterations: Int = 100
-
-    @Option(help: "Convergence tolerance on the Newton decrement and on max|gradient|/Σw.")
-    var tolerance: Double = 1e-10
-
-    @Option(help: "Proxy check: flag inputs whose one-variable AUC for predicting a sensitive column (of the spec, present in the data) reaches this value.")
-    var proxyThreshold: Double = 0.7
-
-    @Option(help: "Where to write the model artifact (JSON).")
-    var output: String
-
-    @OptionGroup var csv: CSVOptions
-    @OptionGroup var threads: ThreadOptions
-
-    func validate() throws {
-        let request = try request()
-        try check(request.validate)
-    }
-
-    func request() throws -> TrainingRequest {
-        let roles: ColumnRoles
+    func roles() throws -> ColumnRoles {
         if let spec {
             if features != nil || categorical != nil || boolean != nil || !reference.isEmpty || weight != nil {
                 throw ValidationError("--spec replaces --features, --categorical, --boolean, --reference and --weight; put them in the spec")
@@ -94,50 +134,19 @@ struct Train: ParsableCommand {
             s.selection = selection
             s.allowSensitive = allowSensitive
             s.reason = reason
-            roles = .spec(s)
-        } else {
-            guard let target else { throw ValidationError("missing --target (or give --spec)") }
-            if !allowSensitive.isEmpty { throw ValidationError("--allow-sensitive needs --spec, where columns are marked sensitive") }
-            var d = DeclaredRoles(target: target)
-            d.features = commaList(features)
-            d.categorical = commaList(categorical) ?? []
-            d.boolean = commaList(boolean) ?? []
-            for r in reference {
-                let (column, level) = try pair(r, option: "--reference", expected: "col=level")
-                d.references[column] = level
-            }
-            d.weight = weight
-            roles = .declared(d)
+            return .spec(s)
         }
-        var request = TrainingRequest(data: data.data, roles: roles)
-        request.idColumn = id
-        request.amountColumn = amount
-        request.fit.l2 = l2
-        request.fit.onSeparation = onSeparation
-        request.fit.stabilizeL2 = stabilizeL2
-        request.fit.maxIterations = maxIterations
-        request.fit.tolerance = tolerance
-        request.proxyThreshold = proxyThreshold
-        request.format = try csv.format()
-        request.threads = threads.resolved
-        request.output = output
-        return request
-    }
-
-    func run() throws {
-        let request = try request()
-        let result = try withProgress { try train(request, progress: $0) }
-        let model = result.model
-        if let s = result.selection {
-            print("rows: \(s.rowsUsed) with provenance \(s.used.joined(separator: ", "))"
-                  + (s.rowsExcluded.isEmpty ? "" : "; left out: " + s.rowsExcluded.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
+        guard let target else { throw ValidationError("missing --target (or give --spec)") }
+        if !allowSensitive.isEmpty { throw ValidationError("--allow-sensitive needs --spec, where columns are marked sensitive") }
+        var d = DeclaredRoles(target: target)
+        d.features = commaList(features)
+        d.categorical = commaList(categorical) ?? []
+        d.boolean = commaList(boolean) ?? []
+        for r in reference {
+            let (column, level) = try pair(r, option: "--reference", expected: "col=level")
+            d.references[column] = level
         }
-        printWarnings(of: model)
-        let f = model.fit
-        print("wrote \(output): \(model.coefficients.count) terms, \(f.rows) rows, "
-              + "\(f.converged ? "converged" : "NOT converged") in \(f.iterations) iterations "
-              + "(passes over the data: \(result.passes.hessian) with the Hessian, \(result.passes.gradient) gradient only, \(result.passes.value) line search), "
-              + "log-likelihood \(f.logLikelihood), AIC \(f.aic) "
-              + "(read \(format(seconds: result.readSeconds)) s, fit \(format(seconds: result.fitSeconds)) s)")
+        d.weight = weight
+        return .declared(d)
     }
 }

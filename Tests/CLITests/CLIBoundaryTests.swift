@@ -23,7 +23,7 @@ import Testing
                             "audit(", "writeCard(", "simulate(", "buildTargets(", ".plan(", ".next(", ".items(of:", ".close(", ".release(",
                             ".progress(", ".exportOutcomes(", ".verifyAudit(", ".signCheckpoint(", "generateAuditKey(",
                             ".addUser(", ".users()", ".disableUser(", ".issueToken(", "CiblageApplication.run(",
-                            ".register(", ".approve(", ".purge(", ".writeDeployerEvidence(", "scoreRouted(", ".retire(", ".versions(named:", ".show("]
+                            ".register(", ".approve(", "convert(", ".purge(", ".writeDeployerEvidence(", "scoreRouted(", ".retire(", ".versions(named:", ".show("]
 
     struct Violation: CustomStringConvertible, Equatable {
         var file: String

@@ -290,6 +290,14 @@ import Testing
         #expect(select.status == 0, "\(select.stderr)")
         #expect(select.stdout.contains("Summary of Forward Selection") && select.stdout.contains("IV"))
         #expect(try run(["inspect", path("selected.json")]).status == 0)
+        // Selection from the cache gives the same model, byte for byte, without parsing the CSV.
+        let convert = try run(["convert", "--spec", spec, "--data", path("pbdf.csv"), "--output", path("pbdf.cbl")])
+        #expect(convert.status == 0 && convert.stdout.contains("4000 rows"), "\(convert.stderr)")
+        let cached = try run(["select", "--spec", spec, "--data", path("pbdf.cbl"), "--method", "forward", "--screen", "--output", path("selected-cache.json")])
+        #expect(cached.status == 0, "\(cached.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path("selected.json"))) == Data(contentsOf: URL(fileURLWithPath: path("selected-cache.json"))))
+        let twice = try run(["convert", "--spec", spec, "--data", path("pbdf.cbl"), "--output", path("x.cbl")])
+        #expect(twice.status == 1 && twice.stderr.contains("is already a cache"), "\(twice.stderr)")
 
         let id = "D00000001"
         let all = try String(contentsOfFile: path("pbdf.csv"), encoding: .utf8).split(separator: "\n")
