@@ -76,6 +76,8 @@ public enum AuditData {
         var attributeNames: [String] = []
         for a in wanted where !attributeNames.contains(a) { attributeNames.append(a) }
         guard !attributeNames.isEmpty else { throw AuditError.noAttribute }
+        // Results are reported by theme, never by named agent (datamining métier).
+        if let agent = attributeNames.first(where: { model.spec?.column($0)?.role == .agent }) { throw AuditError.agentGrouping(agent) }
         let attributeIndex = try attributeNames.map(records.column)
         for b in columns.bands.keys where !attributeNames.contains(b) { throw AuditError.bandWithoutAttribute(b) }
         let outcomeIndex = try records.column(columns.outcome ?? model.target.column)
@@ -197,6 +199,7 @@ public enum AuditError: ParameterNamingError, Equatable {
     case bandWithoutAttribute(String)
     case unknownReference(attribute: String, level: String, levels: [String])
     case invalidFile(file: String, reason: String)
+    case agentGrouping(String)
 
     public var template: String {
         switch self {
@@ -204,6 +207,7 @@ public enum AuditError: ParameterNamingError, Equatable {
         case .bandWithoutAttribute(let b): return "{band} \(b): \(b) is not among the audited attributes or intersections"
         case .unknownReference(let a, let l, let levels): return "{reference} \(a)=\(l): no such cell; the cells are \(levels.joined(separator: ", "))"
         case .invalidFile(let file, let reason): return "\(file): \(reason)"
+        case .agentGrouping(let a): return "{attribute} \(a): an agent id is never a grouping of a report: results are by theme (prestation, kind of event), and agents stay pseudonymous"
         }
     }
 }

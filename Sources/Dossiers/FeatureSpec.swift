@@ -5,6 +5,28 @@ import Yams
 /// What a column is for.
 public enum ColumnRole: String, Codable, Sendable, CaseIterable {
     case id, feature, target, amount, weight, provenance, inclusion, sensitive, period, sector, ignore
+    /// A pseudonymous agent id (datamining métier): never a model input unless overridden with a
+    /// recorded reason, like a sensitive attribute, and never a grouping of a report.
+    case agent
+}
+
+/// What one row of a cible's table is: the unit its target, model, evaluation, audit and queue count in.
+public enum AnalysisUnit: String, Codable, Sendable, CaseIterable {
+    /// A dossier over a control window (datamining données entrantes: DMDE).
+    case dossierPeriod = "dossier-period"
+    /// A processing act, a liquidation verified or not (datamining métier).
+    case processingAct = "processing-act"
+    /// A household, recipient or not (datamining accès aux droits).
+    case household
+
+    /// The unit in French, plural, for reports ("dossiers", "actes de traitement", "foyers").
+    public var frenchPlural: String {
+        switch self {
+        case .dossierPeriod: "dossiers"
+        case .processingAct: "actes de traitement"
+        case .household: "foyers"
+        }
+    }
 }
 
 /// How a column's text is read.
@@ -146,13 +168,17 @@ public struct TargetDefinitionSpec: Codable, Equatable, Sendable {
 /// in every model trained with it).
 public struct FeatureSpec: Codable, Equatable, Sendable {
     public var name: String
+    /// What a row is; absent: a dossier over a control window (the DMDE table).
+    public var unit: AnalysisUnit?
     public var description: String?
     public var targetDefinition: TargetDefinitionSpec?
     public var columns: [ColumnSpec]
 
-    public init(name: String, description: String? = nil, targetDefinition: TargetDefinitionSpec? = nil, columns: [ColumnSpec]) {
-        self.name = name; self.description = description; self.targetDefinition = targetDefinition; self.columns = columns
+    public init(name: String, unit: AnalysisUnit? = nil, description: String? = nil, targetDefinition: TargetDefinitionSpec? = nil, columns: [ColumnSpec]) {
+        self.name = name; self.unit = unit; self.description = description; self.targetDefinition = targetDefinition; self.columns = columns
     }
+
+    public var analysisUnit: AnalysisUnit { unit ?? .dossierPeriod }
 
     public func column(_ name: String) -> ColumnSpec? { columns.first { $0.name == name } }
     public func columns(_ role: ColumnRole) -> [ColumnSpec] { columns.filter { $0.role == role } }

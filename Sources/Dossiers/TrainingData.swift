@@ -109,12 +109,14 @@ public struct TableSpec: Sendable {
         guard let target = spec.columns(.target).first else { throw .invalidSpec(file: spec.name, problem: "no column has role target") }
         for column in allowSensitive.keys.sorted() {
             guard let c = spec.column(column) else { throw .invalidOption("{allowSensitive} \(column): the spec has no such column") }
-            guard c.role == .sensitive else { throw .invalidOption("{allowSensitive} \(column): the column is not marked sensitive (role \(c.role.rawValue))") }
+            guard c.role == .sensitive || c.role == .agent else {
+                throw .invalidOption("{allowSensitive} \(column): the column is not marked sensitive or agent (role \(c.role.rawValue))")
+            }
             guard let reason = allowSensitive[column], !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw .sensitiveFeature(column: column)
             }
         }
-        let inputs = spec.columns.filter { $0.role == .feature || ($0.role == .sensitive && allowSensitive[$0.name] != nil) }
+        let inputs = spec.columns.filter { $0.role == .feature || ([.sensitive, .agent].contains($0.role) && allowSensitive[$0.name] != nil) }
         self.init(target: target.name, features: inputs.map(\.name), weight: spec.columns(.weight).first?.name,
                   id: spec.columns(.id).first?.name, format: format)
         for c in inputs {

@@ -3,8 +3,17 @@ import Dossiers
 import Foundation
 import LinearAlgebra
 
+/// Which cible's table the simulator writes.
+public enum SimulatedCible: String, Sendable, CaseIterable {
+    /// Dossiers over a control window, labelled with DMDE overpayments (données entrantes).
+    case dmde
+    /// Processing acts, labelled with the verifier's rejet (datamining métier).
+    case metier
+}
+
 /// Write a seeded, simulated CAF population, its samples, histories and spec.
 public struct SimulationRequest: Sendable {
+    public var cible = SimulatedCible.dmde
     public var options: SimulationOptions
     public var outputs: SimulationOutputs
     /// Also write the feature spec of the simulated table (YAML).
@@ -30,10 +39,19 @@ public func simulate(_ request: SimulationRequest, progress: ProgressHandler? = 
     try request.validate()
     var options = request.options
     options.progress = progress
-    if let specOutput = request.specOutput {
-        try AtomicFile.write(Data(try PopulationSimulator.featureSpec(candidates: request.options.candidates, regimes: request.options.regimes).yaml().utf8), to: specOutput)
+    switch request.cible {
+    case .dmde:
+        if let specOutput = request.specOutput {
+            try AtomicFile.write(Data(try PopulationSimulator.featureSpec(candidates: request.options.candidates, regimes: request.options.regimes).yaml().utf8), to: specOutput)
+        }
+        return try PopulationSimulator.run(options, outputs: request.outputs)
+    case .metier:
+        guard request.outputs.targetedSample == nil, request.outputs.history == nil, !request.options.regimes else {
+            throw RequestError("cible", "{cible} metier writes acts and a random sample only: no targeted sample, history or regimes")
+        }
+        if let specOutput = request.specOutput { try AtomicFile.write(Data(try ProcessingActSimulator.featureSpec().yaml().utf8), to: specOutput) }
+        return try ProcessingActSimulator.run(options, outputs: request.outputs)
     }
-    return try PopulationSimulator.run(options, outputs: request.outputs)
 }
 
 /// Build DMDE-style labels from monthly overpayment records.

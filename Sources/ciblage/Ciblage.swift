@@ -98,6 +98,7 @@ extension SeparationChoice: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument == "stabilise" ? "stabilize" : argument) }
 }
 extension SelectionCorrection: ExpressibleByArgument {}
+extension SimulatedCible: ExpressibleByArgument {}
 extension VariableSelection.Method: ExpressibleByArgument {}
 extension VariableSelection.RemovalTest: ExpressibleByArgument, CaseIterable {
     public static let allCases: [VariableSelection.RemovalTest] = [.wald, .likelihoodRatio]

@@ -52,6 +52,9 @@ struct Simulate: ParsableCommand {
     @Option(help: "Also write the feature spec of the simulated table (YAML) to this file.")
     var specOutput: String?
 
+    @Option(help: "Which cible: 'dmde' (dossiers over a control window, overpayments) or 'metier' (processing acts, the verifier's rejet; --dossiers counts acts).")
+    var cible: SimulatedCible = .dmde
+
     @Flag(help: "Simulate the switch to pre-filled resource declarations (DMDE 2026): a switch month per dossier in column date_bascule (pre-series CAFs C02, C04, C06, C08, C10 from 2024-10, the others from 2025-03; one in five not recorded), with resource-declaration errors mostly gone after it.")
     var regimes = false
 
@@ -70,6 +73,7 @@ struct Simulate: ParsableCommand {
         var r = SimulationRequest(options: options, outputs: SimulationOutputs(
             population: output, randomSample: sampleOutput, targetedSample: targetedOutput, history: historyOutput))
         r.specOutput = specOutput
+        r.cible = cible
         return r
     }
 
@@ -78,8 +82,14 @@ struct Simulate: ParsableCommand {
         let request = try request()
         let s = try withProgress { try simulate(request, progress: $0) }
         let seconds = (ContinuousClock.now - start) / .seconds(1)
-        print("simulated \(s.dossiers) dossiers in \(String(format: "%.1f", seconds)) s: DMDE target prevalence \(String(format: "%.2f%%", 100 * s.prevalence)), "
-              + "\(s.frauds) frauds, total indu \(Int(s.totalIndu)) EUR")
+        switch cible {
+        case .dmde:
+            print("simulated \(s.dossiers) dossiers in \(String(format: "%.1f", seconds)) s: DMDE target prevalence \(String(format: "%.2f%%", 100 * s.prevalence)), "
+                  + "\(s.frauds) frauds, total indu \(Int(s.totalIndu)) EUR")
+        case .metier:
+            print("simulated \(s.dossiers) processing acts in \(String(format: "%.1f", seconds)) s: rejet rate \(String(format: "%.2f%%", 100 * s.prevalence)), "
+                  + "total impact \(Int(s.totalIndu)) EUR")
+        }
         if let output { print("  population: \(output)") }
         if let sampleOutput { print("  random sample: \(sampleOutput) (\(s.randomRows) rows, \(s.randomPositives) positive)") }
         if let targetedOutput { print("  targeted sample: \(targetedOutput) (\(s.targetedRows) rows, \(s.targetedPositives) positive)") }
