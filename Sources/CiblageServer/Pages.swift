@@ -80,6 +80,7 @@ enum French {
         switch c {
         case .surPlace: return "contrôle sur place"
         case .surPieces: return "contrôle sur pièces"
+        case .verification: return "vérification d'un acte de traitement"
         }
     }
 }

@@ -4,10 +4,13 @@ import RiskModel
 import Foundation
 import Yams
 
-/// A control channel: document checks (sur pièces) or visits by sworn controllers (sur place).
+/// A control channel: document checks (sur pièces) or visits by sworn controllers (sur place) for
+/// overpayments; the verification of processing acts (datamining métier).
 public enum ChannelKind: String, Codable, Sendable, CaseIterable {
     case surPieces = "sur_pieces"
     case surPlace = "sur_place"
+    /// A verifier re-examines a processing act; its capacity and objective are volumes.
+    case verification
 }
 
 public struct ChannelSpec: Codable, Equatable, Sendable {
@@ -100,7 +103,7 @@ public struct Campaign: Codable, Equatable, Sendable {
         func fail(_ key: String, _ problem: String) -> CampaignError { CampaignError(file: file, key: key, problem: problem) }
         if name.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("name", "must not be empty") }
         if model.isEmpty { throw fail("model", "names no model file") }
-        if channels.isEmpty { throw fail("channels", "at least one channel (sur_pieces or sur_place) is needed") }
+        if channels.isEmpty { throw fail("channels", "at least one channel (sur_pieces, sur_place or verification) is needed") }
         var seen = Set<ChannelKind>()
         for (k, c) in channels.enumerated() {
             if !seen.insert(c.name).inserted { throw fail("channels[\(k)].name", "channel \(c.name.rawValue) is listed twice") }

@@ -1,5 +1,6 @@
 import Accountability
 import CiblageSupport
+import ControlQueue
 import Dossiers
 import Foundation
 import RiskModel
@@ -44,6 +45,43 @@ import Workflows
         print("métier, \(k) verifications: ranked \(rate(ranked)) rejets and \(euros(ranked)) EUR per verification; random \(rate(random)) and \(euros(random))")
         #expect(rate(ranked) > 2 * rate(random), "ranked \(rate(ranked)) vs random \(rate(random))")
         #expect(euros(ranked) > 2 * euros(random))
+    }
+
+    /// A verification campaign planned through the queue: its ranked part finds more rejets per
+    /// verification than its random part (the simulator's truth), and its objective is a volume.
+    @Test func aMetierCampaignPlansVerificationsByVolume() throws {
+        let s = try Self.simulated()
+        let model = s.dir.appendingPathComponent("model.json").path
+        var training = TrainingRequest(data: s.sample, roles: .spec(SpecRoles(path: s.spec)))
+        training.output = model
+        training.amountColumn = "impact_euros"
+        _ = try train(training)
+        let campaign = s.dir.appendingPathComponent("campagne.yaml").path
+        try """
+            name: metier-2026-T1
+            model: model.json
+            channels:
+              - {name: verification, capacity: 1500}
+            objective: {volume: 1500}
+            exploration: 0.2
+            seed: 4
+            """.write(toFile: campaign, atomically: true, encoding: .utf8)
+        let queue = try QueueOperations(url: s.dir.appendingPathComponent("q.sqlite").path)
+        let plan = try queue.plan(PlanRequest(campaign: campaign, population: s.acts, actor: Actor(name: "root")))
+        #expect(plan.inserted == 1500)
+        let truth = Dictionary(uniqueKeysWithValues: try String(contentsOfFile: s.acts, encoding: .utf8).split(separator: "\n").dropFirst().map {
+            let f = $0.split(separator: ",", omittingEmptySubsequences: false)
+            return (String(f[0]), Double(f[13])!)
+        })
+        let items = try queue.store.items(in: .all)
+        #expect(items.allSatisfy { $0.item.channel == .verification })
+        func rate(_ selection: String) -> (Double, Int) {
+            let chosen = items.filter { $0.item.selection == selection }
+            return (chosen.map { truth[$0.item.dossier]! }.reduce(0, +) / Double(chosen.count), chosen.count)
+        }
+        let (ranked, nRanked) = rate("exploit"), (random, nRandom) = rate("explore")
+        print("métier campaign: ranked \(nRanked) verifications at \(ranked) rejets each, random \(nRandom) at \(random)")
+        #expect(nRandom == 300 && ranked > 2 * random, "ranked \(ranked) vs random \(random)")
     }
 
     @Test func agentsAreNeitherInputsNorGroupings() throws {
