@@ -18,8 +18,9 @@ build: setup
 #  2. select variables stepwise on the sample (the 20 candidate columns c001… are mostly noise),
 #     then train the two-part model (risk and expected indu) on the selected spec;
 #  3. score the population, evaluate on the independent sample, audit the top 2% for bias, write the card;
-#  4. plan a campaign into a fresh SQLite store, with a signed checkpoint of its audit log, and run a
-#     few controller operations on it;
+#  4. plan a campaign into a fresh SQLite store, with a signed checkpoint of its audit log; then the
+#     datamining métier cible: simulated processing acts, a model of the verifier's rejet, an audit by
+#     theme, and a verification campaign by volume in the same store; run a few controller operations;
 #  5. create demo accounts (one per role, and a second datascientist; passwords printed), register the
 #     model as dmde-simule@2026.1 with its evidence, approve it with the other datascientist (four
 #     eyes), write its AI Act documents (Art. 27, 49, 72), and serve the web application on
@@ -52,6 +53,13 @@ demo: build
 	$(CIBLAGE) queue keygen --output $(OUT)/audit.key
 	$(CIBLAGE) queue plan --campaign $(OUT)/campagne.yaml --data $(OUT)/population.csv --store $(DEMO_STORE) --output $(OUT)/plan.csv \
 		--key $(OUT)/audit.key --checkpoint $(OUT)/checkpoints.jsonl
+	$(CIBLAGE) simulate --cible metier --dossiers 50000 --seed 2028 --output $(OUT)/actes.csv \
+		--random-sample 5000 --sample-output $(OUT)/actes_verifies.csv --spec-output $(OUT)/metier.spec.yaml
+	$(CIBLAGE) train --spec $(OUT)/metier.spec.yaml --data $(OUT)/actes_verifies.csv --amount impact_euros --output $(OUT)/metier.json
+	$(CIBLAGE) audit --model $(OUT)/metier.json --data $(OUT)/actes.csv --attribute prestation --attribute evenement \
+		--attribute parent_isole --top-k 1500 --json $(OUT)/audit-metier.json --html $(OUT)/audit-metier.html
+	@sed 's|model: .*|model: metier.json|' models/campagne-metier.yaml > $(OUT)/campagne-metier.yaml
+	$(CIBLAGE) queue plan --campaign $(OUT)/campagne-metier.yaml --data $(OUT)/actes.csv --store $(DEMO_STORE) --output $(OUT)/plan-metier.csv
 	@scripts/demo-controllers.sh $(CIBLAGE) $(DEMO_STORE) $(OUT)
 	@echo
 	@echo "Open, in $(OUT)/: evaluation.html (performance), audit.html (bias audit), card.html (model card and public notice),"
