@@ -173,11 +173,13 @@ extension TableSpec {
             var references: [String: String], weight: String?, id: String?, delimiter: UInt8?, decimalComma: Bool
             var missing: [String: MissingPolicy], bins: [String: Binning], declaredLevels: [String: [String]]
             var provenance: [String]?, featureSpec: FeatureSpec?, sensitiveOverrides: [SensitiveOverride], amount: String?
+            var rows: [String]?
         }
         let p = provenance.map { [$0.column, $0.use.map(\.rawValue).sorted().joined(separator: ","), $0.inclusionColumn ?? "", $0.weighting.rawValue] }
         let s = Signature(target: target, features: features, categorical: categorical, boolean: boolean, dates: dates, references: references,
                           weight: weight, id: id, delimiter: format.delimiter, decimalComma: format.decimalComma, missing: missing, bins: bins,
-                          declaredLevels: declaredLevels, provenance: p, featureSpec: featureSpec, sensitiveOverrides: sensitiveOverrides, amount: amount)
+                          declaredLevels: declaredLevels, provenance: p, featureSpec: featureSpec, sensitiveOverrides: sensitiveOverrides, amount: amount,
+                          rows: rowFilter.map { [$0.column] + $0.values.sorted() })
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         return String(decoding: (try? e.encode(s)) ?? Data(), as: UTF8.self)

@@ -53,6 +53,14 @@ public struct SensitiveSample: Codable, Equatable, Sendable {
     public init(attributes: [String], rows: [Int], values: [[String]]) { self.attributes = attributes; self.rows = rows; self.values = values }
 }
 
+/// Only the rows whose `column` holds one of `values` (e.g. the households of one outreach channel,
+/// or the held-out ones, of a randomised campaign).
+public struct RowFilter: Sendable, Equatable {
+    public var column: String
+    public var values: Set<String>
+    public init(column: String, values: Set<String>) { self.column = column; self.values = values }
+}
+
 /// A sensitive column used as a model input by explicit override.
 public struct SensitiveOverride: Codable, Equatable, Sendable {
     public var column: String
@@ -78,6 +86,8 @@ public struct TableSpec: Sendable {
     /// Declared levels of categorical columns: any other level is an error.
     public var declaredLevels: [String: [String]]
     public var provenance: ProvenanceSelection?
+    /// Rows kept by their value in a column; nil: all.
+    public var rowFilter: RowFilter?
     /// The spec these settings came from, embedded in the model.
     public var featureSpec: FeatureSpec?
     public var sensitiveOverrides: [SensitiveOverride]
@@ -227,6 +237,8 @@ public struct TrainingData: Sendable {
         }
         if featureNames.isEmpty { throw .invalidOption("no feature columns: the file has only the target, weight and id") }
         let provenanceIndex = try spec.provenance.map { (p) throws(DataError) in try index(p.column) }
+        let filterIndex = try spec.rowFilter.map { (f) throws(DataError) in try index(f.column) }
+        if let f = spec.rowFilter, featureNames.contains(f.column) { throw .conflictingRoles(column: f.column, roles: "row filter and feature") }
         let inclusionIndex = try spec.provenance?.inclusionColumn.map { (c) throws(DataError) in try index(c) }
         let ipw = spec.provenance?.weighting == .inverseProbability
         if ipw && inclusionIndex == nil {
@@ -290,6 +302,10 @@ public struct TrainingData: Sendable {
                     }
                     if !selection.use.contains(provenance) { part.excluded[provenance.rawValue, default: 0] += 1; continue }
                 }
+                if let filterIndex, let filter = spec.rowFilter {
+                    let text = try reader.string(filterIndex).trimmingSpaces
+                    if !filter.values.contains(text) { part.excluded["\(filter.column)=\(text)", default: 0] += 1; continue }
+                }
                 for k in 0..<denseColumns.count {
                     row[k + 1] = try reader.value(denseColumns[k], type: denseTypes[k], missing: denseMissing[k])
                 }
@@ -348,6 +364,9 @@ public struct TrainingData: Sendable {
         } } catch let error as DataError { throw error } catch { throw .cannotOpen(file: path, reason: "\(error)") }
         let n = y.count
         if reader.recordCount == 0 { throw .headerOnly(file: path) }
+        if n == 0, let filter = spec.rowFilter {
+            throw .noRowsSelected(file: path, reason: "no row has \(filter.column) in \(filter.values.sorted().joined(separator: ", "))")
+        }
         if n == 0 {
             throw .noRowsSelected(file: path, reason: "every row has a provenance outside \(spec.provenance!.use.map(\.rawValue).sorted().joined(separator: ", ")) (\(excluded.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")))")
         }
@@ -449,6 +468,11 @@ public struct TrainingData: Sendable {
             }
             data.selection = SelectionSummary(provenanceColumn: selection.column, used: selection.use.map(\.rawValue).sorted(),
                                               rowsUsed: n, rowsExcluded: excluded, weighting: selection.weighting.rawValue, note: note)
+        } else if let filter = spec.rowFilter {
+            // The rows a filtered model was fitted on are part of what it is: the model records them.
+            data.selection = SelectionSummary(provenanceColumn: filter.column, used: filter.values.sorted(), rowsUsed: n, rowsExcluded: excluded,
+                                              weighting: ProvenanceSelection.Weighting.none.rawValue,
+                                              note: "trained on the rows whose \(filter.column) is \(filter.values.sorted().joined(separator: " or ")) only")
         }
         return data
     }

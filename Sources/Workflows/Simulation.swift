@@ -9,6 +9,8 @@ public enum SimulatedCible: String, Sendable, CaseIterable {
     case dmde
     /// Processing acts, labelled with the verifier's rejet (datamining métier).
     case metier
+    /// Households, recipients or not, and a past randomised outreach campaign (accès aux droits).
+    case acces
 }
 
 /// Write a seeded, simulated CAF population, its samples, histories and spec.
@@ -51,6 +53,12 @@ public func simulate(_ request: SimulationRequest, progress: ProgressHandler? = 
         }
         if let specOutput = request.specOutput { try AtomicFile.write(Data(try ProcessingActSimulator.featureSpec().yaml().utf8), to: specOutput) }
         return try ProcessingActSimulator.run(options, outputs: request.outputs)
+    case .acces:
+        guard request.outputs.targetedSample == nil, request.outputs.history == nil, !request.options.regimes else {
+            throw RequestError("cible", "{cible} acces writes households and a randomised campaign only: no targeted sample, history or regimes")
+        }
+        if let specOutput = request.specOutput { try AtomicFile.write(Data(try HouseholdSimulator.featureSpec().yaml().utf8), to: specOutput) }
+        return try HouseholdSimulator.run(options, outputs: request.outputs)
     }
 }
 

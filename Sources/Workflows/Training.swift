@@ -99,6 +99,8 @@ public struct TrainingRequest: Sendable {
     public var idColumn: String?
     /// Euros of indu found: also fit the severity part of the two-part model.
     public var amountColumn: String?
+    /// Only the rows whose column holds one of these values (`--only canal=sms`).
+    public var rowFilter: RowFilter?
     public var fit = FitSettings()
     /// Inputs whose one-variable AUC for a sensitive column reaches this are flagged.
     public var proxyThreshold = 0.7
@@ -210,6 +212,7 @@ func tableSpec(for request: TrainingRequest) throws -> TableSpec {
                           references: d.references, weight: d.weight, id: request.idColumn, format: request.format)
     }
     table.amount = request.amountColumn
+    table.rowFilter = request.rowFilter
     return table
 }
 

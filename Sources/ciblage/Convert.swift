@@ -23,6 +23,7 @@ struct Convert: ParsableCommand {
         var training = TrainingRequest(data: data.data, roles: try encoding.roles())
         training.idColumn = encoding.id
         training.amountColumn = encoding.amount
+        training.rowFilter = try encoding.rowFilter()
         training.format = try csv.format()
         training.threads = threads.resolved
         return ConversionRequest(training: training, output: output)

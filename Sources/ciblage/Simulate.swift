@@ -52,7 +52,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "Also write the feature spec of the simulated table (YAML) to this file.")
     var specOutput: String?
 
-    @Option(help: "Which cible: 'dmde' (dossiers over a control window, overpayments) or 'metier' (processing acts, the verifier's rejet; --dossiers counts acts).")
+    @Option(help: "Which cible: 'dmde' (dossiers over a control window, overpayments), 'metier' (processing acts, the verifier's rejet) or 'acces' (households and a randomised outreach campaign with a fifth held out); --dossiers counts the units.")
     var cible: SimulatedCible = .dmde
 
     @Flag(help: "Simulate the switch to pre-filled resource declarations (DMDE 2026): a switch month per dossier in column date_bascule (pre-series CAFs C02, C04, C06, C08, C10 from 2024-10, the others from 2025-03; one in five not recorded), with resource-declaration errors mostly gone after it.")
@@ -86,6 +86,9 @@ struct Simulate: ParsableCommand {
         case .dmde:
             print("simulated \(s.dossiers) dossiers in \(String(format: "%.1f", seconds)) s: DMDE target prevalence \(String(format: "%.2f%%", 100 * s.prevalence)), "
                   + "\(s.frauds) frauds, total indu \(Int(s.totalIndu)) EUR")
+        case .acces:
+            print("simulated \(s.dossiers) households in \(String(format: "%.1f", seconds)) s: \(String(format: "%.1f%%", 100 * s.prevalence)) entitled to a right they do not claim, "
+                  + "\(Int(s.totalIndu)) EUR a month unclaimed")
         case .metier:
             print("simulated \(s.dossiers) processing acts in \(String(format: "%.1f", seconds)) s: rejet rate \(String(format: "%.2f%%", 100 * s.prevalence)), "
                   + "total impact \(Int(s.totalIndu)) EUR")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dossiers
 import Foundation
 import Workflows
 
@@ -49,6 +50,7 @@ struct Train: ParsableCommand {
         var request = TrainingRequest(data: data.data, roles: try encoding.roles())
         request.idColumn = encoding.id
         request.amountColumn = encoding.amount
+        request.rowFilter = try encoding.rowFilter()
         request.fit.l2 = l2
         request.fit.onSeparation = onSeparation
         request.fit.stabilizeL2 = stabilizeL2
@@ -121,6 +123,18 @@ struct EncodingOptions: ParsableArguments {
 
     @Option(help: "Identifier column (default: 'id' if present); never used as a feature.")
     var id: String?
+
+    @Option(help: ArgumentHelp("Only the rows whose column holds one of the values, as col=v1,v2 (e.g. the households of one channel of a randomised campaign); recorded in the model.", valueName: "col=values"))
+    var only: String?
+
+    /// `--only col=v1,v2`.
+    func rowFilter() throws -> RowFilter? {
+        guard let only else { return nil }
+        let (column, values) = try pair(only, option: "--only", expected: "col=v1,v2")
+        let set = Set(values.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        guard !set.isEmpty else { throw ValidationError("--only \(only): no value after '='") }
+        return RowFilter(column: column, values: set)
+    }
 
 
     func roles() throws -> ColumnRoles {
