@@ -145,72 +145,50 @@ public enum RoutedScoring {
                              format: CSVFormat = CSVFormat(), threads: Int = Parallelism.defaultThreads) throws -> RoutedScoringSummary {
         try rule.validate()
         let windowStart = try rule.windowStart(), window = rule.window, combination = rule.combine
-        let records = try ScoredRecords(model: before, path: input, format: format)
-        try after.encoding.checkColumns(in: records.header, file: input)
-        guard let idIndex = try records.identifierIndex(nil) else { throw DataError.unknownColumn(file: input, name: "id", available: records.header) }
-        let switchIndex = try records.column(rule.switchDate.column)
-        let cafIndex = try rule.switchDate.cafColumn.map { try records.column($0) }
         let cafMonths = (rule.switchDate.cafDates ?? [:]).compactMapValues(TargetBuilder.parseMonth)
         let national = TargetBuilder.parseMonth(rule.switchDate.national)!
-        let width = after.encoding.width, beta = after.estimates
-
-        /// A block's lines, and the after-model's design rows of the chunk being scored.
-        final class Part {
-            var bytes: [UInt8] = []
-            var encoder: DesignRowEncoder?
-            var rows: [Double] = []
-            var ids: [String] = []
-            var splits: [(before: Int, after: Int)] = []
-            var summary = RoutedScoringSummary(rows: 0, dossiersWithBefore: 0, dossiersWithAfter: 0, monthsBefore: 0, monthsAfter: 0, switchFromCalendar: 0)
-        }
+        /// The columns, known once the header is read (`prepare` runs before any record).
+        final class Columns { var switchDate = 0; var caf: Int? }
+        let columns = Columns()
         let out = try AtomicFile(path: output)
-        try out.write("\(csvField(records.header[idIndex])),score,score_avant,score_apres,mois_avant,mois_apres\n")
         var total = RoutedScoringSummary(rows: 0, dossiersWithBefore: 0, dossiersWithAfter: 0, monthsBefore: 0, monthsAfter: 0, switchFromCalendar: 0)
-        try records.forEachBlock(threads: threads, makePart: { Part() },
-            record: { reader, part in
-                if part.encoder == nil { part.encoder = try DesignRowEncoder(encoding: after.encoding, reader: reader) }
-                let start = part.rows.count
-                part.rows.append(contentsOf: repeatElement(0, count: width))
-                try part.rows.withUnsafeMutableBufferPointer { try part.encoder!.encodeCurrentRecord(into: $0.baseAddress! + start) }
-                part.ids.append(try reader.string(idIndex))
+        try PairedScoring.forEachBlock(first: before, others: [after], input: input, format: format, threads: threads,
+            prepare: { header, idColumn in
+                func column(_ name: String) throws -> Int {
+                    guard let i = header.firstIndex(of: name) else { throw DataError.unknownColumn(file: input, name: name, available: header) }
+                    return i
+                }
+                columns.switchDate = try column(rule.switchDate.column)
+                columns.caf = try rule.switchDate.cafColumn.map(column)
+                try out.write("\(csvField(idColumn)),score,score_avant,score_apres,mois_avant,mois_apres\n")
+            },
+            extra: { reader -> (split: (before: Int, after: Int), fromCalendar: Bool) in
+                let switchIndex = columns.switchDate, cafIndex = columns.caf
                 let text = try reader.string(switchIndex).trimmingCharacters(in: .whitespaces)
-                let month: TargetBuilder.Month
                 if text.isEmpty {
                     let caf = try cafIndex.map { try reader.string($0).trimmingCharacters(in: .whitespaces) }
-                    month = caf.flatMap { cafMonths[$0] } ?? national
-                    part.summary.switchFromCalendar += 1
-                } else {
-                    guard let m = TargetBuilder.parseMonth(text) else {
-                        throw DataError.notADate(file: reader.file, line: reader.line, column: reader.columnName(switchIndex), value: reader.text(switchIndex))
-                    }
-                    month = m
+                    let month = caf.flatMap { cafMonths[$0] } ?? national
+                    return (RoutingRule.split(switchMonth: month, windowStart: windowStart, window: window), true)
                 }
-                part.splits.append(RoutingRule.split(switchMonth: month, windowStart: windowStart, window: window))
+                guard let m = TargetBuilder.parseMonth(text) else {
+                    throw DataError.notADate(file: reader.file, line: reader.line, column: reader.columnName(switchIndex), value: reader.text(switchIndex))
+                }
+                return (RoutingRule.split(switchMonth: m, windowStart: windowStart, window: window), false)
             },
-            scored: { _, p1, count, part in
-                var p2 = [Double](repeating: 0, count: count)
-                part.rows.withUnsafeBufferPointer { x in
-                    beta.withUnsafeBufferPointer { b in
-                        p2.withUnsafeMutableBufferPointer { Scorer.scoreRows(x.baseAddress!, rows: count, columns: width, coefficients: b.baseAddress!, into: $0.baseAddress!) }
-                    }
+            merge: { block in
+                var bytes: [UInt8] = []
+                for i in block.ids.indices {
+                    let s = block.extras[i].split, p1 = block.first[i], p2 = block.others[0][i]
+                    let combined = RoutingRule.combine(combination, before: p1, after: p2, split: s)
+                    bytes += csvField(block.ids[i]).utf8
+                    bytes += ",\(combined),\(s.before > 0 ? p1.description : ""),\(s.after > 0 ? p2.description : ""),\(s.before),\(s.after)\n".utf8
+                    total.rows += 1
+                    if s.before > 0 { total.dossiersWithBefore += 1 }
+                    if s.after > 0 { total.dossiersWithAfter += 1 }
+                    total.monthsBefore += s.before; total.monthsAfter += s.after
+                    if block.extras[i].fromCalendar { total.switchFromCalendar += 1 }
                 }
-                for i in 0..<count {
-                    let s = part.splits[i]
-                    let combined = RoutingRule.combine(combination, before: p1[i], after: p2[i], split: s)
-                    part.bytes.append(contentsOf: csvField(part.ids[i]).utf8)
-                    part.bytes.append(contentsOf: ",\(combined),\(s.before > 0 ? p1[i].description : ""),\(s.after > 0 ? p2[i].description : ""),\(s.before),\(s.after)\n".utf8)
-                    part.summary.rows += 1
-                    if s.before > 0 { part.summary.dossiersWithBefore += 1 }
-                    if s.after > 0 { part.summary.dossiersWithAfter += 1 }
-                    part.summary.monthsBefore += s.before; part.summary.monthsAfter += s.after
-                }
-                part.rows.removeAll(keepingCapacity: true); part.ids.removeAll(keepingCapacity: true); part.splits.removeAll(keepingCapacity: true)
-            },
-            merge: { part in
-                try part.bytes.withUnsafeBufferPointer { try out.write($0) }
-                let s = part.summary
-                total.rows += s.rows; total.dossiersWithBefore += s.dossiersWithBefore; total.dossiersWithAfter += s.dossiersWithAfter
-                total.monthsBefore += s.monthsBefore; total.monthsAfter += s.monthsAfter; total.switchFromCalendar += s.switchFromCalendar
+                try out.write(bytes)
             })
         try out.commit()
         return total

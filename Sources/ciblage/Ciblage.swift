@@ -20,7 +20,7 @@ struct Ciblage: ParsableCommand {
             2 internal error.
             """,
         version: ModelArtifact.generatorName,
-        subcommands: [Simulate.self, Target.self, Train.self, Convert.self, Select.self, Inspect.self, Score.self, Route.self, Evaluate.self, Explain.self, Export.self, Queue.self, Audit.self, Monitor.self, Card.self, ModelRegistryCommand.self, Users.self, Serve.self]
+        subcommands: [Simulate.self, Target.self, Train.self, Convert.self, Select.self, Inspect.self, Score.self, Route.self, UpliftCommand.self, Evaluate.self, Explain.self, Export.self, Queue.self, Audit.self, Monitor.self, Card.self, ModelRegistryCommand.self, Users.self, Serve.self]
     )
 }
 
