@@ -81,6 +81,10 @@ enum French {
         case .surPlace: return "contrôle sur place"
         case .surPieces: return "contrôle sur pièces"
         case .verification: return "vérification d'un acte de traitement"
+        case .sms: return "SMS d'information sur un droit"
+        case .courrier: return "courrier d'information sur un droit"
+        case .appel: return "appel sortant (accès aux droits)"
+        case .rdv: return "rendez-vous des droits"
         }
     }
 }

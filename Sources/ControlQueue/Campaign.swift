@@ -5,12 +5,18 @@ import Foundation
 import Yams
 
 /// A control channel: document checks (sur pièces) or visits by sworn controllers (sur place) for
-/// overpayments; the verification of processing acts (datamining métier).
+/// overpayments; the verification of processing acts (datamining métier); an outreach contact
+/// (datamining accès aux droits).
 public enum ChannelKind: String, Codable, Sendable, CaseIterable {
     case surPieces = "sur_pieces"
     case surPlace = "sur_place"
     /// A verifier re-examines a processing act; its capacity and objective are volumes.
     case verification
+    /// Outreach to a household that may not claim a right: the contact causes the outcome, so
+    /// these campaigns keep a randomised holdout (see `OutreachPlanner`).
+    case sms, courrier, appel, rdv
+
+    public var isOutreach: Bool { [.sms, .courrier, .appel, .rdv].contains(self) }
 }
 
 public struct ChannelSpec: Codable, Equatable, Sendable {
@@ -22,6 +28,9 @@ public struct ChannelSpec: Codable, Equatable, Sendable {
     public var costPerControl: Double?
     /// Share of the true indu a control of this channel finds (visits find more than document checks).
     public var detectionFactor: Double?
+    /// Outreach: the model of take-up among this channel's contacted households (relative to the
+    /// campaign file, or NAME@VERSION); the campaign's `model` is then the held-out arm's.
+    public var model: String?
 
     public init(name: ChannelKind, capacity: Int, sectorCapacity: [String: Int]? = nil, costPerControl: Double? = nil, detectionFactor: Double? = nil) {
         self.name = name; self.capacity = capacity; self.sectorCapacity = sectorCapacity
@@ -55,6 +64,13 @@ public struct Campaign: Codable, Equatable, Sendable {
     public var filter: [String: [String]]?
     /// Seed of the random share.
     public var seed: UInt64?
+    /// Outreach: the share of the households each channel would contact that is drawn at random and
+    /// not contacted, so that the effect of contacts can be measured (required for outreach).
+    public var holdout: Double?
+    /// Outreach: rank households by predicted uplift (the default) or by predicted take-up when contacted.
+    public var ranking: OutreachRanking?
+    /// Outreach: how often a household may be contacted.
+    public var contactPressure: ContactPressure?
 
     /// A campaign built in code (the YAML file is the usual way; `load` validates it).
     public init(name: String, model: String, period: String? = nil, channels: [ChannelSpec], objective: Objective? = nil,
@@ -119,6 +135,7 @@ public struct Campaign: Codable, Equatable, Sendable {
         if let m = cooldownMonths, m < 0 { throw fail("cooldownMonths", "must be ≥ 0") }
         if cooldownMonths != nil && cooldownColumn == nil { throw fail("cooldownColumn", "is needed with cooldownMonths") }
         if let o = objective, o.volume == nil && o.euros == nil { throw fail("objective", "give volume or euros") }
+        try validateOutreach(file: file)
     }
 
     static func codingPath(_ error: Error) -> String? {

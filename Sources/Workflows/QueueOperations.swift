@@ -52,6 +52,10 @@ public struct PlanResult: Sendable {
     public var explored: Int
     public var eligible: Int
     public var population: Int
+    /// Outreach: households selected and held out (not contacted, not in the queue; in the plan file).
+    public var heldOut = 0
+    /// Outreach: how many households each contact-pressure rule left out.
+    public var exclusions: OutreachPlanner.Exclusions?
 }
 
 /// Where checkpoints are signed and kept: both outside the store.
@@ -162,6 +166,7 @@ public struct QueueOperations: Sendable {
     public func plan(_ request: PlanRequest, progress: ProgressHandler? = nil) throws -> PlanResult {
         let campaign = try Campaign.load(path: request.campaign)
         let model = try campaign.loadModel(campaignFile: request.campaign, registry: store)
+        if campaign.isOutreach { return try planOutreach(campaign, control: model, request) }
         let summary = try Planner.plan(campaign: campaign, model: model, population: request.population, format: request.format,
                                        threads: request.threads, progress: progress)
         let result = try store.plan(campaign: campaign.name, modelChecksum: model.checksum ?? "", items: summary.items, by: request.actor)
@@ -170,6 +175,23 @@ public struct QueueOperations: Sendable {
         return PlanResult(campaign: campaign.name, inserted: result.inserted, skipped: result.skipped,
                           explored: summary.items.filter { $0.selection == "explore" }.count,
                           eligible: summary.eligible, population: summary.population)
+    }
+
+    /// An outreach campaign: the contacted households go to the queue, the held-out ones only to the
+    /// plan file, which is the campaign's record of who was held out (its follow-up needs it).
+    private func planOutreach(_ campaign: Campaign, control: ModelArtifact, _ request: PlanRequest) throws -> PlanResult {
+        guard let output = request.output else {
+            throw RequestError("output", "an outreach campaign's held-out households are recorded only in the plan file: give {output}")
+        }
+        let models = try campaign.loadChannelModels(campaignFile: request.campaign, registry: store)
+        let summary = try OutreachPlanner.plan(campaign: campaign, control: control, channelModels: models, population: request.population,
+                                               format: request.format, threads: request.threads)
+        try AtomicFile.write(Data(summary.plan.csv().utf8), to: output)
+        let result = try store.plan(campaign: campaign.name, modelChecksum: control.checksum ?? "", items: summary.contacted, by: request.actor)
+        if let signing = request.checkpoint { _ = try signCheckpoint(signing) }
+        return PlanResult(campaign: campaign.name, inserted: result.inserted, skipped: result.skipped, explored: 0,
+                          eligible: summary.plan.eligible, population: summary.plan.population, heldOut: summary.heldOut.count,
+                          exclusions: summary.exclusions)
     }
 
     public func next(_ request: PullRequest, now: Date = Date()) throws -> QueueItem? {

@@ -42,6 +42,9 @@ public enum HouseholdSimulator {
                 feature("distance_km", .numeric, "Distance au point d'accueil le plus proche (km)"),
                 ColumnSpec(name: "handicap", role: .sensitive, type: .boolean, label: "Situation de handicap", source: source),
                 ColumnSpec(name: "nationalite", role: .sensitive, type: .categorical, levels: ["FR", "UE", "HORS_UE"], label: "Nationalité (groupe)", source: source),
+                ColumnSpec(name: "contacts_12_mois", role: .ignore, type: .numeric, label: "Contacts d'aller-vers reçus sur 12 mois", source: "Historique des campagnes"),
+                ColumnSpec(name: "mois_depuis_contact", role: .ignore, type: .numeric, label: "Mois depuis le dernier contact (99 : jamais)", source: "Historique des campagnes"),
+                ColumnSpec(name: "opposition_contact", role: .ignore, type: .boolean, label: "A demandé à ne plus être contacté", source: "Liste d'opposition"),
                 ColumnSpec(name: "canal", role: .ignore, type: .categorical, levels: arms, label: "Canal de contact de l'expérience (aucun : témoin)", source: "Campagne d'expérimentation"),
                 ColumnSpec(name: "droit_ouvert", role: .target, type: .boolean, label: "Droit ouvert dans les 3 mois", source: "Liquidation"),
                 ColumnSpec(name: "montant_mensuel", role: .amount, type: .numeric, label: "Montant mensuel du droit ouvert (€)", source: "Liquidation"),
@@ -54,6 +57,8 @@ public enum HouseholdSimulator {
     struct Household {
         var sector: Int, age: Int, children: Int, income: Double, recipient: Bool, alone: Bool, digital: Bool, distance: Double
         var disability: Bool, nationality: Int
+        /// Outreach received: contacts over the last 12 months, months since the last one (99: never), opted out.
+        var contacts: Int, monthsSinceContact: Int, optedOut: Bool
         var eligible: Bool, amount: Double
         /// Chance of opening the right within 3 months, per arm (`arms` order).
         var p: [Double]
@@ -84,8 +89,12 @@ public enum HouseholdSimulator {
             1.4 + 0.6 * (distance < 8 ? 1 : 0) - 1.0 * (distance > 25 ? 1 : 0),       // rdv
         ]
         let p = effects.map { eligible ? logistic(base + $0) : 0 }
+        let contacts = min(4, g.poisson(recipient ? 0.5 : 0.2))
+        let monthsSinceContact = contacts > 0 ? Int(g.next() % 12) : 99
+        let optedOut = g.bernoulli(0.02)
         return Household(sector: sector, age: age, children: children, income: income, recipient: recipient, alone: alone, digital: digital,
-                         distance: distance, disability: disability, nationality: nationality, eligible: eligible, amount: amount, p: p)
+                         distance: distance, disability: disability, nationality: nationality,
+                         contacts: contacts, monthsSinceContact: monthsSinceContact, optedOut: optedOut, eligible: eligible, amount: amount, p: p)
     }
 
     static func features(_ index: Int, _ h: Household, into b: inout ByteBuffer) {
@@ -96,7 +105,9 @@ public enum HouseholdSimulator {
         for flag in [h.recipient, h.alone, h.digital] { b.append(flag ? UInt8(ascii: "1") : UInt8(ascii: "0")); b.comma() }
         b.append(h.distance, decimals: 1); b.comma()
         b.append(h.disability ? UInt8(ascii: "1") : UInt8(ascii: "0")); b.comma()
-        b.append(["FR", "UE", "HORS_UE"][h.nationality])
+        b.append(["FR", "UE", "HORS_UE"][h.nationality]); b.comma()
+        b.append(h.contacts); b.comma(); b.append(h.monthsSinceContact); b.comma()
+        b.append(h.optedOut ? UInt8(ascii: "1") : UInt8(ascii: "0"))
     }
 
     static func truth(_ h: Household, into b: inout ByteBuffer) {
@@ -152,5 +163,35 @@ public enum HouseholdSimulator {
         try population?.write(p.bytes); try sample?.write(s.bytes)
         try population?.commit(); try sample?.commit()
         return summary
+    }
+
+    /// The household of an identifier written by `run` (F00000001 is the first), or nil.
+    public static func index(of id: String) -> Int? {
+        guard id.first == "F", let n = Int(id.dropFirst()), n >= 1 else { return nil }
+        return n - 1
+    }
+
+    /// What a campaign's households did in the 3 months after it: each contacted on its arm, or
+    /// held out (arm "aucun"), opens the right with the simulator's chance for that arm. The draw
+    /// of household i depends on (seed, i, arm) only, so a follow-up is the same whatever order
+    /// or subset of the plan is asked. Writes `id,canal,droit_ouvert,montant_mensuel`.
+    public static func followUp(_ plan: [(id: String, arm: String)], seed: UInt64, sectors: Int = 4, output: String) throws(DataError) -> (rows: Int, opened: Int) {
+        let file = try AtomicFile(path: output)
+        try file.write("id,canal,droit_ouvert,montant_mensuel\n")
+        var b = ByteBuffer(), opened = 0
+        for (id, arm) in plan {
+            guard let i = index(of: id) else { throw .invalidOption("follow-up: '\(id)' is not a household identifier of the simulator (F followed by digits)") }
+            guard let k = arms.firstIndex(of: arm) else { throw .invalidOption("follow-up: household \(id) has arm '\(arm)', expected one of \(arms.joined(separator: ", "))") }
+            let h = household(i, seed: seed, sectors: sectors)
+            var g = SplitMix64(seed: seed ^ 0xF011_0000_0001 ^ UInt64(k), index: UInt64(i))
+            let yes = g.bernoulli(h.p[k])
+            if yes { opened += 1 }
+            b.append(id); b.comma(); b.append(arm); b.comma(); b.append(yes ? UInt8(ascii: "1") : UInt8(ascii: "0")); b.comma()
+            b.append(yes ? h.amount : 0, decimals: 2); b.newline()
+            if b.bytes.count > 1 << 20 { try file.write(b.bytes); b = ByteBuffer() }
+        }
+        try file.write(b.bytes)
+        try file.commit()
+        return (plan.count, opened)
     }
 }
