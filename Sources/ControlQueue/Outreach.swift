@@ -219,17 +219,8 @@ public enum OutreachPlanner {
         var items: [PlannedItem] = []
         for (c, channel) in campaign.channels.enumerated() {
             let chosen = selected[c], n = chosen.count
-            let contacted = min(channel.capacity, n - Int((h * Double(n)).rounded())), held = n - contacted
-            // Seeded partial Fisher–Yates: the first `held` positions of a uniform permutation.
-            var g = SplitMix64(seed: campaign.seed ?? 1, index: UInt64(c))
-            var positions = Array(0..<n)
-            for k in 0..<held {
-                let j = k + Int(g.next() % UInt64(n - k))
-                positions.swapAt(k, j)
-            }
-            var isHeld = [Bool](repeating: false, count: n)
-            for k in 0..<held { isHeld[positions[k]] = true }
-            let piHeld = n > 0 ? Double(held) / Double(n) : 0
+            let isHeld = holdoutDraw(selected: n, share: h, capacity: channel.capacity, seed: campaign.seed ?? 1, stream: UInt64(c))
+            let piHeld = n > 0 ? Double(isHeld.filter { $0 }.count) / Double(n) : 0
             for (k, pair) in chosen.enumerated() {
                 let reasons = String(format: "recours prédit si contact : %.1f %% ; effet prédit du contact : %+.1f pt", 100 * pair.takeUp, 100 * pair.uplift)
                 items.append(PlannedItem(dossier: pair.id, channel: channel.name, sector: pair.sector, score: pair.takeUp, expectedAmount: nil,
@@ -238,5 +229,18 @@ public enum OutreachPlanner {
             }
         }
         return Summary(plan: Planner.Summary(eligible: eligible, population: population, items: items), exclusions: exclusions)
+    }
+
+    /// Which of `n` selected households are held out: exactly H = n − min(capacity, n − round(h·n)),
+    /// drawn uniformly without replacement (the first H positions of a seeded Fisher–Yates
+    /// permutation), so each is held out with probability H/n and every set of H equally likely.
+    public static func holdoutDraw(selected n: Int, share h: Double, capacity: Int, seed: UInt64, stream: UInt64) -> [Bool] {
+        let held = n - min(capacity, n - Int((h * Double(n)).rounded()))
+        var g = SplitMix64(seed: seed, index: stream)
+        var positions = Array(0..<n)
+        for k in 0..<held { positions.swapAt(k, k + Int(g.next() % UInt64(n - k))) }
+        var isHeld = [Bool](repeating: false, count: n)
+        for k in 0..<held { isHeld[positions[k]] = true }
+        return isHeld
     }
 }

@@ -80,7 +80,7 @@ public enum HouseholdSimulator {
         let entitlement = -1.6 + 1.6 * (income < 0.8 ? 1 : 0) + 0.35 * Double(children) + 0.5 * (alone ? 1 : 0) + 0.7 * (disability ? 1 : 0)
         let eligible = g.bernoulli(logistic(entitlement))
         let amount = eligible ? ((150 + 450 * g.uniform()) * 100).rounded() / 100 : 0
-        let base = -2.4 + 1.6 * (recipient ? 1 : 0) + 0.9 * (digital ? 1 : 0)
+        let base = -2.6 + 2.4 * (recipient ? 1 : 0) + 0.9 * (digital ? 1 : 0)
         let effects: [Double] = [
             0,
             -0.4 + 1.6 * (digital ? 1 : 0),                                            // sms

@@ -1,0 +1,186 @@
+import CiblageSupport
+import ControlQueue
+import Dossiers
+import Evaluation
+import Foundation
+import RiskModel
+import Testing
+import Workflows
+
+/// Datamining accès aux droits on the simulator: households, a randomised experiment, a model per
+/// arm, outreach campaigns with a holdout and a contact-pressure rule.
+@Suite struct AccesTests {
+    struct Setup: Sendable {
+        var dir: URL
+        var population: String
+        /// id → (p_aucun, p_sms, p_courrier, p_appel, p_rdv), contacts, months since the last, opted out.
+        var truth: [String: (p: [Double], contacts: Int, months: Int, optedOut: Bool)]
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    }
+
+    /// 60,000 households and a past experiment on 20,000 of them; a model of take-up per arm.
+    static let setup: Setup = {
+        let dir = scratchDirectory()
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        var request = SimulationRequest(options: SimulationOptions(dossiers: 60_000, seed: 11, randomSample: 20_000),
+                                        outputs: SimulationOutputs(population: path("foyers.csv"), randomSample: path("experience.csv")))
+        request.cible = .acces
+        request.specOutput = path("spec.yaml")
+        _ = try! simulate(request)
+        for arm in ["aucun", "sms", "appel"] {
+            var training = TrainingRequest(data: path("experience.csv"), roles: .spec(SpecRoles(path: path("spec.yaml"))))
+            training.rowFilter = RowFilter(column: "canal", values: [arm])
+            training.output = path("acces-\(arm).json")
+            _ = try! train(training)
+        }
+        let text = try! String(contentsOfFile: path("foyers.csv"), encoding: .utf8)
+        var lines = text.split(separator: "\n")
+        let header = lines.removeFirst().split(separator: ",").map(String.init)
+        func col(_ name: String) -> Int { header.firstIndex(of: name)! }
+        let p = HouseholdSimulator.arms.map { col("p_\($0)") }
+        let (c, m, o) = (col("contacts_12_mois"), col("mois_depuis_contact"), col("opposition_contact"))
+        var truth: [String: (p: [Double], contacts: Int, months: Int, optedOut: Bool)] = [:]
+        for line in lines {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            truth[String(f[0])] = (p.map { Double(f[$0])! }, Int(f[c])!, Int(f[m])!, f[o] == "1")
+        }
+        return Setup(dir: dir, population: path("foyers.csv"), truth: truth)
+    }()
+
+    static func campaign(_ s: Setup, name: String, extra: String = "", holdout: String = "holdout: 0.1", pressure: String? = nil) throws -> String {
+        let file = s.path("\(name).yaml")
+        try """
+            name: \(name)
+            model: acces-aucun.json
+            channels:
+              - {name: sms, capacity: 3000, costPerControl: 0.1, model: acces-sms.json}
+              - {name: appel, capacity: 800, costPerControl: 6, model: acces-appel.json}
+            \(holdout)
+            objective: {volume: 400}
+            seed: 7
+            contactPressure:
+            \(pressure ?? "  {maxContacts: 3, contactsColumn: contacts_12_mois, cooldownMonths: 2, lastContactColumn: mois_depuis_contact, optOutColumn: opposition_contact}")
+            \(extra)
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    static func plan(_ s: Setup, _ campaign: String, store: String) throws -> (PlanResult, [[String]]) {
+        let queue = try QueueOperations(url: s.path(store))
+        var request = PlanRequest(campaign: campaign, population: s.population, actor: Actor(name: "root"))
+        request.output = s.path("\(store).plan.csv")
+        let result = try queue.plan(request)
+        let rows = try String(contentsOfFile: request.output!, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        return (result, rows)
+    }
+
+    /// The issue's comparison: ranked by predicted uplift, a campaign opens more rights per contact
+    /// because of the contact (the simulator's truth, p_channel − p_aucun of each contacted
+    /// household) than one ranked by predicted take-up, which contacts many who would have opened
+    /// the right anyway. The follow-up's measured uplift covers the contacted households' true one.
+    @Test func rankingByUpliftOpensMoreRightsPerContactThanRankingByResponse() throws {
+        let s = Self.setup
+        func incremental(_ rows: [[String]]) -> (effect: Double, takeUp: Double, contacts: Int) {
+            let contacted = rows.filter { $0[3] != "temoin" }
+            let k = contacted.map { row -> (Double, Double) in
+                let t = s.truth[row[0]]!, arm = HouseholdSimulator.arms.firstIndex(of: row[1])!
+                return (t.p[arm] - t.p[0], t.p[arm])
+            }
+            return (k.map(\.0).reduce(0, +) / Double(k.count), k.map(\.1).reduce(0, +) / Double(k.count), k.count)
+        }
+        let (upliftPlan, upliftRows) = try Self.plan(s, try Self.campaign(s, name: "acces-uplift"), store: "uplift.sqlite")
+        let (_, responseRows) = try Self.plan(s, try Self.campaign(s, name: "acces-response", extra: "ranking: response"), store: "response.sqlite")
+        let u = incremental(upliftRows), r = incremental(responseRows)
+        print(String(format: "accès: ranked by uplift %.4f rights opened per contact because of it (take-up %.4f, %d contacts); by response %.4f (take-up %.4f, %d contacts)",
+                     u.effect, u.takeUp, u.contacts, r.effect, r.takeUp, r.contacts))
+        #expect(u.contacts == 3800 && r.contacts == 3800 && upliftPlan.inserted == 3800)
+        #expect(u.effect > 1.1 * r.effect, "uplift \(u.effect) vs response \(r.effect)")
+        #expect(r.takeUp > u.takeUp, "the response ranking contacts the likeliest to open the right, who are not the most persuadable")
+
+        // The follow-up: contacted households on their channel, the held out on 'aucun'.
+        let plan = upliftRows.map { (id: $0[0], arm: $0[3] == "temoin" ? "aucun" : $0[1]) }
+        let heldOut = plan.filter { $0.arm == "aucun" }.count
+        #expect(heldOut == upliftPlan.heldOut && heldOut > 0)
+        let followUp = s.path("suivi.csv")
+        _ = try HouseholdSimulator.followUp(plan, seed: 11, output: followUp)
+        // The held out of a channel compare with that channel's contacted: estimate per channel.
+        for channel in ["sms", "appel"] {
+            let ids = Set(upliftRows.filter { $0[1] == channel }.map { $0[0] })
+            let rows = try Uplift.read(path: followUp, armColumn: "canal", targetColumn: "droit_ouvert", amountColumn: "montant_mensuel", inclusionColumn: nil)
+            let lines = try String(contentsOfFile: followUp, encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
+            let mine = zip(lines, rows).filter { ids.contains($0.0) }.map(\.1)
+            let report = try Uplift.estimate(mine, control: "aucun")
+            let arm = HouseholdSimulator.arms.firstIndex(of: channel)!
+            let truth = ids.map { s.truth[$0]!.p[arm] - s.truth[$0]!.p[0] }.reduce(0, +) / Double(ids.count)
+            let e = try #require(report.arms.first)
+            print(String(format: "accès follow-up, %@: uplift %.4f [%.4f ; %.4f], true effect on its selected households %.4f", channel, e.uplift.value, e.uplift.lower, e.uplift.upper, truth))
+            #expect(e.uplift.covers(truth))
+        }
+    }
+
+    /// Nobody opted out, over the contact maximum or in the cool-down is contacted or held out;
+    /// the held out are not in the queue, and each channel's holdout is its stated share.
+    @Test func thePlanKeepsTheContactPressureRuleAndItsHoldout() throws {
+        let s = Self.setup
+        let (result, rows) = try Self.plan(s, try Self.campaign(s, name: "acces-pression"), store: "pression.sqlite")
+        for row in rows {
+            let t = s.truth[row[0]]!
+            #expect(!t.optedOut && t.contacts < 3 && t.months >= 2, "\(row[0]) breaks the contact-pressure rule")
+        }
+        #expect(Set(rows.map { $0[0] }).count == rows.count, "a household is planned once")
+        let x = try #require(result.exclusions)
+        #expect(x.optedOut > 0 && x.tooManyContacts > 0 && x.coolingDown > 0)
+        for channel in ["sms", "appel"] {
+            let mine = rows.filter { $0[1] == channel }, held = mine.filter { $0[3] == "temoin" }
+            #expect(held.count == Int((0.1 * Double(mine.count)).rounded()) && mine.count - held.count == (channel == "sms" ? 3000 : 800))
+            #expect(held.allSatisfy { abs(Double($0[4])! - Double(held.count) / Double(mine.count)) < 1e-12 })
+        }
+        let queue = try QueueOperations(url: s.path("pression.sqlite"))
+        let items = try queue.store.items(in: .all)
+        #expect(items.count == 3800 && items.allSatisfy { $0.item.selection != "temoin" })
+    }
+
+    /// The holdout draw holds out exactly H of n, each with probability H/n, every pair with
+    /// H(H−1)/(n(n−1)) (uniform without replacement): 4,000 seeds, within 4 standard deviations.
+    @Test func theHoldoutDrawHasItsStatedProbability() {
+        let n = 50, seeds = 4000
+        var counts = [Int](repeating: 0, count: n), pair = 0
+        for seed in 1...seeds {
+            let draw = OutreachPlanner.holdoutDraw(selected: n, share: 0.2, capacity: 45, seed: UInt64(seed), stream: 0)
+            #expect(draw.filter { $0 }.count == 10)
+            for i in 0..<n where draw[i] { counts[i] += 1 }
+            if draw[0] && draw[49] { pair += 1 }
+        }
+        let sd = (0.2 * 0.8 / Double(seeds)).squareRoot()
+        for c in counts { #expect(abs(Double(c) / Double(seeds) - 0.2) < 4 * sd) }
+        let joint = 10.0 * 9 / (50 * 49), jointSD = (joint * (1 - joint) / Double(seeds)).squareRoot()
+        #expect(abs(Double(pair) / Double(seeds) - joint) < 4 * jointSD)
+        // The capacity bounds the contacted: 45 at most of 60, so 15 held out.
+        #expect(OutreachPlanner.holdoutDraw(selected: 60, share: 0.1, capacity: 45, seed: 1, stream: 0).filter { $0 }.count == 15)
+    }
+
+    @Test func badOutreachCampaignsNameTheKey() throws {
+        let s = Self.setup
+        func refusal(_ file: String) -> String {
+            do { _ = try Self.plan(s, file, store: "refus-\(UUID().uuidString).sqlite"); return "" } catch { return "\(error)" }
+        }
+        #expect(refusal(try Self.campaign(s, name: "sans-temoin", holdout: "")).contains("key 'holdout'"))
+        #expect(refusal(try Self.campaign(s, name: "temoin-zero", holdout: "holdout: 0")).contains("key 'holdout'"))
+        let zero = refusal(try Self.campaign(s, name: "zero-contact", pressure: "  {maxContacts: 0, contactsColumn: contacts_12_mois}"))
+        #expect(zero.contains("key 'contactPressure.maxContacts'") && zero.contains("no household can be contacted"))
+        // Every simulated household's last contact is less than 100 months ago, or never (99).
+        let never = refusal(try Self.campaign(s, name: "jamais", pressure: "  {cooldownMonths: 100, lastContactColumn: mois_depuis_contact}"))
+        #expect(never.contains("key 'contactPressure.cooldownMonths'") && never.contains("no household of"), "\(never)")
+        let column = refusal(try Self.campaign(s, name: "colonne", pressure: "  {maxContacts: 2, contactsColumn: contacts_24_mois}"))
+        #expect(column.contains("key 'contactPressure.contactsColumn'") && column.contains("contacts_24_mois"))
+        #expect(refusal(try Self.campaign(s, name: "explore", extra: "exploration: 0.1")).contains("key 'exploration'"))
+        // Without the plan file the holdout would be lost.
+        let queue = try QueueOperations(url: s.path("sans-fichier.sqlite"))
+        let noFile = #expect(throws: RequestError.self) {
+            try queue.plan(PlanRequest(campaign: try Self.campaign(s, name: "sans-fichier"), population: s.population, actor: Actor(name: "root")))
+        }
+        #expect(noFile?.parameter == "output")
+        #expect(try queue.store.items(in: .all).isEmpty, "a refused plan leaves the store unchanged")
+    }
+}
