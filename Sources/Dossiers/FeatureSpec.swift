@@ -171,8 +171,20 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
     /// What a row is; absent: a dossier over a control window (the DMDE table).
     public var unit: AnalysisUnit?
     public var description: String?
+    /// The label's definition, one key per kind (Targets/): `targetDefinition` for the DMDE
+    /// overpayment of a dossier-period, `rightOpened` for a household, `rejet` for a processing act.
     public var targetDefinition: TargetDefinitionSpec?
+    public var rightOpened: RightOpenedDefinition?
+    public var rejet: RejetDefinition?
     public var columns: [ColumnSpec]
+
+    /// The spec's target definitions: key, the unit it labels, whether the spec declares it.
+    /// Adding a definition: a file in Targets/ and a line here.
+    public var targetDefinitions: [(key: String, unit: AnalysisUnit, declared: Bool)] {
+        [("targetDefinition", .dossierPeriod, targetDefinition != nil),
+         (RightOpenedDefinition.key, RightOpenedDefinition.unit, rightOpened != nil),
+         (RejetDefinition.key, RejetDefinition.unit, rejet != nil)]
+    }
 
     public init(name: String, unit: AnalysisUnit? = nil, description: String? = nil, targetDefinition: TargetDefinitionSpec? = nil, columns: [ColumnSpec]) {
         self.name = name; self.unit = unit; self.description = description; self.targetDefinition = targetDefinition; self.columns = columns
@@ -234,6 +246,13 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
                 }
             }
         }
+        let declared = targetDefinitions.filter(\.declared)
+        if declared.count > 1 { throw fail("keys \(declared.map { "'\($0.key)'" }.joined(separator: " and ")) both define the target; keep the one of the unit '\(analysisUnit.rawValue)'") }
+        if let d = declared.first, d.unit != analysisUnit {
+            throw fail("key '\(d.key)' defines the target of a \(d.unit.rawValue) and the spec's unit is '\(analysisUnit.rawValue)'\(unit == nil ? " (the default)" : ""): set unit: \(d.unit.rawValue), or use the key \(targetDefinitions.first { $0.unit == analysisUnit }.map { "'\($0.key)'" } ?? "of that unit")")
+        }
+        if let w = rightOpened?.withinMonths, !(1...36).contains(w) { throw fail("key 'rightOpened.withinMonths' must be between 1 and 36, got \(w)") }
+        if let m = rejet?.minimumImpact, !(m >= 0 && m.isFinite) { throw fail("key 'rejet.minimumImpact' must be a finite amount ≥ 0, got \(m)") }
         let targets = columns(.target)
         guard targets.count <= 1 else { throw fail("more than one column has role target: \(targets.map(\.name).joined(separator: ", "))") }
         for role in [ColumnRole.id, .weight, .provenance, .inclusion, .amount] where columns(role).count > 1 {

@@ -88,3 +88,35 @@ public func buildTargets(_ request: TargetRequest) throws -> TargetBuilder.Summa
     return try TargetBuilder.build(historyPath: request.history, outputPath: request.output, definition: request.definition,
                                    asOf: request.asOf, format: request.format)
 }
+
+/// Label the households of an outreach campaign (accès aux droits): a right opened within N months
+/// after the contact (`Targets/RightOpenedTarget.swift`).
+public struct RightOpenedTargetRequest: Sendable {
+    public var contacts: String
+    public var openings: String
+    public var output: String
+    public var definition = RightOpenedDefinition()
+    public var format = CSVFormat()
+    public init(contacts: String, openings: String, output: String) { self.contacts = contacts; self.openings = openings; self.output = output }
+}
+
+public func buildRightOpenedTargets(_ request: RightOpenedTargetRequest) throws -> RightOpenedDefinition.Summary {
+    try RequestError.check(request.definition.withinMonths, in: 1...36, "within")
+    return try request.definition.build(contactsPath: request.contacts, openingsPath: request.openings, outputPath: request.output, format: request.format)
+}
+
+/// Label verified processing acts (datamining métier): the verifier's rejet (`Targets/VerifierRejetTarget.swift`).
+public struct RejetTargetRequest: Sendable {
+    public var verifications: String
+    public var output: String
+    public var definition = RejetDefinition()
+    public var format = CSVFormat()
+    public init(verifications: String, output: String) { self.verifications = verifications; self.output = output }
+}
+
+public func buildRejetTargets(_ request: RejetTargetRequest) throws -> RejetDefinition.Summary {
+    guard request.definition.minimumImpact >= 0, request.definition.minimumImpact.isFinite else {
+        throw RequestError("minimumImpact", "{minimumImpact} must be a finite amount ≥ 0, got \(request.definition.minimumImpact)")
+    }
+    return try request.definition.build(verificationsPath: request.verifications, outputPath: request.output, format: request.format)
+}

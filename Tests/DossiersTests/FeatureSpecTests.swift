@@ -96,7 +96,7 @@ import LinearAlgebra
         #expect(throws: DataError.sensitiveFeature(column: "nationalite")) { try TableSpec(spec: spec, allowSensitive: ["nationalite": " "]) }
         #expect(DataError.sensitiveFeature(column: "nationalite").description.contains("allowSensitive nationalite reason TEXT"))
         let refusal15 = #expect(throws: DataError.self) { try TableSpec(spec: spec, allowSensitive: ["region": "x"]) }
-        #expect(refusal15?.description == "allowSensitive region: the column is not marked sensitive (role feature)")
+        #expect(refusal15?.description == "allowSensitive region: the column is not marked sensitive or agent (role feature)")
         let table = try TableSpec(spec: spec, allowSensitive: ["nationalite": "audit de calibration demandé par le DPO"])
         #expect(table.features!.contains("nationalite"))
         let data = try TrainingData.read(path: dataFile(), spec: table)

@@ -27,7 +27,7 @@ public enum HouseholdSimulator {
         func truth(_ name: String, _ label: String) -> ColumnSpec {
             ColumnSpec(name: name, role: .ignore, type: .numeric, label: label, source: "Simulation (vérité terrain)")
         }
-        return FeatureSpec(
+        var spec = FeatureSpec(
             name: "acces-simule", unit: .household,
             description: "Foyers simulés par ciblage simulate --cible acces ; la cible est l'ouverture d'un droit dans les 3 mois suivant un contact (ou sans contact).",
             columns: [
@@ -52,6 +52,8 @@ public enum HouseholdSimulator {
                 truth("eligible", "Éligible à un droit non réclamé (vérité)"),
                 truth("montant_droit", "Montant mensuel du droit (vérité)"),
             ] + arms.map { truth("p_\($0)", "Probabilité d'ouverture si \($0) (vérité)") })
+        spec.rightOpened = RightOpenedDefinition(withinMonths: 3)
+        return spec
     }
 
     struct Household {

@@ -31,7 +31,7 @@ public enum ProcessingActSimulator {
         func feature(_ name: String, _ type: ColumnType, _ label: String, levels: [String]? = nil, reference: String? = nil) -> ColumnSpec {
             ColumnSpec(name: name, role: .feature, type: type, levels: levels, reference: reference, label: label, source: source)
         }
-        return FeatureSpec(
+        var spec = FeatureSpec(
             name: "metier-simule", unit: .processingAct,
             description: "Actes de traitement simulés par ciblage simulate --cible metier : une liquidation, vérifiée ou non ; la cible est le rejet du vérificateur.",
             targetDefinition: nil,
@@ -54,6 +54,8 @@ public enum ProcessingActSimulator {
                 ColumnSpec(name: "provenance", role: .provenance, type: .categorical, levels: ["random", "targeted", "other"], label: "Origine du label", source: "Plan de vérification"),
                 ColumnSpec(name: "proba_inclusion", role: .inclusion, type: .numeric, label: "Probabilité d'inclusion dans l'échantillon", source: "Plan de vérification"),
             ])
+        spec.rejet = RejetDefinition(minimumImpact: 0)
+        return spec
     }
 
     /// One act: its columns (as written) and its truth.
