@@ -48,6 +48,9 @@ public struct AuditColumns: Sendable {
     public var inclusion: String?
     /// Identifier column, to match a plan's list and name dossiers.
     public var id: String?
+    /// Audit only the rows whose column holds one of these values: the eligible households of an
+    /// outreach campaign (`--among eligible=1`), to see who among them is left out.
+    public var among: RowFilter?
 
     public init(attributes: [String], intersections: [[String]] = [], bands: [String: [Double]] = [:], references: [String: String] = [:],
                 outcome: String? = nil, provenance: String? = nil, randomValue: String = "random", inclusion: String? = nil, id: String? = nil) {
@@ -80,7 +83,14 @@ public enum AuditData {
         if let agent = attributeNames.first(where: { model.spec?.column($0)?.role == .agent }) { throw AuditError.agentGrouping(agent) }
         let attributeIndex = try attributeNames.map(records.column)
         for b in columns.bands.keys where !attributeNames.contains(b) { throw AuditError.bandWithoutAttribute(b) }
-        let outcomeIndex = try records.column(columns.outcome ?? model.target.column)
+        // A plan's list needs no outcome (who is selected is the question): without the column,
+        // every outcome is unknown and only shares and selection rates are reported.
+        let outcomeIndex: Int?
+        if case .listed = rule, columns.outcome == nil, !header.contains(model.target.column) { outcomeIndex = nil } else {
+            outcomeIndex = try records.column(columns.outcome ?? model.target.column)
+        }
+        let amongIndex = try columns.among.map { try records.column($0.column) }
+        let amongValues = columns.among?.values ?? []
         let provenanceName = columns.provenance ?? model.spec?.columns(.provenance).first?.name
         let provenanceIndex: Int? = try columns.provenance.map(records.column) ?? provenanceName.flatMap { header.firstIndex(of: $0) }
         let inclusionName = columns.inclusion ?? model.spec?.columns(.inclusion).first?.name
@@ -97,9 +107,10 @@ public enum AuditData {
         }
         let bands = columns.bands, randomValue = columns.randomValue
         var all = Part(text: Array(repeating: [], count: attributeNames.count))
-        try records.forEachBlock(threads: threads, makePart: { Part(text: Array(repeating: [], count: attributeNames.count)) },
+        let include: ((CSVReader) throws -> Bool)? = amongIndex.map { index in { reader in amongValues.contains(try reader.string(index).trimmingSpaces) } }
+        try records.forEachBlock(threads: threads, include: include, makePart: { Part(text: Array(repeating: [], count: attributeNames.count)) },
             record: { reader, part in
-                let y: Double = reader.isBlank(outcomeIndex) ? .nan : try reader.binaryTarget(outcomeIndex)
+                let y: Double = try outcomeIndex.map { reader.isBlank($0) ? .nan : try reader.binaryTarget($0) } ?? .nan
                 part.outcomes.append(y)
                 let random: Bool
                 if let provenanceIndex { random = try reader.string(provenanceIndex).trimmingSpaces == randomValue } else { random = !y.isNaN }
@@ -135,6 +146,15 @@ public enum AuditData {
                 for k in all.text.indices { all.text[k] += part.text[k] }
             })
         if records.recordCount == 0 { throw DataError.headerOnly(file: path) }
+        if let among = columns.among {
+            guard !all.scores.isEmpty else {
+                throw DataError.noRowsSelected(file: path, reason: "no row has \(among.column) in {\(among.values.sorted().joined(separator: ", "))}")
+            }
+            notes.append("audited population: the \(all.scores.count) rows of \(records.recordCount) whose \(among.column) is \(among.values.sorted().joined(separator: " or "))")
+        }
+        if outcomeIndex == nil {
+            notes.append("no outcome column (\(model.target.column)) in the file: shares and selection rates only")
+        }
         let scores = all.scores, outcomes = all.outcomes, random = all.random, listed = all.listed, text = all.text
         if provenanceIndex == nil {
             notes.append("no provenance column: every row with a known outcome is taken as the random stratum (right for a simulated population, not for real controls)")

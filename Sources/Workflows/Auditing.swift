@@ -73,14 +73,19 @@ public func audit(_ request: AuditRequest, progress: ProgressHandler? = nil) thr
     return report
 }
 
-/// The identifiers of a plan's CSV (column `id`, else `dossier`).
+/// The identifiers of a plan's CSV (column `id`, else `dossier`), without an outreach campaign's
+/// held-out households (`selection` temoin): they were selected, then not contacted.
 func identifiers(in path: String, format: CSVFormat) throws -> Set<String> {
     let reader = try CSVReader(path: path, format: format)
     guard let i = reader.header.firstIndex(of: "id") ?? reader.header.firstIndex(of: "dossier") else {
         throw DataError.unknownColumn(file: path, name: "id", available: reader.header)
     }
+    let selection = reader.header.firstIndex(of: "selection")
     var ids = Set<String>()
-    while try reader.next() { ids.insert(try reader.string(i).trimmingSpaces) }
+    while try reader.next() {
+        if let selection, try reader.string(selection).trimmingSpaces == "temoin" { continue }
+        ids.insert(try reader.string(i).trimmingSpaces)
+    }
     return ids
 }
 

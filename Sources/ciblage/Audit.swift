@@ -29,7 +29,9 @@ struct Audit: ParsableCommand {
     @Option(help: "Select the highest scores, this share of the population (0–1).") var topShare: Double?
     @Option(help: "Select every score at or above this probability.") var threshold: Double?
     @Option(help: "Select the dossiers listed in this CSV's id column (a plan's selection).") var selected: String?
-    @Option(help: "Outcome column (default: the model's target).") var outcome: String?
+    @Option(help: "Outcome column (default: the model's target; with --selected it may be absent: selection rates only).") var outcome: String?
+    @Option(help: ArgumentHelp("Audit only the rows whose column holds one of the values, e.g. the eligible households of an outreach campaign: who among them is left out.", valueName: "col=values"))
+    var among: String?
     @Option(help: "Provenance column marking the random stratum (default: the spec's provenance column, if present).") var provenance: String?
     @Option(help: "Inclusion probability column of the random stratum: its rates are weighted by 1/π (default: the spec's inclusion column, if present).")
     var inclusion: String?
@@ -60,8 +62,9 @@ struct Audit: ParsableCommand {
         }
         var references: [String: String] = [:]
         for r in reference { let (k, v) = try pair(r, option: "--reference", expected: "column=level"); references[k] = v }
-        let columns = AuditColumns(attributes: attribute, intersections: intersection.map { commaList($0) ?? [] }, bands: bands,
+        var columns = AuditColumns(attributes: attribute, intersections: intersection.map { commaList($0) ?? [] }, bands: bands,
                                    references: references, outcome: outcome, provenance: provenance, inclusion: inclusion, id: id)
+        columns.among = try parseRowFilter(among, option: "--among")
         var r = AuditRequest(model: model.model, data: data, columns: columns, selection: given[0])
         r.store = model.store
         r.minimumCell = minCell

@@ -148,6 +148,15 @@ func pair(_ text: String, option: String, expected: String) throws -> (String, S
     return (parts[0], parts[1])
 }
 
+/// `col=v1,v2` of `--only` and `--among`: the rows whose column holds one of the values.
+func parseRowFilter(_ text: String?, option: String) throws -> RowFilter? {
+    guard let text else { return nil }
+    let (column, values) = try pair(text, option: option, expected: "col=v1,v2")
+    let set = Set(values.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    guard !set.isEmpty else { throw ValidationError("\(option) \(text): no value after '='") }
+    return RowFilter(column: column, values: set)
+}
+
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }

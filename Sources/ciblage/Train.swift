@@ -128,13 +128,7 @@ struct EncodingOptions: ParsableArguments {
     var only: String?
 
     /// `--only col=v1,v2`.
-    func rowFilter() throws -> RowFilter? {
-        guard let only else { return nil }
-        let (column, values) = try pair(only, option: "--only", expected: "col=v1,v2")
-        let set = Set(values.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        guard !set.isEmpty else { throw ValidationError("--only \(only): no value after '='") }
-        return RowFilter(column: column, values: set)
-    }
+    func rowFilter() throws -> RowFilter? { try parseRowFilter(only, option: "--only") }
 
 
     func roles() throws -> ColumnRoles {

@@ -1,3 +1,4 @@
+import Accountability
 import CiblageSupport
 import ControlQueue
 import Dossiers
@@ -182,5 +183,41 @@ import Workflows
         }
         #expect(noFile?.parameter == "output")
         #expect(try queue.store.items(in: .all).isEmpty, "a refused plan leaves the store unchanged")
+    }
+
+    /// Who is left out of outreach: selection rates by group among the entitled households (the
+    /// simulator's truth `eligible`), the held out not counted as selected, as counted by hand.
+    @Test func theAuditReportsWhoAmongTheEligibleIsLeftOut() throws {
+        let s = Self.setup
+        let (_, rows) = try Self.plan(s, try Self.campaign(s, name: "acces-audit"), store: "audit.sqlite")
+        let contacted = Set(rows.filter { $0[3] != "temoin" }.map { $0[0] })
+        var columns = AuditColumns(attributes: ["nationalite", "handicap"])
+        columns.among = RowFilter(column: "eligible", values: ["1"])
+        var request = AuditRequest(model: s.path("acces-aucun.json"), data: s.population, columns: columns, selection: .listedIn(file: s.path("audit.sqlite.plan.csv")))
+        request.bootstrap = 50
+        let report = try audit(request)
+        #expect(report.notes.contains { $0.contains("whose eligible is 1") } && report.notes.contains { $0.contains("selection rates only") })
+        // By hand, from the population file.
+        let text = try String(contentsOfFile: s.population, encoding: .utf8)
+        var lines = text.split(separator: "\n")
+        let header = lines.removeFirst().split(separator: ",").map(String.init)
+        let (id, nat, eligible) = (header.firstIndex(of: "id")!, header.firstIndex(of: "nationalite")!, header.firstIndex(of: "eligible")!)
+        var counts: [String: (rows: Int, selected: Int)] = [:]
+        for line in lines {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard f[eligible] == "1" else { continue }
+            counts[String(f[nat]), default: (0, 0)].rows += 1
+            if contacted.contains(String(f[id])) { counts[String(f[nat]), default: (0, 0)].selected += 1 }
+        }
+        let grouping = try #require(report.groupings.first { $0.name == "nationalite" })
+        for group in grouping.groups where !group.suppressed {
+            let c = try #require(counts[group.level])
+            let rate = try #require(group.metrics["selectionRate"]?.value)
+            #expect(abs(rate - Double(c.selected) / Double(c.rows)) < 1e-12, "\(group.level)")
+            print(String(format: "accès audit: %@ %d eligible, selection rate %.4f", group.level, c.rows, rate))
+        }
+        var none = columns
+        none.among = RowFilter(column: "eligible", values: ["oui"])
+        #expect(throws: DataError.self) { try audit(AuditRequest(model: s.path("acces-aucun.json"), data: s.population, columns: none, selection: .listedIn(file: s.path("audit.sqlite.plan.csv")))) }
     }
 }
