@@ -100,11 +100,13 @@ import Workflows
         byAgent.bootstrap = 0
         let agent = #expect(throws: AuditError.self) { try audit(byAgent) }
         #expect(agent?.description.contains("an agent id is never a grouping of a report") == true)
-        // By theme: the kinds of event differ in their rejet rates, and the audit says so.
-        var byTheme = AuditRequest(model: model, data: s.acts, columns: AuditColumns(attributes: ["prestation", "evenement"]), selection: .topK(2000))
+        // By theme, and by the kind of claimant whose file was processed (the random stratum weighted by 1/π).
+        var byTheme = AuditRequest(model: model, data: s.acts, columns: AuditColumns(attributes: ["prestation", "evenement", "parent_isole", "handicap"]),
+                                   selection: .topK(2000))
         byTheme.bootstrap = 50
         let report = try audit(byTheme)
-        #expect(report.groupings.map(\.name) == ["prestation", "evenement"])
+        #expect(report.groupings.map(\.name) == ["prestation", "evenement", "parent_isole", "handicap"])
         #expect(report.groupings[1].groups.count == ProcessingActSimulator.events.count)
+        #expect(report.groupings[2].groups.map(\.level).sorted() == ["0", "1"])
     }
 }
