@@ -20,7 +20,11 @@ build: setup
 #  3. score the population, evaluate on the independent sample, audit the top 2% for bias, write the card;
 #  4. plan a campaign into a fresh SQLite store, with a signed checkpoint of its audit log; then the
 #     datamining métier cible: simulated processing acts, a model of the verifier's rejet, an audit by
-#     theme, and a verification campaign by volume in the same store; run a few controller operations;
+#     theme, and a verification campaign by volume in the same store; then the accès aux droits cible:
+#     simulated households and a past randomised outreach experiment, its uplift per channel, a model
+#     per arm, an outreach campaign ranked by predicted uplift with a tenth held out and a
+#     contact-pressure rule, the audit of who among the entitled is left out, the simulated follow-up
+#     and the campaign's measured uplift; run a few controller operations;
 #  5. create demo accounts (one per role, and a second datascientist; passwords printed), register the
 #     model as dmde-simule@2026.1 with its evidence, approve it with the other datascientist (four
 #     eyes), write its AI Act documents (Art. 27, 49, 72), and serve the web application on
@@ -60,6 +64,22 @@ demo: build
 		--attribute parent_isole --top-k 1500 --json $(OUT)/audit-metier.json --html $(OUT)/audit-metier.html
 	@sed 's|model: .*|model: metier.json|' models/campagne-metier.yaml > $(OUT)/campagne-metier.yaml
 	$(CIBLAGE) queue plan --campaign $(OUT)/campagne-metier.yaml --data $(OUT)/actes.csv --store $(DEMO_STORE) --output $(OUT)/plan-metier.csv
+	$(CIBLAGE) simulate --cible acces --dossiers 60000 --seed 2029 --output $(OUT)/foyers.csv \
+		--random-sample 20000 --sample-output $(OUT)/experience-acces.csv --spec-output $(OUT)/acces.spec.yaml
+	$(CIBLAGE) uplift estimate --data $(OUT)/experience-acces.csv --inclusion proba_inclusion --cost sms=0.1 --cost courrier=1.2 \
+		--cost appel=6 --cost rdv=45 --json $(OUT)/uplift-experience.json
+	for arm in aucun sms appel; do \
+		$(CIBLAGE) train --spec $(OUT)/acces.spec.yaml --data $(OUT)/experience-acces.csv --only canal=$$arm --output $(OUT)/acces-$$arm.json || exit 1; \
+	done
+	$(CIBLAGE) uplift score --control $(OUT)/acces-aucun.json --treated sms=$(OUT)/acces-sms.json --treated appel=$(OUT)/acces-appel.json \
+		--data $(OUT)/foyers.csv --output $(OUT)/uplift-foyers.csv
+	@sed -e 's|\.\./out/|./|' models/campagne-acces.yaml > $(OUT)/campagne-acces.yaml
+	$(CIBLAGE) queue plan --campaign $(OUT)/campagne-acces.yaml --data $(OUT)/foyers.csv --store $(DEMO_STORE) --output $(OUT)/plan-acces.csv
+	$(CIBLAGE) audit --model $(OUT)/acces-aucun.json --data $(OUT)/foyers.csv --selected $(OUT)/plan-acces.csv --among eligible=1 \
+		--attribute nationalite --attribute handicap --attribute isole --band age=30,45,60,75 --attribute age \
+		--json $(OUT)/audit-acces.json --html $(OUT)/audit-acces.html
+	$(CIBLAGE) uplift simulate-follow-up --plan $(OUT)/plan-acces.csv --seed 2029 --output $(OUT)/suivi-acces.csv
+	$(CIBLAGE) uplift estimate --data $(OUT)/suivi-acces.csv --arm selection --control temoin --stratum canal --cost sms=0.1 --cost appel=6 --json $(OUT)/uplift-campagne.json
 	@scripts/demo-controllers.sh $(CIBLAGE) $(DEMO_STORE) $(OUT)
 	@echo
 	@echo "Open, in $(OUT)/: evaluation.html (performance), audit.html (bias audit), card.html (model card and public notice),"

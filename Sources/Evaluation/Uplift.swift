@@ -21,6 +21,12 @@ import RiskModel
 ///
 /// The campaign's effect follows: incremental rights = τ̂ × contacted, incremental euros per month
 /// = τ̂€ × contacted, cost per incremental right = cost per contact / τ̂ (undefined when τ̂ ≤ 0).
+///
+/// A campaign's follow-up is stratified: each channel selected its own households and held out a
+/// share of them, so a channel's contacted compare with its own held out only (`stratum`, the
+/// planned channel). The campaign's pooled effect per contact is then Σ n_s τ̂_s / Σ n_s with
+/// variance Σ n_s² Var(τ̂_s) / (Σ n_s)², n_s the contacted of stratum s: the held out of an SMS
+/// selection say nothing about what calls do to theirs.
 public enum Uplift {
     /// One row of an experiment or of a campaign's follow-up.
     public struct Observation: Equatable, Sendable {
@@ -29,8 +35,10 @@ public enum Uplift {
         /// Monthly amount of the right opened (0 when none).
         public var amount: Double
         public var weight: Double
-        public init(arm: String, opened: Bool, amount: Double, weight: Double = 1) {
-            self.arm = arm; self.opened = opened; self.amount = amount; self.weight = weight
+        /// The planned channel of a campaign's household (its arm is then contacted or held out); "" in an experiment.
+        public var stratum: String
+        public init(arm: String, opened: Bool, amount: Double, weight: Double = 1, stratum: String = "") {
+            self.arm = arm; self.opened = opened; self.amount = amount; self.weight = weight; self.stratum = stratum
         }
     }
 
@@ -94,21 +102,18 @@ public enum Uplift {
         return (m, v)
     }
 
-    /// Every arm other than `control` against it, in the order of `order` (the arms first seen, when nil).
+    /// Every arm other than `control` against it, in the order of `order` (the arms first seen, when
+    /// nil); within each stratum when the rows have one, the effect then named by the stratum.
     public static func estimate(_ rows: [Observation], control: String, costs: [String: Double] = [:],
                                 order: [String]? = nil) throws(DataError) -> Report {
         let z = Distributions.normalQuantile975
-        var byArm: [String: [Observation]] = [:]
-        var seen: [String] = []
+        var strata: [String: [Observation]] = [:], strataOrder: [String] = []
         for r in rows {
-            if byArm[r.arm] == nil { seen.append(r.arm) }
-            byArm[r.arm, default: []].append(r)
-        }
-        guard let held = byArm[control], !held.isEmpty else {
-            throw .invalidOption("no held-out household (arm '\(control)') in the data: without a randomised holdout the effect of a contact cannot be told from the take-up that would have happened anyway; keep a {holdout} share in every outreach campaign")
+            if strata[r.stratum] == nil { strataOrder.append(r.stratum) }
+            strata[r.stratum, default: []].append(r)
         }
         var notes: [String] = []
-        func effect(_ arm: String, _ treated: [Observation]) -> ArmEffect {
+        func effect(_ name: String, _ treated: [Observation], _ held: [Observation], cost: Double?) -> ArmEffect {
             let p1 = mean(treated.map { ($0.opened ? 1 : 0, $0.weight) }, unbiased: false)
             let p0 = mean(held.map { ($0.opened ? 1 : 0, $0.weight) }, unbiased: false)
             let e1 = mean(treated.map { ($0.amount, $0.weight) }, unbiased: true)
@@ -116,24 +121,57 @@ public enum Uplift {
             let uplift = Estimate(p1.mean - p0.mean, standardError: (p1.variance + p0.variance).squareRoot(), z: z)
             let euros = Estimate(e1.mean - e0.mean, standardError: (e1.variance + e0.variance).squareRoot(), z: z)
             let n = Double(treated.count)
-            let cost = costs[arm]
-            return ArmEffect(arm: arm, contacted: treated.count, opened: treated.filter(\.opened).count, takeUp: p1.mean,
+            if treated.count < 30 || held.count < 30 {
+                notes.append("\(name): \(treated.count) contacted and \(held.count) held out; below 30 in an arm the normal interval is unreliable")
+            }
+            return ArmEffect(arm: name, contacted: treated.count, opened: treated.filter(\.opened).count, takeUp: p1.mean,
                              heldOut: held.count, heldOutTakeUp: p0.mean, uplift: uplift, eurosPerMonth: euros,
                              incrementalRights: uplift.scaled(n), incrementalEurosPerMonth: euros.scaled(n), costPerContact: cost,
                              costPerIncrementalRight: cost.flatMap { uplift.value > 0 ? $0 / uplift.value : nil })
         }
-        let arms = (order ?? seen).filter { $0 != control && byArm[$0] != nil }
         var effects: [ArmEffect] = []
-        for arm in arms {
-            let treated = byArm[arm]!
-            if treated.count < 30 || held.count < 30 {
-                notes.append("\(arm): \(treated.count) contacted and \(held.count) held out; below 30 in an arm the normal interval is unreliable")
+        var pooledParts: [(treated: [Observation], held: [Observation], effect: ArmEffect)] = []
+        for stratum in strataOrder {
+            let inStratum = strata[stratum]!
+            var byArm: [String: [Observation]] = [:], seen: [String] = []
+            for r in inStratum {
+                if byArm[r.arm] == nil { seen.append(r.arm) }
+                byArm[r.arm, default: []].append(r)
             }
-            effects.append(effect(arm, treated))
+            guard let held = byArm[control], !held.isEmpty else {
+                throw .invalidOption("no held-out household (arm '\(control)')\(stratum.isEmpty ? "" : " among those planned on \(stratum)") in the data: without a randomised holdout the effect of a contact cannot be told from the take-up that would have happened anyway; keep a {holdout} share in every outreach campaign")
+            }
+            let arms = (order ?? seen).filter { $0 != control && byArm[$0] != nil }
+            for arm in arms {
+                let name = stratum.isEmpty ? arm : (arms.count == 1 ? stratum : "\(stratum) (\(arm))")
+                let e = effect(name, byArm[arm]!, held, cost: costs[stratum.isEmpty ? arm : stratum])
+                effects.append(e)
+                pooledParts.append((byArm[arm]!, held, e))
+            }
         }
-        let pooled = arms.count > 1 ? effect("ensemble", arms.flatMap { byArm[$0]! }) : nil
-        if pooled != nil {
-            notes.append("ensemble: the arms together, as one contact; its cost per right is not given (the channels' costs differ)")
+        var pooled: ArmEffect?
+        if effects.count > 1 {
+            if strataOrder.count == 1 {
+                let stratum = strata[strataOrder[0]]!
+                pooled = effect("ensemble", stratum.filter { $0.arm != control }, stratum.filter { $0.arm == control }, cost: nil)
+                notes.append("ensemble: the channels together against the held out, as one contact; its cost per right is not given (the channels' costs differ)")
+            } else {
+                // Stratified: each channel against its own held out, weighted by its contacted.
+                let n = Double(pooledParts.reduce(0) { $0 + $1.effect.contacted })
+                func combine(_ part: (ArmEffect) -> Estimate) -> Estimate {
+                    let value = pooledParts.reduce(0) { $0 + Double($1.effect.contacted) * part($1.effect).value } / n
+                    let se = pooledParts.reduce(0) { $0 + pow(Double($1.effect.contacted) * part($1.effect).standardError, 2) }.squareRoot() / n
+                    return Estimate(value, standardError: se, z: z)
+                }
+                let uplift = combine(\.uplift), euros = combine(\.eurosPerMonth)
+                let treated = pooledParts.flatMap(\.treated)
+                pooled = ArmEffect(arm: "ensemble", contacted: treated.count, opened: treated.filter(\.opened).count,
+                                   takeUp: Double(treated.filter(\.opened).count) / n, heldOut: pooledParts.reduce(0) { $0 + $1.effect.heldOut },
+                                   heldOutTakeUp: pooledParts.reduce(0) { $0 + Double($1.effect.contacted) * $1.effect.heldOutTakeUp } / n,
+                                   uplift: uplift, eurosPerMonth: euros, incrementalRights: uplift.scaled(n), incrementalEurosPerMonth: euros.scaled(n),
+                                   costPerContact: nil, costPerIncrementalRight: nil)
+                notes.append("ensemble: each channel against its own held out, weighted by its contacted (the held-out take-up shown is weighted the same way)")
+            }
         }
         return Report(control: control, level: 0.95, arms: effects, pooled: pooled, notes: notes)
     }
@@ -141,7 +179,7 @@ public enum Uplift {
     /// Reads an experiment or follow-up file: one row per household with its arm, whether a right
     /// was opened, its monthly amount (optional column) and π (optional column, weight 1/π).
     public static func read(path: String, armColumn: String, targetColumn: String, amountColumn: String?,
-                            inclusionColumn: String?, format: CSVFormat = CSVFormat()) throws(DataError) -> [Observation] {
+                            inclusionColumn: String?, stratumColumn: String? = nil, format: CSVFormat = CSVFormat()) throws(DataError) -> [Observation] {
         let reader = try CSVReader(path: path, format: format)
         func column(_ name: String) throws(DataError) -> Int {
             guard let i = reader.header.firstIndex(of: name) else { throw .unknownColumn(file: path, name: name, available: reader.header) }
@@ -150,6 +188,7 @@ public enum Uplift {
         let arm = try column(armColumn), target = try column(targetColumn)
         let amount: Int? = try amountColumn.map { (n) throws(DataError) in try column(n) }
         let inclusion: Int? = try inclusionColumn.map { (n) throws(DataError) in try column(n) }
+        let stratum: Int? = try stratumColumn.map { (n) throws(DataError) in try column(n) }
         var rows: [Observation] = []
         while try reader.next() {
             let name = try reader.string(arm).trimmingSpaces
@@ -168,7 +207,9 @@ public enum Uplift {
                 }
                 weight = 1 / pi
             }
-            rows.append(Observation(arm: name, opened: y == 1, amount: y == 1 ? euros : 0, weight: weight))
+            let s = try stratum.map { (i) throws(DataError) in try reader.string(i).trimmingSpaces } ?? ""
+            if stratum != nil && s.isEmpty { throw .missingValue(file: path, line: reader.line, column: stratumColumn!) }
+            rows.append(Observation(arm: name, opened: y == 1, amount: y == 1 ? euros : 0, weight: weight, stratum: s))
         }
         if rows.isEmpty { throw .headerOnly(file: path) }
         return rows
@@ -183,7 +224,7 @@ extension Uplift.Report {
             percent ? String(format: "%+.2f pt [%+.2f ; %+.2f]", 100 * e.value, 100 * e.lower, 100 * e.upper)
                     : String(format: "%+.2f € [%+.2f ; %+.2f]", e.value, e.lower, e.upper)
         }
-        var s = "Effet des contacts (témoin : \(control), intervalles à 95 %)\n"
+        var s = "Effet des contacts (témoins : \(control), intervalles à 95 %)\n"
         for a in arms + (pooled.map { [$0] } ?? []) {
             s += "\(a.arm): \(a.contacted) contactés, recours \(pct(a.takeUp)) ; \(a.heldOut) témoins, recours \(pct(a.heldOutTakeUp))\n"
             s += "  effet par contact : \(interval(a.uplift, percent: true)) ; \(interval(a.eurosPerMonth, percent: false)) par mois\n"

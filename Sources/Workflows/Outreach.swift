@@ -19,6 +19,8 @@ public struct UpliftEstimateRequest: Sendable {
     public var amountColumn: String? = "montant_mensuel"
     /// π of each household in the draw (weights 1/π); nil: equal-probability.
     public var inclusionColumn: String?
+    /// A campaign's planned channel: each channel's contacted against its own held out.
+    public var stratumColumn: String?
     /// Cost of one contact per channel, for the cost per right opened.
     public var costs: [String: Double] = [:]
     /// Also write the report as JSON here.
@@ -37,7 +39,8 @@ public struct UpliftEstimateRequest: Sendable {
 public func estimateUplift(_ request: UpliftEstimateRequest) throws -> Uplift.Report {
     try request.validate()
     let rows = try Uplift.read(path: request.data, armColumn: request.armColumn, targetColumn: request.targetColumn,
-                               amountColumn: request.amountColumn, inclusionColumn: request.inclusionColumn, format: request.format)
+                               amountColumn: request.amountColumn, inclusionColumn: request.inclusionColumn,
+                               stratumColumn: request.stratumColumn, format: request.format)
     let report = try Uplift.estimate(rows, control: request.control, costs: request.costs)
     if let json = request.json {
         let encoder = JSONEncoder()

@@ -120,3 +120,30 @@ public func buildRejetTargets(_ request: RejetTargetRequest) throws -> RejetDefi
     }
     return try request.definition.build(verificationsPath: request.verifications, outputPath: request.output, format: request.format)
 }
+
+/// What the simulated households of an outreach plan did in the 3 months after it (the simulator's
+/// own take-up chances): the follow-up that `uplift estimate` reads, for the demo and the tests.
+public struct FollowUpSimulationRequest: Sendable {
+    /// A plan file of `queue plan --output` on households of `simulate --cible acces`.
+    public var plan: String
+    /// The seed the households were simulated with.
+    public var seed: UInt64
+    public var output: String
+    public var sectors = 4
+    public init(plan: String, seed: UInt64, output: String) { self.plan = plan; self.seed = seed; self.output = output }
+}
+
+public func simulateFollowUp(_ request: FollowUpSimulationRequest) throws -> (rows: Int, opened: Int) {
+    let reader = try CSVReader(path: request.plan)
+    func column(_ name: String) throws -> Int {
+        guard let i = reader.header.firstIndex(of: name) else { throw DataError.unknownColumn(file: request.plan, name: name, available: reader.header) }
+        return i
+    }
+    let id = try column("id"), channel = try column("canal"), selection = try column("selection")
+    var plan: [(id: String, channel: String, heldOut: Bool)] = []
+    while try reader.next() {
+        plan.append((try reader.string(id).trimmingSpaces, try reader.string(channel).trimmingSpaces, try reader.string(selection).trimmingSpaces == "temoin"))
+    }
+    if plan.isEmpty { throw DataError.headerOnly(file: request.plan) }
+    return try HouseholdSimulator.followUp(plan, seed: request.seed, sectors: request.sectors, output: request.output)
+}

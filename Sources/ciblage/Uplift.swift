@@ -13,7 +13,7 @@ struct UpliftCommand: ParsableCommand {
             held-out ones (Wald intervals at 95 %, in rights opened and in euros per month); 'score' predicts, \
             per household and channel, p(channel) − p(held out) from one model per arm (train --only canal=…).
             """,
-        subcommands: [Estimate.self, Score.self]
+        subcommands: [Estimate.self, Score.self, SimulateFollowUp.self]
     )
 
     struct Estimate: ParsableCommand {
@@ -25,6 +25,7 @@ struct UpliftCommand: ParsableCommand {
         @Option(help: "Column of the outcome: right opened (0/1).") var target: String = "droit_ouvert"
         @Option(help: "Column of the monthly amount of the right opened ('none': rights only).") var amount: String = "montant_mensuel"
         @Option(help: "Column of each household's inclusion probability π (weights 1/π).") var inclusion: String?
+        @Option(help: "Column of a campaign's planned channel: each channel's contacted against its own held out (a follow-up: --arm selection --control temoin --stratum canal).") var stratum: String?
         @Option(help: "Cost of one contact, CHANNEL=EUROS (repeatable), for the cost per right opened.") var cost: [String] = []
         @OptionGroup var json: JSONOutputOptions
         @OptionGroup var csv: CSVOptions
@@ -34,6 +35,7 @@ struct UpliftCommand: ParsableCommand {
             r.armColumn = arm; r.control = control; r.targetColumn = target
             r.amountColumn = amount == "none" ? nil : amount
             r.inclusionColumn = inclusion
+            r.stratumColumn = stratum
             for c in cost {
                 let (arm, text) = try pair(c, option: "--cost", expected: "CHANNEL=EUROS")
                 guard let euros = Double(text) else { throw ValidationError("--cost \(arm): '\(text)' is not a number of euros") }
@@ -79,6 +81,24 @@ struct UpliftCommand: ParsableCommand {
             r.threads = threads.resolved
             let s = try scoreUplift(r)
             print("wrote \(output): \(s.rows) households, channels \(s.arms.joined(separator: ", ")); \(s.persuadable) with a positive predicted uplift on their best channel")
+        }
+    }
+
+    struct SimulateFollowUp: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "simulate-follow-up",
+            abstract: "Simulate what the households of an outreach plan did in the 3 months after it (simulated households only).",
+            discussion: "Each contacted household opens the right with the simulator's chance for its channel, each held-out one with its chance without contact; writes id,canal,selection,droit_ouvert,montant_mensuel, the input of 'uplift estimate --arm selection --control temoin --stratum canal'.")
+        @Option(help: "The plan file of 'queue plan --output'.") var plan: String
+        @Option(help: "The seed of 'simulate --cible acces' that wrote the households.") var seed: UInt64
+        @Option(help: "Controller sectors per CAF of that simulation.") var sectors: Int = 4
+        @Option(help: "Where to write the follow-up.") var output: String
+
+        func run() throws {
+            var r = FollowUpSimulationRequest(plan: plan, seed: seed, output: output)
+            r.sectors = sectors
+            let s = try simulateFollowUp(r)
+            print("wrote \(output): \(s.rows) households of the plan, \(s.opened) opened a right within 3 months")
         }
     }
 }

@@ -23,7 +23,8 @@ import Testing
                             "audit(", "writeCard(", "simulate(", "buildTargets(", ".plan(", ".next(", ".items(of:", ".close(", ".release(",
                             ".progress(", ".exportOutcomes(", ".verifyAudit(", ".signCheckpoint(", "generateAuditKey(",
                             ".addUser(", ".users()", ".disableUser(", ".issueToken(", "CiblageApplication.run(",
-                            ".register(", ".approve(", "convert(", ".purge(", ".writeDeployerEvidence(", "scoreRouted(", ".retire(", ".versions(named:", ".show("]
+                            ".register(", ".approve(", "convert(", ".purge(", ".writeDeployerEvidence(", "scoreRouted(", ".retire(", ".versions(named:", ".show(",
+                            "estimateUplift(", "scoreUplift(", "simulateFollowUp(", "buildRightOpenedTargets(", "buildRejetTargets("]
 
     struct Violation: CustomStringConvertible, Equatable {
         var file: String

@@ -99,25 +99,27 @@ import Workflows
         #expect(u.effect > 1.1 * r.effect, "uplift \(u.effect) vs response \(r.effect)")
         #expect(r.takeUp > u.takeUp, "the response ranking contacts the likeliest to open the right, who are not the most persuadable")
 
-        // The follow-up: contacted households on their channel, the held out on 'aucun'.
-        let plan = upliftRows.map { (id: $0[0], arm: $0[3] == "temoin" ? "aucun" : $0[1]) }
-        let heldOut = plan.filter { $0.arm == "aucun" }.count
+        // The follow-up: contacted households on their channel, the held out without contact; each
+        // channel's contacted against its own held out.
+        let plan = upliftRows.map { (id: $0[0], channel: $0[1], heldOut: $0[3] == "temoin") }
+        let heldOut = plan.filter(\.heldOut).count
         #expect(heldOut == upliftPlan.heldOut && heldOut > 0)
         let followUp = s.path("suivi.csv")
         _ = try HouseholdSimulator.followUp(plan, seed: 11, output: followUp)
-        // The held out of a channel compare with that channel's contacted: estimate per channel.
-        for channel in ["sms", "appel"] {
-            let ids = Set(upliftRows.filter { $0[1] == channel }.map { $0[0] })
-            let rows = try Uplift.read(path: followUp, armColumn: "canal", targetColumn: "droit_ouvert", amountColumn: "montant_mensuel", inclusionColumn: nil)
-            let lines = try String(contentsOfFile: followUp, encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
-            let mine = zip(lines, rows).filter { ids.contains($0.0) }.map(\.1)
-            let report = try Uplift.estimate(mine, control: "aucun")
-            let arm = HouseholdSimulator.arms.firstIndex(of: channel)!
+        var request = UpliftEstimateRequest(data: followUp)
+        request.armColumn = "selection"; request.control = "temoin"; request.stratumColumn = "canal"
+        let report = try estimateUplift(request)
+        #expect(report.arms.map(\.arm) == ["sms", "appel"] || report.arms.map(\.arm) == ["appel", "sms"])
+        for e in report.arms {
+            let ids = upliftRows.filter { $0[1] == e.arm }.map { $0[0] }
+            let arm = HouseholdSimulator.arms.firstIndex(of: e.arm)!
             let truth = ids.map { s.truth[$0]!.p[arm] - s.truth[$0]!.p[0] }.reduce(0, +) / Double(ids.count)
-            let e = try #require(report.arms.first)
-            print(String(format: "accès follow-up, %@: uplift %.4f [%.4f ; %.4f], true effect on its selected households %.4f", channel, e.uplift.value, e.uplift.lower, e.uplift.upper, truth))
+            #expect(e.heldOut == upliftRows.filter { $0[1] == e.arm && $0[3] == "temoin" }.count)
+            print(String(format: "accès follow-up, %@: uplift %.4f [%.4f ; %.4f], true effect on its selected households %.4f", e.arm, e.uplift.value, e.uplift.lower, e.uplift.upper, truth))
             #expect(e.uplift.covers(truth))
         }
+        let pooled = try #require(report.pooled)
+        #expect(pooled.contacted == 3800 && abs(pooled.incrementalRights.value - report.arms.reduce(0) { $0 + $1.incrementalRights.value }) < 1e-9)
     }
 
     /// Nobody opted out, over the contact maximum or in the cool-down is contacted or held out;

@@ -31,12 +31,12 @@ import Testing
     }
 
     @Test func buildsTheFollowUpOfACampaignAndNamesBadRows() throws {
-        let contacts = temporaryFile("foyer,date_contact,canal\nF1,2026-03-01,sms\nF2,2026-03-01,aucun\nF3,2026-03-01,appel\n", name: "contacts.csv")
+        let contacts = temporaryFile("foyer,date_contact,canal,selection\nF1,2026-03-01,sms,exploit\nF2,2026-03-01,sms,temoin\nF3,2026-03-01,appel,exploit\n", name: "contacts.csv")
         let openings = temporaryFile("foyer,date_ouverture,montant_mensuel\nF1,2026-06-01,312.5\nF2,2026-06-02,200\nF9,2026-03-10,100\n", name: "ouvertures.csv")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("suivi-\(UUID().uuidString).csv").path
         let s = try definition.build(contactsPath: contacts, openingsPath: openings, outputPath: out)
         #expect(s == .init(households: 3, opened: 1))
-        #expect(try String(contentsOfFile: out, encoding: .utf8) == "id,canal,droit_ouvert,montant_mensuel\nF1,sms,1,312.50\nF2,aucun,0,0\nF3,appel,0,0\n")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "id,canal,selection,droit_ouvert,montant_mensuel\nF1,sms,exploit,1,312.50\nF2,sms,temoin,0,0\nF3,appel,exploit,0,0\n")
         let twice = temporaryFile("foyer,date_contact\nF1,2026-03-01\nF1,2026-04-01\n", name: "contacts.csv")
         #expect { try definition.build(contactsPath: twice, openingsPath: openings, outputPath: out) } throws: { "\($0)".contains("line 3") && "\($0)".contains("F1") }
         let badDate = temporaryFile("foyer,date_ouverture,montant_mensuel\nF1,2026-13-01,10\n", name: "ouvertures.csv")

@@ -173,22 +173,26 @@ public enum HouseholdSimulator {
         return n - 1
     }
 
-    /// What a campaign's households did in the 3 months after it: each contacted on its arm, or
-    /// held out (arm "aucun"), opens the right with the simulator's chance for that arm. The draw
-    /// of household i depends on (seed, i, arm) only, so a follow-up is the same whatever order
-    /// or subset of the plan is asked. Writes `id,canal,droit_ouvert,montant_mensuel`.
-    public static func followUp(_ plan: [(id: String, arm: String)], seed: UInt64, sectors: Int = 4, output: String) throws(DataError) -> (rows: Int, opened: Int) {
+    /// What a campaign's households did in the 3 months after it: each contacted one opens the
+    /// right with the simulator's chance for its channel, each held-out one with its chance without
+    /// contact. The draw of household i depends on (seed, i, arm) only, so a follow-up is the same
+    /// whatever order or subset of the plan is asked. Writes `id,canal,selection,droit_ouvert,montant_mensuel`
+    /// (canal: the planned channel; selection: exploit, or temoin for the held out).
+    public static func followUp(_ plan: [(id: String, channel: String, heldOut: Bool)], seed: UInt64, sectors: Int = 4,
+                                output: String) throws(DataError) -> (rows: Int, opened: Int) {
         let file = try AtomicFile(path: output)
-        try file.write("id,canal,droit_ouvert,montant_mensuel\n")
+        try file.write("id,canal,selection,droit_ouvert,montant_mensuel\n")
         var b = ByteBuffer(), opened = 0
-        for (id, arm) in plan {
+        for (id, channel, heldOut) in plan {
             guard let i = index(of: id) else { throw .invalidOption("follow-up: '\(id)' is not a household identifier of the simulator (F followed by digits)") }
-            guard let k = arms.firstIndex(of: arm) else { throw .invalidOption("follow-up: household \(id) has arm '\(arm)', expected one of \(arms.joined(separator: ", "))") }
+            let arm = heldOut ? "aucun" : channel
+            guard let k = arms.firstIndex(of: arm) else { throw .invalidOption("follow-up: household \(id) has channel '\(arm)', expected one of \(arms.dropFirst().joined(separator: ", "))") }
             let h = household(i, seed: seed, sectors: sectors)
             var g = SplitMix64(seed: seed ^ 0xF011_0000_0001 ^ UInt64(k), index: UInt64(i))
             let yes = g.bernoulli(h.p[k])
             if yes { opened += 1 }
-            b.append(id); b.comma(); b.append(arm); b.comma(); b.append(yes ? UInt8(ascii: "1") : UInt8(ascii: "0")); b.comma()
+            b.append(id); b.comma(); b.append(channel); b.comma(); b.append(heldOut ? "temoin" : "exploit"); b.comma()
+            b.append(yes ? UInt8(ascii: "1") : UInt8(ascii: "0")); b.comma()
             b.append(yes ? h.amount : 0, decimals: 2); b.newline()
             if b.bytes.count > 1 << 20 { try file.write(b.bytes); b = ByteBuffer() }
         }

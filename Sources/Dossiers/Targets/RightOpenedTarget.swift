@@ -41,9 +41,11 @@ public struct RightOpenedDefinition: Codable, Equatable, Sendable {
 
     public struct Summary: Equatable, Sendable { public var households: Int; public var opened: Int }
 
-    /// Reads the contacts (`foyer,date_contact[,canal]`: one row per household of the campaign, held
-    /// out included) and the rights opened (`foyer,date_ouverture,montant_mensuel`), and writes
-    /// `id,canal,droit_ouvert,montant_mensuel` in the order of the contacts, atomically.
+    /// Reads the contacts (`foyer,date_contact[,canal][,selection]`: one row per household of the
+    /// campaign, held out included, with the plan's channel and selection, `temoin` for the held out)
+    /// and the rights opened (`foyer,date_ouverture,montant_mensuel`), and writes
+    /// `id,canal,selection,droit_ouvert,montant_mensuel` in the order of the contacts, atomically:
+    /// the input of `uplift estimate --arm selection --control temoin --stratum canal`.
     public func build(contactsPath: String, openingsPath: String, outputPath: String, format: CSVFormat = CSVFormat()) throws(DataError) -> Summary {
         guard withinMonths >= 1 && withinMonths <= 36 else { throw .invalidOption("{within} must be between 1 and 36 months, got \(withinMonths)") }
         let openings = try TargetFiles.read(openingsPath, columns: ["foyer", "date_ouverture", "montant_mensuel"], format: format) { r, path throws(DataError) in
@@ -53,20 +55,20 @@ public struct RightOpenedDefinition: Codable, Equatable, Sendable {
         }
         var byHousehold: [String: [Opening]] = [:]
         for (id, o) in openings { byHousehold[id, default: []].append(o) }
-        let contacts = try TargetFiles.read(contactsPath, columns: ["foyer", "date_contact"], optional: ["canal"], format: format) { r, _ throws(DataError) in
-            (try r.id(0), try r.day(1), r.index[2] >= 0 ? try r.reader.string(r.index[2]).trimmingSpaces : "")
+        let contacts = try TargetFiles.read(contactsPath, columns: ["foyer", "date_contact"], optional: ["canal", "selection"], format: format) { r, _ throws(DataError) in
+            (try r.id(0), try r.day(1), try r.optional(2), try r.optional(3))
         }
         var seen = Set<String>()
         let out = try AtomicFile(path: outputPath)
-        try out.write("id,canal,droit_ouvert,montant_mensuel\n")
+        try out.write("id,canal,selection,droit_ouvert,montant_mensuel\n")
         var opened = 0
-        for (k, (id, day, arm)) in contacts.enumerated() {
+        for (k, (id, day, channel, selection)) in contacts.enumerated() {
             guard seen.insert(id).inserted else {
                 throw .invalidOption("\(contactsPath), line \(k + 2): household \(id) is listed twice; one contact per household and campaign")
             }
             let l = label(contact: day, openings: byHousehold[id] ?? [])
             if l.opened { opened += 1 }
-            try out.write("\(csvField(id)),\(csvField(arm)),\(l.opened ? 1 : 0),\(formatAmount(l.monthlyAmount))\n")
+            try out.write("\(csvField(id)),\(csvField(channel)),\(csvField(selection)),\(l.opened ? 1 : 0),\(formatAmount(l.monthlyAmount))\n")
         }
         try out.commit()
         return Summary(households: contacts.count, opened: opened)

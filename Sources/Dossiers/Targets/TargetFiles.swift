@@ -18,6 +18,9 @@ enum TargetFiles {
             return s
         }
 
+        /// An optional column's text, "" when the file has no such column.
+        func optional(_ k: Int) throws(DataError) -> String { index[k] < 0 ? "" : try reader.string(index[k]).trimmingSpaces }
+
         func day(_ k: Int) throws(DataError) -> CalendarDay {
             let s = try reader.string(index[k]).trimmingSpaces
             guard let d = CalendarDay(s) else { throw .notADate(file: path, line: reader.line, column: names[k], value: s) }
