@@ -46,9 +46,9 @@ echo
 echo "Demo accounts (local only; also in $accounts):"
 cat "$accounts"
 if [ "${DEMO_SERVE:-1}" = "0" ]; then
-    echo "DEMO_SERVE=0: not serving. Serve with: $ciblage serve --store $store --campaign $out/campagne.yaml --campaign $out/campagne-metier.yaml --reports $out"
+    echo "DEMO_SERVE=0: not serving. Serve with: $ciblage serve --store $store --campaign $out/campagne.yaml --campaign $out/campagne-metier.yaml --campaign $out/campagne-acces.yaml --reports $out"
     exit 0
 fi
 echo
 echo "Serving on http://$listen/ (Ctrl-C to stop)"
-exec "$ciblage" serve --store "$store" --listen "$listen" --campaign "$out/campagne.yaml" --campaign "$out/campagne-metier.yaml" --reports "$out"
+exec "$ciblage" serve --store "$store" --listen "$listen" --campaign "$out/campagne.yaml" --campaign "$out/campagne-metier.yaml" --campaign "$out/campagne-acces.yaml" --reports "$out"
