@@ -156,10 +156,12 @@ public enum AuditData {
             notes.append("no outcome column (\(model.target.column)) in the file: shares and selection rates only")
         }
         let scores = all.scores, outcomes = all.outcomes, random = all.random, listed = all.listed, text = all.text
-        if provenanceIndex == nil {
+        // Without outcomes there is no random stratum to describe.
+        if outcomeIndex != nil && provenanceIndex == nil {
             notes.append("no provenance column: every row with a known outcome is taken as the random stratum (right for a simulated population, not for real controls)")
         }
-        if let inclusionIndex {
+        if outcomeIndex == nil {
+        } else if let inclusionIndex {
             notes.append("random stratum weighted by 1/π, π from column \(header[inclusionIndex]): rates are estimates for the whole population, whatever the draw's strata")
         } else {
             notes.append("no inclusion probability column: the random stratum is taken as an equal-probability draw; a stratified draw (unequal π) needs {inclusion}, or its rates are those of the sample, not of the population")
@@ -172,7 +174,10 @@ public enum AuditData {
         case .listed(let ids, let source):
             selected = listed
             let found = listed.filter { $0 }.count
-            if found < ids.count { notes.append("\(ids.count - found) of the \(ids.count) dossiers listed in \(source) are not in \(path)") }
+            if found < ids.count {
+                notes.append("\(ids.count - found) of the \(ids.count) listed in \(source) are not in \(path)"
+                             + (columns.among.map { " or do not have \($0.column) \($0.values.sorted().joined(separator: " or ")) (outside the audited population)" } ?? ""))
+            }
         }
 
         var single: [String: Grouping] = [:]
