@@ -79,7 +79,8 @@ demo: build
 		--attribute nationalite --attribute handicap --attribute isole --band age=30,45,60,75 --attribute age \
 		--json $(OUT)/audit-acces.json --html $(OUT)/audit-acces.html
 	$(CIBLAGE) uplift simulate-follow-up --plan $(OUT)/plan-acces.csv --seed 2029 --output $(OUT)/suivi-acces.csv
-	$(CIBLAGE) uplift estimate --data $(OUT)/suivi-acces.csv --arm selection --control temoin --stratum canal --cost sms=0.1 --cost appel=6 --json $(OUT)/uplift-campagne.json
+	$(CIBLAGE) uplift estimate --data $(OUT)/suivi-acces.csv --arm selection --control temoin --stratum canal \
+		--campaign $(OUT)/campagne-acces.yaml --json $(OUT)/uplift-campagne.json
 	@scripts/demo-controllers.sh $(CIBLAGE) $(DEMO_STORE) $(OUT)
 	@echo
 	@echo "Open, in $(OUT)/: evaluation.html (performance), audit.html (bias audit), card.html (model card and public notice),"

@@ -90,6 +90,17 @@ public enum Uplift {
         /// Every contacted arm together against the held out.
         public var pooled: ArmEffect?
         public var notes: [String]
+        /// The campaign's objective in rights opened, and the rights its contacts opened against it.
+        public var objective: Int?
+        public var progressPercent: Estimate?
+
+        /// Sets the objective: progress is the incremental rights of the whole campaign (the pooled
+        /// effect, or the one channel's) over the objective, with its interval.
+        public mutating func follow(objective: Int) {
+            self.objective = objective
+            guard objective > 0, let total = pooled ?? (arms.count == 1 ? arms[0] : nil) else { return }
+            progressPercent = total.incrementalRights.scaled(100 / Double(objective))
+        }
     }
 
     /// Rate and linearised variance of a weighted mean.
@@ -232,6 +243,9 @@ extension Uplift.Report {
                         a.incrementalRights.value, a.incrementalRights.lower, a.incrementalRights.upper,
                         a.incrementalEurosPerMonth.value, a.incrementalEurosPerMonth.lower, a.incrementalEurosPerMonth.upper)
             if let c = a.costPerIncrementalRight { s += String(format: "  coût par droit ouvert grâce au contact : %.2f €\n", c) }
+        }
+        if let o = objective, let p = progressPercent {
+            s += String(format: "objectif : %d droits ouverts ; atteint grâce aux contacts %.0f %% [%.0f ; %.0f]\n", o, p.value, p.lower, p.upper)
         }
         for n in notes { s += "note: \(n)\n" }
         return s

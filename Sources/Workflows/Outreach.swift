@@ -1,4 +1,5 @@
 import CiblageSupport
+import ControlQueue
 import Dossiers
 import Evaluation
 import Foundation
@@ -23,6 +24,9 @@ public struct UpliftEstimateRequest: Sendable {
     public var stratumColumn: String?
     /// Cost of one contact per channel, for the cost per right opened.
     public var costs: [String: Double] = [:]
+    /// The outreach campaign file: its channels' costs (unless given in `costs`) and its objective
+    /// in rights opened, which the report follows.
+    public var campaign: String?
     /// Also write the report as JSON here.
     public var json: String?
     public var format = CSVFormat()
@@ -41,7 +45,16 @@ public func estimateUplift(_ request: UpliftEstimateRequest) throws -> Uplift.Re
     let rows = try Uplift.read(path: request.data, armColumn: request.armColumn, targetColumn: request.targetColumn,
                                amountColumn: request.amountColumn, inclusionColumn: request.inclusionColumn,
                                stratumColumn: request.stratumColumn, format: request.format)
-    let report = try Uplift.estimate(rows, control: request.control, costs: request.costs)
+    var costs = request.costs
+    var objective: Int?
+    if let file = request.campaign {
+        let campaign = try Campaign.load(path: file)
+        guard campaign.isOutreach else { throw RequestError("campaign", "{campaign} \(file) plans no outreach channel: its effect is not an uplift") }
+        for c in campaign.channels where costs[c.name.rawValue] == nil { costs[c.name.rawValue] = c.costPerControl }
+        objective = campaign.objective?.volume
+    }
+    var report = try Uplift.estimate(rows, control: request.control, costs: costs)
+    if let objective { report.follow(objective: objective) }
     if let json = request.json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -27,6 +27,7 @@ struct UpliftCommand: ParsableCommand {
         @Option(help: "Column of each household's inclusion probability π (weights 1/π).") var inclusion: String?
         @Option(help: "Column of a campaign's planned channel: each channel's contacted against its own held out (a follow-up: --arm selection --control temoin --stratum canal).") var stratum: String?
         @Option(help: "Cost of one contact, CHANNEL=EUROS (repeatable), for the cost per right opened.") var cost: [String] = []
+        @Option(help: "The outreach campaign file: its channels' costs and its objective in rights opened, which the report follows.") var campaign: String?
         @OptionGroup var json: JSONOutputOptions
         @OptionGroup var csv: CSVOptions
 
@@ -42,6 +43,7 @@ struct UpliftCommand: ParsableCommand {
                 r.costs[arm] = euros
             }
             r.json = json.json
+            r.campaign = campaign
             return r
         }
 

@@ -120,6 +120,12 @@ import Workflows
         }
         let pooled = try #require(report.pooled)
         #expect(pooled.contacted == 3800 && abs(pooled.incrementalRights.value - report.arms.reduce(0) { $0 + $1.incrementalRights.value }) < 1e-9)
+        // Against the campaign's objective (400 rights opened), its channels' costs taken from the file.
+        request.campaign = s.path("acces-uplift.yaml")
+        let followed = try estimateUplift(request)
+        #expect(followed.objective == 400 && followed.arms.first { $0.arm == "sms" }?.costPerContact == 0.1)
+        #expect(abs(followed.progressPercent!.value - pooled.incrementalRights.value / 4) < 1e-9)
+        #expect(followed.text().contains("objectif : 400 droits ouverts"))
     }
 
     /// Nobody opted out, over the contact maximum or in the cool-down is contacted or held out;
