@@ -8,9 +8,11 @@ import RiskModel
 public enum EvaluationData {
     /// `target` defaults to the model's target; `amount` and `inclusion` to the columns with those roles
     /// in the model's spec, when the file has them. Weights: `weight` × 1/π when inclusion probabilities exist.
+    /// `path` may be an evaluation cache of `convert --model` (read without parsing).
     public static func read(model: ModelArtifact, path: String, target: String? = nil, weight: String? = nil,
                             amount: String? = nil, inclusion: String? = nil, format: CSVFormat = CSVFormat(),
                             threads: Int = Parallelism.defaultThreads, progress: ProgressHandler? = nil) throws -> ScoredSample {
+        if DesignCache.isCache(path) { return try readCache(model: model, path: path, target: target, weight: weight, amount: amount, inclusion: inclusion) }
         let records = try ScoredRecords(model: model, path: path, format: format)
         records.progress = progress
         let header = records.header
@@ -45,6 +47,99 @@ public enum EvaluationData {
         if !weighted { sample.weights = nil }
         if amountIndex == nil { sample.amounts = nil }
         sample.inclusionColumn = inclusionIndex.map { header[$0] }
+        return sample
+    }
+}
+
+extension EvaluationData {
+    /// What an evaluation cache is read under: the model it was encoded for.
+    public static func cacheSignature(for model: ModelArtifact) -> String { "evaluation for model " + (model.checksum ?? "") }
+
+    /// Encodes a labelled file once under `model`'s frozen encoding (`convert --model`): the design
+    /// rows, outcomes, weights (× 1/π) and amounts, as `read` would take them, so that refitting
+    /// and re-evaluating during selection does not parse the evaluation file each time. The
+    /// weighting is decided here: the cache records the inclusion column (as its weight name).
+    public static func writeCache(model: ModelArtifact, path: String, output: String, target: String? = nil, weight: String? = nil,
+                                  amount: String? = nil, inclusion: String? = nil, format: CSVFormat = CSVFormat(),
+                                  threads: Int = Parallelism.defaultThreads) throws -> (rows: Int, columns: Int) {
+        let records = try ScoredRecords(model: model, path: path, format: format)
+        let header = records.header
+        let targetIndex = try records.column(target ?? model.target.column)
+        let weightIndex = try weight.map(records.column)
+        let amountName = amount ?? model.spec?.columns(.amount).first?.name
+        let amountIndex = try amount.map(records.column) ?? amountName.flatMap { header.firstIndex(of: $0) }
+        let inclusionName = inclusion ?? model.spec?.columns(.inclusion).first?.name
+        let inclusionIndex = try inclusion.map(records.column) ?? inclusionName.flatMap { header.firstIndex(of: $0) }
+        let width = model.encoding.width
+        struct Part { var design: [Double] = [], outcomes: [Double] = [], weights: [Double] = [], amounts: [Double] = [], lines: [Int] = [] }
+        var all = Part()
+        try records.forEachBlock(threads: threads, makePart: { Part() },
+            record: { reader, part in
+                part.outcomes.append(try reader.binaryTarget(targetIndex))
+                var w = try weightIndex.map { try reader.weight($0) } ?? 1
+                if let inclusionIndex {
+                    let pi = try reader.weight(inclusionIndex)
+                    guard pi > 0 && pi <= 1 else {
+                        throw DataError.invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: String(pi))
+                    }
+                    w /= pi
+                }
+                part.weights.append(w)
+                if let amountIndex { part.amounts.append(try reader.number(amountIndex)) }
+                part.lines.append(reader.line)
+            },
+            scored: { x, _, count, part in part.design.append(contentsOf: UnsafeBufferPointer(start: x, count: count * width)) },
+            merge: { part in
+                all.design += part.design; all.outcomes += part.outcomes; all.weights += part.weights
+                all.amounts += part.amounts; all.lines += part.lines
+            })
+        if records.recordCount == 0 { throw DataError.headerOnly(file: path) }
+        let n = all.outcomes.count
+        let weighted = weightIndex != nil || inclusionIndex != nil
+        let weights = [weightIndex.map { "weight=" + header[$0] }, inclusionIndex.map { "inclusion=" + header[$0] }].compactMap { $0 }
+        var data = TrainingData(design: Matrix(rows: n, columns: width, storage: all.design), target: all.outcomes,
+                                weights: weighted ? all.weights : nil, lines: all.lines, encoding: model.encoding,
+                                targetName: header[targetIndex], weightName: weights.isEmpty ? nil : weights.joined(separator: ","),
+                                fingerprint: try DataFingerprint.of(file: path, rows: n))
+        if let amountIndex { data.amounts = all.amounts; data.amountName = header[amountIndex] }
+        try DesignCache.write(data, signature: cacheSignature(for: model), to: output)
+        return (n, width)
+    }
+
+    /// The scored sample of an evaluation cache: X·β over the stored rows, by the scoring kernel.
+    public static func readCache(model: ModelArtifact, path: String, target: String?, weight: String?, amount: String?,
+                                 inclusion: String?) throws -> ScoredSample {
+        let data: TrainingData
+        do { data = try DesignCache.read(path, signature: cacheSignature(for: model)) } catch {
+            let otherModel: Bool
+            if case .invalidOption(let why) = error { otherModel = why.contains("other settings") } else { otherModel = false }
+            if otherModel { throw DataError.invalidOption("\(path): this cache was not encoded for this model: 'ciblage convert --model' the labelled CSV for it") }
+            throw error
+        }
+        // The columns were chosen when the cache was written: a different choice now would be ignored.
+        var recorded: [String: String] = [:]
+        for part in (data.weightName ?? "").split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { recorded[String(kv[0])] = String(kv[1]) }
+        }
+        let choices: [(option: String, value: String?, stored: String?)] = [("target", target, data.targetName), ("weight", weight, recorded["weight"]),
+                                                                           ("amount", amount, data.amountName), ("inclusion", inclusion, recorded["inclusion"])]
+        for (option, value, stored) in choices {
+            if let value, value != stored {
+                throw DataError.invalidOption("\(path): {\(option)} \(value): the cache was written with \(stored.map { "'\($0)'" } ?? "none"); convert the CSV again with the columns you want")
+            }
+        }
+        let n = data.design.rows
+        var scores = [Double](repeating: 0, count: n)
+        data.design.storage.withUnsafeBufferPointer { x in
+            model.estimates.withUnsafeBufferPointer { b in
+                scores.withUnsafeMutableBufferPointer {
+                    Scorer.scoreRows(x.baseAddress!, rows: n, columns: data.design.columns, coefficients: b.baseAddress!, into: $0.baseAddress!)
+                }
+            }
+        }
+        var sample = ScoredSample(scores: scores, outcomes: data.target, weights: data.weights, amounts: data.amounts)
+        sample.inclusionColumn = recorded["inclusion"]
         return sample
     }
 }

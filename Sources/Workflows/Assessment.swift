@@ -48,6 +48,9 @@ public func evaluate(_ request: EvaluationRequest, progress: ProgressHandler? = 
     var report = EvaluationReport.make(model: artifact, modelPath: request.model, dataPath: request.data, sample: sample, topK: request.topK,
                                        bootstrap: request.bootstrap, seed: request.seed, threads: request.threads, progress: progress)
     if let folds = request.crossValidationFolds {
+        if DesignCache.isCache(request.data) {
+            throw RequestError("crossValidationFolds", "{crossValidationFolds} refits the model's specification on the CSV: give the CSV, not an evaluation cache")
+        }
         let training = try TrainingData.read(path: request.data, spec: try artifact.tableSpec(format: request.format))
         report.crossValidation = try Resampling.crossValidate(training, folds: folds, seed: request.seed,
                                                               options: LogisticRegressionOptions(l2: artifact.fit.penalty.lambda))

@@ -1,6 +1,7 @@
 import CiblageSupport
 import Accountability
 import Dossiers
+import Evaluation
 import Foundation
 import LinearAlgebra
 import RiskModel
@@ -224,3 +225,32 @@ func withProxyCheck(_ model: ModelArtifact, data: TrainingData, path: String, fo
 }
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+
+/// Encode a labelled file once under a model's frozen encoding (`convert --model`): `evaluate`
+/// then reads it without parsing. The columns of the evaluation (target, weight, amount, inclusion)
+/// are chosen here and recorded in the cache.
+public struct EvaluationConversionRequest: Sendable {
+    public var model: String
+    public var store: String?
+    public var data: String
+    public var output: String
+    public var target: String?
+    public var weight: String?
+    public var amount: String?
+    public var inclusion: String?
+    public var format = CSVFormat()
+    public var threads = Parallelism.defaultThreads
+    public init(model: String, data: String, output: String) { self.model = model; self.data = data; self.output = output }
+}
+
+public func convertForEvaluation(_ request: EvaluationConversionRequest) throws -> ConversionResult {
+    let start = ContinuousClock.now
+    guard !DesignCache.isCache(request.data) else {
+        throw RequestError("data", "{data} \(request.data) is already a cache: convert the CSV it was made from")
+    }
+    let model = try loadModel(request.model, store: request.store).artifact
+    let r = try EvaluationData.writeCache(model: model, path: request.data, output: request.output, target: request.target, weight: request.weight,
+                                          amount: request.amount, inclusion: request.inclusion, format: request.format, threads: request.threads)
+    let bytes = (try? FileManager.default.attributesOfItem(atPath: request.output)[.size] as? Int) ?? 0
+    return ConversionResult(rows: r.rows, columns: r.columns, bytes: bytes, seconds: seconds(ContinuousClock.now - start))
+}

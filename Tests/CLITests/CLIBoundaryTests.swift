@@ -24,7 +24,7 @@ import Testing
                             ".progress(", ".exportOutcomes(", ".verifyAudit(", ".signCheckpoint(", "generateAuditKey(",
                             ".addUser(", ".users()", ".disableUser(", ".issueToken(", "CiblageApplication.run(",
                             ".register(", ".approve(", "convert(", ".purge(", ".writeDeployerEvidence(", "scoreRouted(", ".retire(", ".versions(named:", ".show(",
-                            "estimateUplift(", "scoreUplift(", "simulateFollowUp(", "buildRightOpenedTargets(", "buildRejetTargets("]
+                            "estimateUplift(", "scoreUplift(", "simulateFollowUp(", "buildRightOpenedTargets(", "buildRejetTargets(", "convertForEvaluation("]
 
     struct Violation: CustomStringConvertible, Equatable {
         var file: String
