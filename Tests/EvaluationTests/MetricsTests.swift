@@ -1,3 +1,4 @@
+import CiblageSupport
 import Foundation
 import Testing
 @testable import Evaluation
@@ -107,5 +108,26 @@ import Testing
             #expect(abs(positives - 143 / 5) <= 1)
         }
         #expect(folds == Resampling.stratifiedFolds(outcomes: outcomes, folds: 5, seed: 3))
+    }
+}
+
+/// The radix order of `ScoredSample` is the comparator order it replaced: by score, ties by row.
+@Suite struct ScoreOrderTests {
+    @Test(arguments: [0, 1, 2, 255, 256, 5000])
+    func radixOrderIsTheComparatorOrder(count: Int) {
+        var g = SplitMix64(seed: UInt64(count) + 1)
+        // Ties (scores on a grid), both zeros, negatives and a wide range of exponents.
+        let scores = (0..<count).map { i -> Double in
+            switch i % 5 {
+            case 0: return Double(g.next() % 20) / 20
+            case 1: return i % 2 == 0 ? 0.0 : -0.0
+            case 2: return -Double(g.next() % 1000) * 1e-3
+            case 3: return g.uniform() * pow(10, Double(Int(g.next() % 40)) - 30)
+            default: return g.uniform()
+            }
+        }
+        let s = ScoredSample(scores: scores, outcomes: Array(repeating: 0, count: count))
+        #expect(s.orderByDecreasingScore() == (0..<count).sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 })
+        #expect(s.orderByIncreasingScore() == (0..<count).sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 })
     }
 }
