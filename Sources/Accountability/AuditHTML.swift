@@ -11,10 +11,11 @@ public enum AuditHTML {
     public static func render(_ r: AuditReport) -> String {
         typealias E = HTMLPage
         var body = "<h1>Ciblage — audit d'équité</h1>"
-        body += "<p>Modèle <code>\(E.escape(r.model))</code>, population <code>\(E.escape(r.data))</code> : \(r.rows) dossiers ; "
-            + "sélection : \(E.escape(r.rule)) (\(r.selected) dossiers) ; strate aléatoire : \(r.randomStratumRows) dossiers à issue connue. "
+        let units = E.escape(r.unit ?? "dossiers")
+        body += "<p>Modèle <code>\(E.escape(r.model))</code>, population <code>\(E.escape(r.data))</code> : \(r.rows) \(units) ; "
+            + "sélection : \(E.escape(r.rule)) (\(r.selected) \(units)) ; strate aléatoire : \(r.randomStratumRows) \(units) à issue connue. "
             + "Intervalles à 95 % par bootstrap (\(r.bootstrapReplicates) réplications, graine \(r.seed)). "
-            + "Les cellules de moins de \(r.minimumCell) dossiers sont masquées.</p>"
+            + "Les cellules de moins de \(r.minimumCell) \(units) sont masquées.</p>"
         for n in r.notes { body += "<p class='muted'>Note : \(E.escape(n))</p>" }
         body += "<h2>Disparités constatées</h2>"
         if r.findings.isEmpty {

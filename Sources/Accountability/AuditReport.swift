@@ -20,6 +20,8 @@ public struct AuditReport: Codable, Equatable, Sendable {
     public var archetypes: [ArchetypeResult]?
     /// Every disparity found, one line each, "grouping: cell: finding".
     public var findings: [String]
+    /// What a row is, in French, plural ("dossiers", "actes de traitement", "foyers"): the model's unit.
+    public var unit: String?
 
     public init(model: String, modelChecksum: String?, data: String, table: AuditTable, rule: SelectionRule,
                 options: GroupAudit.Options, groupings: [AuditGrouping], archetypes: [ArchetypeResult]?) {
@@ -45,8 +47,10 @@ public struct AuditReport: Codable, Equatable, Sendable {
                                        progress: options.progress)
         let groupings = GroupAudit.run(table.population, groupings: table.groupings, options: options)
         let cases = try archetypes.map { try Archetype.evaluate($0.list, model: model, populationScores: table.population.scores, file: $0.file) }
-        return AuditReport(model: modelPath, modelChecksum: model.checksum, data: data, table: table, rule: rule, options: options,
-                           groupings: groupings, archetypes: cases)
+        var report = AuditReport(model: modelPath, modelChecksum: model.checksum, data: data, table: table, rule: rule, options: options,
+                                 groupings: groupings, archetypes: cases)
+        report.unit = model.spec?.analysisUnit.frenchPlural
+        return report
     }
 
     /// A plain-text summary for the terminal: the rates and ratios of every cell, then the findings.

@@ -205,6 +205,7 @@ import Workflows
         request.bootstrap = 50
         let report = try audit(request)
         #expect(report.notes.contains { $0.contains("whose eligible is 1") } && report.notes.contains { $0.contains("selection rates only") })
+        #expect(report.unit == "foyers" && AuditHTML.render(report).contains("20") && AuditHTML.render(report).contains(" foyers ; sélection"))
         // By hand, from the population file.
         let text = try String(contentsOfFile: s.population, encoding: .utf8)
         var lines = text.split(separator: "\n")
