@@ -4,6 +4,43 @@ import Foundation
 import LinearAlgebra
 import RiskModel
 
+/// The columns an evaluation reads besides the model's inputs, resolved once against a file's
+/// header, and each record's outcome, weight (× 1/π) and amount: what `read` and `writeCache` share.
+struct EvaluationColumns {
+    let target: Int, weight: Int?, amount: Int?, inclusion: Int?
+    let path: String
+
+    init(model: ModelArtifact, records: ScoredRecords, path: String, target: String?, weight: String?, amount: String?, inclusion: String?) throws {
+        let header = records.header
+        self.path = path
+        self.target = try records.column(target ?? model.target.column)
+        self.weight = try weight.map(records.column)
+        let amountName = amount ?? model.spec?.columns(.amount).first?.name
+        self.amount = try amount.map(records.column) ?? amountName.flatMap { header.firstIndex(of: $0) }
+        let inclusionName = inclusion ?? model.spec?.columns(.inclusion).first?.name
+        self.inclusion = try inclusion.map(records.column) ?? inclusionName.flatMap { header.firstIndex(of: $0) }
+    }
+
+    var weighted: Bool { weight != nil || inclusion != nil }
+
+    func outcome(_ reader: CSVReader) throws -> Double { try reader.binaryTarget(target) }
+
+    /// The frequency weight divided by π, 1 when the file has neither.
+    func weight(_ reader: CSVReader) throws -> Double {
+        var w = try weight.map { try reader.weight($0) } ?? 1
+        if let inclusion {
+            let pi = try reader.weight(inclusion)
+            guard pi > 0 && pi <= 1 else {
+                throw DataError.invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusion), value: String(pi))
+            }
+            w /= pi
+        }
+        return w
+    }
+
+    func amount(_ reader: CSVReader) throws -> Double? { try amount.map { try reader.number($0) } }
+}
+
 /// Reads a labelled CSV, scores it with a model, and keeps what evaluation needs.
 public enum EvaluationData {
     /// `target` defaults to the model's target; `amount` and `inclusion` to the columns with those roles
@@ -15,27 +52,13 @@ public enum EvaluationData {
         if DesignCache.isCache(path) { return try readCache(model: model, path: path, target: target, weight: weight, amount: amount, inclusion: inclusion) }
         let records = try ScoredRecords(model: model, path: path, format: format)
         records.progress = progress
-        let header = records.header
-        let targetIndex = try records.column(target ?? model.target.column)
-        let weightIndex = try weight.map(records.column)
-        let amountName = amount ?? model.spec?.columns(.amount).first?.name
-        let amountIndex = try amount.map(records.column) ?? amountName.flatMap { header.firstIndex(of: $0) }
-        let inclusionName = inclusion ?? model.spec?.columns(.inclusion).first?.name
-        let inclusionIndex = try inclusion.map(records.column) ?? inclusionName.flatMap { header.firstIndex(of: $0) }
+        let columns = try EvaluationColumns(model: model, records: records, path: path, target: target, weight: weight, amount: amount, inclusion: inclusion)
         var sample = ScoredSample(scores: [], outcomes: [], weights: [], amounts: [])
         try records.forEachBlock(threads: threads, makePart: { ScoredSample(scores: [], outcomes: [], weights: [], amounts: []) },
             record: { reader, part in
-                part.outcomes.append(try reader.binaryTarget(targetIndex))
-                var w = try weightIndex.map { try reader.weight($0) } ?? 1
-                if let inclusionIndex {
-                    let pi = try reader.weight(inclusionIndex)
-                    guard pi > 0 && pi <= 1 else {
-                        throw DataError.invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: String(pi))
-                    }
-                    w /= pi
-                }
-                part.weights!.append(w)
-                if let amountIndex { part.amounts!.append(try reader.number(amountIndex)) }
+                part.outcomes.append(try columns.outcome(reader))
+                part.weights!.append(try columns.weight(reader))
+                if let a = try columns.amount(reader) { part.amounts!.append(a) }
             },
             scored: { _, p, count, part in part.scores.append(contentsOf: UnsafeBufferPointer(start: p, count: count)) },
             merge: { part in
@@ -43,10 +66,9 @@ public enum EvaluationData {
                 sample.weights! += part.weights!; sample.amounts! += part.amounts!
             })
         if records.recordCount == 0 { throw DataError.headerOnly(file: path) }
-        let weighted = weightIndex != nil || inclusionIndex != nil
-        if !weighted { sample.weights = nil }
-        if amountIndex == nil { sample.amounts = nil }
-        sample.inclusionColumn = inclusionIndex.map { header[$0] }
+        if !columns.weighted { sample.weights = nil }
+        if columns.amount == nil { sample.amounts = nil }
+        sample.inclusionColumn = columns.inclusion.map { records.header[$0] }
         return sample
     }
 }
@@ -64,28 +86,15 @@ extension EvaluationData {
                                   threads: Int = Parallelism.defaultThreads) throws -> (rows: Int, columns: Int) {
         let records = try ScoredRecords(model: model, path: path, format: format)
         let header = records.header
-        let targetIndex = try records.column(target ?? model.target.column)
-        let weightIndex = try weight.map(records.column)
-        let amountName = amount ?? model.spec?.columns(.amount).first?.name
-        let amountIndex = try amount.map(records.column) ?? amountName.flatMap { header.firstIndex(of: $0) }
-        let inclusionName = inclusion ?? model.spec?.columns(.inclusion).first?.name
-        let inclusionIndex = try inclusion.map(records.column) ?? inclusionName.flatMap { header.firstIndex(of: $0) }
+        let columns = try EvaluationColumns(model: model, records: records, path: path, target: target, weight: weight, amount: amount, inclusion: inclusion)
         let width = model.encoding.width
         struct Part { var design: [Double] = [], outcomes: [Double] = [], weights: [Double] = [], amounts: [Double] = [], lines: [Int] = [] }
         var all = Part()
         try records.forEachBlock(threads: threads, makePart: { Part() },
             record: { reader, part in
-                part.outcomes.append(try reader.binaryTarget(targetIndex))
-                var w = try weightIndex.map { try reader.weight($0) } ?? 1
-                if let inclusionIndex {
-                    let pi = try reader.weight(inclusionIndex)
-                    guard pi > 0 && pi <= 1 else {
-                        throw DataError.invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: String(pi))
-                    }
-                    w /= pi
-                }
-                part.weights.append(w)
-                if let amountIndex { part.amounts.append(try reader.number(amountIndex)) }
+                part.outcomes.append(try columns.outcome(reader))
+                part.weights.append(try columns.weight(reader))
+                if let a = try columns.amount(reader) { part.amounts.append(a) }
                 part.lines.append(reader.line)
             },
             scored: { x, _, count, part in part.design.append(contentsOf: UnsafeBufferPointer(start: x, count: count * width)) },
@@ -95,13 +104,12 @@ extension EvaluationData {
             })
         if records.recordCount == 0 { throw DataError.headerOnly(file: path) }
         let n = all.outcomes.count
-        let weighted = weightIndex != nil || inclusionIndex != nil
-        let weights = [weightIndex.map { "weight=" + header[$0] }, inclusionIndex.map { "inclusion=" + header[$0] }].compactMap { $0 }
+        let weights = [columns.weight.map { "weight=" + header[$0] }, columns.inclusion.map { "inclusion=" + header[$0] }].compactMap { $0 }
         var data = TrainingData(design: Matrix(rows: n, columns: width, storage: all.design), target: all.outcomes,
-                                weights: weighted ? all.weights : nil, lines: all.lines, encoding: model.encoding,
-                                targetName: header[targetIndex], weightName: weights.isEmpty ? nil : weights.joined(separator: ","),
+                                weights: columns.weighted ? all.weights : nil, lines: all.lines, encoding: model.encoding,
+                                targetName: header[columns.target], weightName: weights.isEmpty ? nil : weights.joined(separator: ","),
                                 fingerprint: try DataFingerprint.of(file: path, rows: n))
-        if let amountIndex { data.amounts = all.amounts; data.amountName = header[amountIndex] }
+        if let amountIndex = columns.amount { data.amounts = all.amounts; data.amountName = header[amountIndex] }
         try DesignCache.write(data, signature: cacheSignature(for: model), to: output)
         return (n, width)
     }
