@@ -13,7 +13,9 @@ let package = Package(
     ],
     targets: [
         // The machine's own limits that the hot paths are measured against (the memory read rate).
-        .target(name: "BenchmarkSupport", dependencies: [.product(name: "CiblageSupport", package: "Ciblage")], path: "Sources/BenchmarkSupport"),
+        .target(name: "BenchmarkSupport", dependencies: [
+            .product(name: "CiblageSupport", package: "Ciblage"), .product(name: "Dossiers", package: "Ciblage"),
+        ], path: "Sources/BenchmarkSupport"),
         // Phase timings printed as JSON for peers/peers.py.
         .executableTarget(
             name: "ciblage-timings",

@@ -42,23 +42,29 @@ public final class CSVReader {
     public private(set) var delimiter: UInt8 = UInt8(ascii: ",")
     public let format: CSVFormat
     /// The line (1-based, header = 1) at which the current record starts.
-    public private(set) var line = 0
+    public internal(set) var line = 0
     /// The number of data records returned so far.
-    public private(set) var recordCount = 0
+    public internal(set) var recordCount = 0
+    /// The file line of the first byte this reader was given (for a block, the line it starts on).
+    public private(set) var startLine = 1
     /// Bytes consumed from the file so far.
     public private(set) var bytesRead = 0
-    public private(set) var fieldCount = 0
+    public internal(set) var fieldCount = 0
 
     private let fd: Int32
     private var borrowed = false
     private let chunkSize = 1 << 20
-    private var buffer: UnsafeMutablePointer<UInt8>
+    // Internal rather than private for the plain-record path (CSVReader+PlainRecords.swift).
+    var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
-    private var end = 0, position = 0, recordStart = 0, atEOF = false
-    private var fieldStarts: UnsafeMutablePointer<Int>
-    private var fieldEnds: UnsafeMutablePointer<Int>
+    var end = 0, position = 0, recordStart = 0, atEOF = false
+    var fieldStarts: UnsafeMutablePointer<Int>
+    var fieldEnds: UnsafeMutablePointer<Int>
     private var fieldCapacity = 64
-    private var physicalLine = 1
+    var physicalLine = 1
+    /// In a block without quotes or carriage returns, the offset just after its last LF: records
+    /// before it may take the plain-record path. 0 elsewhere.
+    var plainEnd = 0
     private var skipLineFeed = false
     private var onChunk: ((UnsafeBufferPointer<UInt8>) -> Void)?
 
@@ -87,8 +93,10 @@ public final class CSVReader {
     /// A reader over one block of whole records already in memory (see `CSVBlockReader`): `bytes` is
     /// borrowed, not copied, and must outlive the reader; quoted fields are unescaped in place.
     /// `firstLine` is the file line of the block's first byte, so that errors name the right line.
+    /// `plain`: the block holds no quote and no carriage return, and at least
+    /// `CSVReader.plainPadding` readable bytes follow it (the plain-record path loads 8 bytes at once).
     init(block bytes: UnsafeMutableBufferPointer<UInt8>, file: String, header: [String], delimiter: UInt8,
-         format: CSVFormat, firstLine: Int) {
+         format: CSVFormat, firstLine: Int, plain: Bool = false) {
         self.file = file
         self.format = format
         self.header = header
@@ -101,9 +109,19 @@ public final class CSVReader {
         end = bytes.count
         atEOF = true
         physicalLine = firstLine
+        startLine = firstLine
+        fieldCapacity = max(fieldCapacity, header.count)
         fieldStarts = .allocate(capacity: fieldCapacity)
         fieldEnds = .allocate(capacity: fieldCapacity)
+        if plain {
+            var last = bytes.count - 1
+            while last >= 0 && bytes[last] != 0x0A { last -= 1 }
+            plainEnd = last + 1
+        }
     }
+
+    /// Bytes that must be readable after a plain block's end.
+    static let plainPadding = 16
 
     /// Reads records built in memory (`records` holds data lines only, without the header) exactly as
     /// a file's are read: for rows made in code, such as counterfactual profiles, so that levels,
@@ -254,8 +272,8 @@ public final class CSVReader {
         while i + 16 <= end {
             let v = UnsafeRawPointer(buffer + i).loadUnaligned(as: SIMD16<UInt8>.self)
             let hit = (v .== d) .| (v .== q) .| (v .== lf) .| (v .== cr)
-            if any(hit) {
-                let lanes = unsafeBitCast(SIMD16<UInt8>(repeating: 0).replacing(with: 0xFF, where: hit), to: SIMD2<UInt64>.self)
+            let lanes = unsafeBitCast(hit, to: SIMD2<UInt64>.self)  // 0xFF per byte that hits; no `any`: it is not inlined
+            if lanes[0] | lanes[1] != 0 {
                 return i + (lanes[0] != 0 ? lanes[0].trailingZeroBitCount / 8 : 8 + lanes[1].trailingZeroBitCount / 8)
             }
             i += 16

@@ -33,6 +33,8 @@ public final class DesignRowEncoder {
     /// The fast path: when every feature is a plain number with no missing-value policy, the columns
     /// to read in design order (avoids copying enum payloads per field on the hot path).
     private let plainNumericColumns: [Int]?
+    /// The plain numbers of the program (kind 0), for `next(into:)`: field → design-row offset.
+    private let numberColumns: NumberColumns
 
     /// Maps every feature of `encoding` to a column of `reader`'s header; a missing column is an error.
     public init(encoding: DesignEncoding, reader: CSVReader) throws(DataError) {
@@ -91,6 +93,35 @@ public final class DesignRowEncoder {
             return nil
         }
         plainNumericColumns = plain.count == slots.count ? plain : nil
+        var destinations: [Int: Int] = [:]
+        for op in ops where op.kind == 0 { destinations[op.column] = op.offset }
+        numberColumns = NumberColumns(fieldCount: reader.header.count, destinations: destinations)
+    }
+
+    /// Advances the reader to its next record, converting the plain numeric features straight into
+    /// `row` as the record is tokenised (`CSVReader.next(numbers:into:)`). The row is complete only
+    /// after `completeRecord(into:)`; between the two the caller may read the record's other columns
+    /// and skip it. Returns false at the end of the input.
+    @inline(__always)
+    public func next(into row: UnsafeMutablePointer<Double>) throws(DataError) -> Bool {
+        try reader.next(numbers: numberColumns, into: row)
+    }
+
+    /// Completes the row that `next(into:)` began: the intercept, the numbers the fast conversion
+    /// left undecided (NaN: decoded by the general code, which applies its policies and errors), and
+    /// every other feature.
+    @inline(__always)
+    public func completeRecord(into row: UnsafeMutablePointer<Double>) throws(DataError) {
+        row[0] = 1
+        try ops.withUnsafeBufferPointer { (program) throws(DataError) in
+            for op in program {
+                if op.kind == 0 {
+                    if row[op.offset].isNaN { row[op.offset] = try reader.number(op.column) }
+                } else {
+                    try encode(op, into: row)
+                }
+            }
+        }
     }
 
     /// Writes the current record's design row (`width` values, intercept first) at `row`.
@@ -102,30 +133,34 @@ public final class DesignRowEncoder {
             return
         }
         try ops.withUnsafeBufferPointer { (program) throws(DataError) in
-            for op in program {
-                switch op.kind {
-                case 0:
-                    row[op.offset] = try reader.number(op.column)
-                case 3:
-                    row[op.offset] = try reader.boolean(op.column)
-                case 1:
-                    (row + op.offset).update(repeating: 0, count: op.width)
-                    let (start, count) = reader.field(op.column)
-                    var term: Int? = nil
-                    for l in op.levels where levelRanges[l].count == count {
-                        if count > 0, levelBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + levelRanges[l].lowerBound, start, count) == 0 }) {
-                            term = levelTerms[l]; break
-                        }
-                    }
-                    if let term {
-                        if term >= 0 { row[op.offset + term] = 1 }
-                    } else {
-                        try general(slots[op.slot], at: op.offset, row: row)
-                    }
-                default:
-                    try general(slots[op.slot], at: op.offset, row: row)
+            for op in program { try encode(op, into: row) }
+        }
+    }
+
+    /// One step of the program on the current record.
+    @inline(__always)
+    private func encode(_ op: Op, into row: UnsafeMutablePointer<Double>) throws(DataError) {
+        switch op.kind {
+        case 0:
+            row[op.offset] = try reader.number(op.column)
+        case 3:
+            row[op.offset] = try reader.boolean(op.column)
+        case 1:
+            (row + op.offset).update(repeating: 0, count: op.width)
+            let (start, count) = reader.field(op.column)
+            var term: Int? = nil
+            for l in op.levels where levelRanges[l].count == count {
+                if count > 0, levelBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + levelRanges[l].lowerBound, start, count) == 0 }) {
+                    term = levelTerms[l]; break
                 }
             }
+            if let term {
+                if term >= 0 { row[op.offset + term] = 1 }
+            } else {
+                try general(slots[op.slot], at: op.offset, row: row)
+            }
+        default:
+            try general(slots[op.slot], at: op.offset, row: row)
         }
     }
 

@@ -4,14 +4,17 @@ import Glibc
 
 /// Parsing of numeric and boolean CSV fields directly from bytes, without building a String.
 enum NumberParsing {
-    /// Exact powers of ten representable in a Double (10⁰…10²²), for Clinger's fast path.
-    private static let powersOfTen: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
-                                     Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double) =
-        (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22)
+    /// Exact powers of ten representable in a Double (10⁰…10²²), for Clinger's fast path. A table
+    /// allocated once: a tuple of constants is copied to the stack at every use, which showed in the
+    /// plain-record path's profile.
+    static let powersOfTen: UnsafePointer<Double> = {
+        let table = UnsafeMutablePointer<Double>.allocate(capacity: 23)
+        var v = 1.0
+        for e in 0...22 { table[e] = v; v *= 10 }  // every product is exact up to 10²²
+        return UnsafePointer(table)
+    }()
 
-    @inline(__always) private static func powerOfTen(_ e: Int) -> Double {
-        withUnsafeBytes(of: powersOfTen) { $0.load(fromByteOffset: e * 8, as: Double.self) }
-    }
+    @inline(__always) private static func powerOfTen(_ e: Int) -> Double { powersOfTen[e] }
 
     enum Outcome { case value(Double), missing, nonFinite, malformed }
 
@@ -79,6 +82,47 @@ enum NumberParsing {
             return .value(negative ? -v : v)
         }
         return slowParse(UnsafeBufferPointer(start: field, count: count), lo, hi, decimalComma: decimalComma)
+    }
+
+    /// The Clinger fast path of `parseDouble` in place, for the plain-record path: an optional sign,
+    /// digits, an optional decimal mark ('.' or `mark`) and digits, with nothing around them. Returns
+    /// the offset of the first byte after the number and sets `value`, or nil when the text is not of
+    /// that form or not exact this way (no digit, more than 19 digits, a mantissa of 2⁵³ or more,
+    /// more than 22 decimals): the caller then uses `parseDouble`, which gives the same value for
+    /// every text this accepts. The bytes must be followed by one that is not a digit (the field's
+    /// delimiter or line break), where the loops stop. `powers` is `powersOfTen`, passed in so that
+    /// a loop reads it without the lazy global's check.
+    @inline(__always)
+    static func plainDecimal(_ p: UnsafePointer<UInt8>, from start: Int, mark: UInt8, powers: UnsafePointer<Double>,
+                             value: inout Double) -> Int? {
+        var i = start
+        let first = p[i]
+        let negative = first == UInt8(ascii: "-")
+        i &+= negative || first == UInt8(ascii: "+") ? 1 : 0  // no branch: signs are as frequent as not
+        var mantissa: UInt64 = 0
+        let integerStart = i
+        while true {
+            let d = p[i] &- 0x30
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d); i += 1
+        }
+        var digits = i - integerStart
+        var decimals = 0
+        if p[i] == UInt8(ascii: ".") || p[i] == mark {
+            i += 1
+            let fractionStart = i
+            while true {
+                let d = p[i] &- 0x30
+                if d > 9 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d); i += 1
+            }
+            decimals = i - fractionStart
+            digits += decimals
+        }
+        guard digits > 0, digits <= 19, mantissa < (1 << 53), decimals <= 22 else { return nil }
+        let v = Double(mantissa) / powers[decimals]  // dividing by 10⁰ = 1 is exact
+        value = Double(bitPattern: v.bitPattern | (negative ? 1 << 63 : 0))
+        return i
     }
 
     private static func slowParse(_ field: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, decimalComma: Bool) -> Outcome {

@@ -268,7 +268,16 @@ public struct TrainingData: Sendable {
 
         // Blocks of records are parsed in parallel (CSVBlockReader); each block's rows and its own
         // level codes are merged in file order, so the result does not depend on the thread count.
-        var storage: [Double] = []
+        // The dense rows go straight into the matrix's storage when every record becomes a row (no
+        // provenance or row filter): a block may write its rows from the row index `lines before the
+        // block` on, an upper bound of the rows before it, so that blocks parsed at the same time
+        // never overlap; the merge, in file order, moves a block's rows down only when blank lines
+        // or multi-line records left a gap. Rows past the estimated capacity go to the block's own
+        // array and are appended at the end. This saves a copy of the matrix and the page faults of
+        // the blocks' arrays.
+        let placementRows = spec.provenance == nil && spec.rowFilter == nil ? reader.estimatedDataLines() : 0
+        let firstDataLine = reader.firstDataLine
+        var tail: [Double] = []
         var y: [Double] = []
         var w: [Double] = []
         var lines: [Int] = []
@@ -284,84 +293,131 @@ public struct TrainingData: Sendable {
         func reserveForTheWholeFile(_ first: TrainingBlock) {
             guard reader.fileSize > 0, !first.y.isEmpty else { return }
             let rows = Int(1.25 * Double(reader.fileSize) * Double(first.y.count) / Double(max(1, spec.blockBytes))) + 1
-            storage.reserveCapacity(rows * provisionalWidth)
+            if placementRows == 0 { tail.reserveCapacity(rows * provisionalWidth) }
             y.reserveCapacity(rows)
             lines.reserveCapacity(rows)
             if weighted { w.reserveCapacity(rows) }
             if amountIndex != nil { amounts.reserveCapacity(rows) }
             for k in 0..<categorical.count { codes[k].reserveCapacity(rows) }
         }
+        // The numbers converted as records are tokenised (CSVReader.next(numbers:into:)): numeric
+        // features into their row slot, then the target, amount, weight and inclusion after the row.
+        // NaN there means: decode with the general code (policies, spellings, errors).
+        let targetSlot = provisionalWidth, amountSlot = provisionalWidth + 1
+        let weightSlot = provisionalWidth + 2, inclusionSlot = provisionalWidth + 3
+        var destinations: [Int: Int] = [targetIndex: targetSlot]
+        for k in denseColumns.indices where denseTypes[k] == .numeric { destinations[denseColumns[k]] = k + 1 }
+        if let amountIndex { destinations[amountIndex] = amountSlot }
+        if let weightIndex { destinations[weightIndex] = weightSlot }
+        if ipw, let inclusionIndex { destinations[inclusionIndex] = inclusionSlot }
+        let numbers = NumberColumns(fieldCount: header.count, destinations: destinations)
+        var placement = UncheckedSendable<UnsafeMutablePointer<Double>?>(nil)
         let parse = { (reader: CSVReader) throws(DataError) -> TrainingBlock in
             var part = TrainingBlock(categories: categorical.count)
-            var row = [Double](repeating: 1, count: provisionalWidth)
-            while try reader.next() {
-                if let provenanceIndex, let selection = spec.provenance {
-                    let text = try reader.string(provenanceIndex).trimmingSpaces
-                    guard let provenance = LabelProvenance(rawValue: text) else {
-                        throw .invalidProvenance(file: path, line: reader.line, column: selection.column, value: text)
-                    }
-                    if !selection.use.contains(provenance) { part.excluded[provenance.rawValue, default: 0] += 1; continue }
-                }
-                if let filterIndex, let filter = spec.rowFilter {
-                    let text = try reader.string(filterIndex).trimmingSpaces
-                    if !filter.values.contains(text) { part.excluded["\(filter.column)=\(text)", default: 0] += 1; continue }
-                }
-                for k in 0..<denseColumns.count {
-                    row[k + 1] = try reader.value(denseColumns[k], type: denseTypes[k], missing: denseMissing[k])
-                }
-                part.storage.append(contentsOf: row)
-                part.y.append(try reader.binaryTarget(targetIndex))
-                if let amountIndex { part.amounts.append(try reader.weight(amountIndex)) }
-                if weighted {
-                    var wi = try weightIndex.map { (i) throws(DataError) in try reader.weight(i) } ?? 1
-                    if ipw, let inclusionIndex {
-                        let pi = try reader.weight(inclusionIndex)
-                        guard pi > 0 && pi <= 1 else {
-                            throw .invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: reader.text(inclusionIndex))
+            part.base = reader.startLine - firstDataLine
+            let placed = placement.value
+            var buffer = [Double](repeating: 1, count: provisionalWidth + 4)
+            try buffer.withUnsafeMutableBufferPointer { (slots) throws(DataError) in
+                let out = slots.baseAddress!
+                let row = UnsafeBufferPointer(start: out, count: provisionalWidth)
+                while try reader.next(numbers: numbers, into: out) {
+                    if let provenanceIndex, let selection = spec.provenance {
+                        let text = try reader.string(provenanceIndex).trimmingSpaces
+                        guard let provenance = LabelProvenance(rawValue: text) else {
+                            throw .invalidProvenance(file: path, line: reader.line, column: selection.column, value: text)
                         }
-                        wi /= pi
+                        if !selection.use.contains(provenance) { part.excluded[provenance.rawValue, default: 0] += 1; continue }
                     }
-                    part.w.append(wi)
-                }
-                for k in 0..<categoricalColumns.count {
-                    let level = try reader.level(categoricalColumns[k], missing: categoricalMissing[k])
-                    if let code = part.levelCodes[k][level] {
-                        part.codes[k].append(code)
+                    if let filterIndex, let filter = spec.rowFilter {
+                        let text = try reader.string(filterIndex).trimmingSpaces
+                        if !filter.values.contains(text) { part.excluded["\(filter.column)=\(text)", default: 0] += 1; continue }
+                    }
+                    for k in 0..<denseColumns.count where denseTypes[k] != .numeric || out[k + 1].isNaN {
+                        out[k + 1] = try reader.value(denseColumns[k], type: denseTypes[k], missing: denseMissing[k])
+                    }
+                    if let placed, part.base + part.placedRows < placementRows {
+                        (placed + (part.base + part.placedRows) * provisionalWidth).update(from: out, count: provisionalWidth)
+                        part.placedRows += 1
                     } else {
-                        if let allowed = declared[k], !allowed.contains(level), categoricalMissing[k] != .level(level) {
-                            throw .undeclaredLevel(file: path, line: reader.line, column: categoricalNames[k], level: level,
-                                                   declared: spec.declaredLevels[categoricalNames[k]]!)
-                        }
-                        let code = Int32(part.levelNames[k].count)
-                        part.levelCodes[k][level] = code
-                        part.levelNames[k].append(level)
-                        part.codes[k].append(code)
+                        part.storage.append(contentsOf: row)
                     }
+                    let target = out[targetSlot]
+                    part.y.append(target == 0 || target == 1 ? target : try reader.binaryTarget(targetIndex))
+                    if let amountIndex {
+                        let a = out[amountSlot]
+                        part.amounts.append(a >= 0 ? a : try reader.weight(amountIndex))
+                    }
+                    if weighted {
+                        var wi = 1.0
+                        if let weightIndex {
+                            let v = out[weightSlot]
+                            wi = v >= 0 ? v : try reader.weight(weightIndex)
+                        }
+                        if ipw, let inclusionIndex {
+                            let v = out[inclusionSlot]
+                            let pi = v >= 0 ? v : try reader.weight(inclusionIndex)
+                            guard pi > 0 && pi <= 1 else {
+                                throw .invalidInclusionProbability(file: path, line: reader.line, column: reader.columnName(inclusionIndex), value: reader.text(inclusionIndex))
+                            }
+                            wi /= pi
+                        }
+                        part.w.append(wi)
+                    }
+                    for k in 0..<categoricalColumns.count {
+                        let level = try reader.level(categoricalColumns[k], missing: categoricalMissing[k])
+                        if let code = part.levelCodes[k][level] {
+                            part.codes[k].append(code)
+                        } else {
+                            if let allowed = declared[k], !allowed.contains(level), categoricalMissing[k] != .level(level) {
+                                throw .undeclaredLevel(file: path, line: reader.line, column: categoricalNames[k], level: level,
+                                                       declared: spec.declaredLevels[categoricalNames[k]]!)
+                            }
+                            let code = Int32(part.levelNames[k].count)
+                            part.levelCodes[k][level] = code
+                            part.levelNames[k].append(level)
+                            part.codes[k].append(code)
+                        }
+                    }
+                    part.lines.append(reader.line)
                 }
-                part.lines.append(reader.line)
             }
             return part
         }
-        do { try reader.forEachBlock(threads: spec.threads, parse: { (r: CSVReader) throws -> TrainingBlock in try parse(r) }) { part in
-            if storage.isEmpty { reserveForTheWholeFile(part) }
-            storage.append(contentsOf: part.storage)
-            y.append(contentsOf: part.y)
-            w.append(contentsOf: part.w)
-            lines.append(contentsOf: part.lines)
-            amounts.append(contentsOf: part.amounts)
-            for (key, count) in part.excluded { excluded[key, default: 0] += count }
-            for k in 0..<categorical.count {
-                // The block's codes, renumbered in the order levels first appear in the file.
-                let global: [Int32] = part.levelNames[k].map { level in
-                    if let code = levelCodes[k][level] { return code }
-                    let code = Int32(levelNames[k].count)
-                    levelCodes[k][level] = code
-                    levelNames[k].append(level)
-                    return code
+        var rowsPlaced = 0, arraysSized = false
+        var storage: [Double]
+        do { storage = try [Double](unsafeUninitializedCapacity: placementRows * provisionalWidth) { buffer, count in
+            placement = UncheckedSendable(placementRows > 0 ? buffer.baseAddress : nil)
+            do { try reader.forEachBlock(threads: spec.threads, parse: { (r: CSVReader) throws -> TrainingBlock in try parse(r) }) { part in
+                if !arraysSized { reserveForTheWholeFile(part); arraysSized = true }
+                if part.placedRows > 0, let placed = placement.value {
+                    if part.base != rowsPlaced {  // a gap before the block: move its rows down (the ranges may overlap)
+                        memmove(placed + rowsPlaced * provisionalWidth, placed + part.base * provisionalWidth,
+                                part.placedRows * provisionalWidth * MemoryLayout<Double>.stride)
+                    }
+                    rowsPlaced += part.placedRows
                 }
-                codes[k].append(contentsOf: part.codes[k].map { global[Int($0)] })
-            }
+                tail.append(contentsOf: part.storage)
+                y.append(contentsOf: part.y)
+                w.append(contentsOf: part.w)
+                lines.append(contentsOf: part.lines)
+                amounts.append(contentsOf: part.amounts)
+                for (key, count) in part.excluded { excluded[key, default: 0] += count }
+                for k in 0..<categorical.count {
+                    // The block's codes, renumbered in the order levels first appear in the file.
+                    let global: [Int32] = part.levelNames[k].map { level in
+                        if let code = levelCodes[k][level] { return code }
+                        let code = Int32(levelNames[k].count)
+                        levelCodes[k][level] = code
+                        levelNames[k].append(level)
+                        return code
+                    }
+                    codes[k].append(contentsOf: part.codes[k].map { global[Int($0)] })
+                }
+            } } catch let error as DataError { throw error } catch { throw DataError.cannotOpen(file: path, reason: "\(error)") }
+            count = rowsPlaced * provisionalWidth
         } } catch let error as DataError { throw error } catch { throw .cannotOpen(file: path, reason: "\(error)") }
+        if storage.isEmpty { storage = tail } else { storage.append(contentsOf: tail) }
+        tail = []
         let n = y.count
         if reader.recordCount == 0 { throw .headerOnly(file: path) }
         if n == 0, let filter = spec.rowFilter {
@@ -480,6 +536,10 @@ public struct TrainingData: Sendable {
 
 /// What one block of a training file gives, before the merge renumbers its level codes.
 struct TrainingBlock {
+    /// Rows written straight into the matrix's storage from row `base` on (see `TrainingData.read`).
+    var base = 0
+    var placedRows = 0
+    /// Rows past the storage's capacity.
     var storage: [Double] = []
     var y: [Double] = []
     var w: [Double] = []

@@ -92,9 +92,9 @@ extension Scorer {
             try scored(x, probabilities, filled, &part)
             filled = 0
         }
-        while try reader.next() {
+        while try encoder.next(into: x + filled * p) {
             if let include, try !include(reader) { continue }
-            try encoder.encodeCurrentRecord(into: x + filled * p)
+            try encoder.completeRecord(into: x + filled * p)
             try record(reader, &part)
             filled += 1
             if filled == chunk { try flush() }

@@ -91,14 +91,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("CSV parsing (2 threads)", configuration: timed) { benchmark in
         let path = Fixture.csv
         benchmark.startMeasurement()
-        let reader = try CSVBlockReader(path: path)
-        var sum = 0.0
-        try reader.forEachBlock(threads: 2, parse: { block -> Double in
-            var part = 0.0
-            while try block.next() { for j in 0..<block.fieldCount { part += try block.number(j) } }
-            return part
-        }) { sum += $0 }
-        blackHole(sum)
+        blackHole(try sumOfEveryField(path: path, threads: 2))
     }
 
     Benchmark("Encoding (CSV to design matrix)", configuration: timed) { benchmark in

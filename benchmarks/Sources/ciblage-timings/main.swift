@@ -61,16 +61,7 @@ func run(_ arguments: Arguments) throws {
     }
     var parse = Double.infinity
     for _ in 0..<max(1, repeats) {
-        let (_, t) = try time { () throws -> Double in
-            let reader = try CSVBlockReader(path: data)
-            var s = 0.0
-            try reader.forEachBlock(threads: threads, parse: { block -> Double in
-                var part = 0.0
-                while try block.next() { for j in 0..<block.fieldCount { part += try block.number(j) } }
-                return part
-            }) { s += $0 }
-            return s
-        }
+        let (_, t) = try time { try sumOfEveryField(path: data, threads: threads) }
         parse = min(parse, t)
     }
     if parseOnly {

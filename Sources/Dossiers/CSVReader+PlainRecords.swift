@@ -1,0 +1,100 @@
+/// The fast path of the reader: records of a block that holds no quote and no carriage return,
+/// tokenised and their numeric fields converted in one pass over the bytes.
+///
+/// Why: on a numeric file, tokenising a record and then converting its fields reads every byte
+/// twice and pays, per field, a call through the general decoders (missing-value policies, error
+/// paths). In a block without quotes or CR, a record is a run of fields separated by the delimiter
+/// and ended by LF, so a number can be converted while its end is found: the digit loop stops on the
+/// delimiter. A field the fast conversion does not take (spaces, exponents, more than 19 digits,
+/// missing markers, text) is converted by `NumberParsing.parseDouble`, the general parser; a field
+/// that is not a finite number then gets NaN, which tells the caller to decode it with the general
+/// code (`number`, `value`, `binaryTarget`…), so that every message is the one the general path gives.
+/// A record whose shape is unusual (a blank line, too few or too many fields) is left to the general
+/// tokenizer, `next()`, which gives the same result and the same errors as before.
+///
+/// Exactness: the fast conversion is the Clinger fast path of `NumberParsing.parseDouble` (a
+/// mantissa below 2⁵³ and at most 22 decimals: one correctly rounded division), so every value it
+/// accepts is the value `strtod` gives.
+extension CSVReader {
+    /// Advances to the next record as `next()` does, and writes the numbers of `columns` into `out`:
+    /// `out[columns.slots[j]]` gets field j's value, or NaN when that field is not a finite number
+    /// (decode it with the general code to get the value under a missing-value policy, or the error).
+    /// Every field's bytes stay available through `field(_:)` and the other accessors.
+    /// - Returns: false at the end of the input.
+    @inline(__always)
+    public func next(numbers columns: NumberColumns, into out: UnsafeMutablePointer<Double>) throws(DataError) -> Bool {
+        if position < plainEnd, columns.slots.count == header.count,
+           columns.slots.withUnsafeBufferPointer({ plainRecord($0.baseAddress!, out) }) {
+            return true
+        }
+        guard try next() else { return false }
+        for s in columns.slots where s >= 0 { out[s] = .nan }
+        return true
+    }
+
+    /// One record of a plain block, or false (nothing consumed) when it needs the general tokenizer.
+    @inline(__always)
+    private func plainRecord(_ slots: UnsafePointer<Int>, _ out: UnsafeMutablePointer<Double>) -> Bool {
+        let p = UnsafePointer(buffer), d = delimiter, lf: UInt8 = 0x0A
+        let mark = format.decimalComma && d != UInt8(ascii: ",") ? UInt8(ascii: ",") : UInt8(ascii: ".")
+        let n = header.count, powers = NumberParsing.powersOfTen
+        var i = position
+        if p[i] == lf { return false }  // a blank line
+        for j in 0..<n {
+            let start = i
+            let s = slots[j]
+            if s >= 0 {
+                var v = 0.0
+                if let stop = NumberParsing.plainDecimal(p, from: start, mark: mark, powers: powers, value: &v), p[stop] == d || p[stop] == lf {
+                    out[s] = v; i = stop
+                } else {
+                    i = Self.fieldEnd(p, from: start, delimiter: d)
+                    if case .value(let x) = NumberParsing.parseDouble(p + start, count: i - start, decimalComma: format.decimalComma) {
+                        out[s] = x
+                    } else {
+                        out[s] = .nan
+                    }
+                }
+            } else {
+                i = Self.fieldEnd(p, from: start, delimiter: d)
+            }
+            fieldStarts[j] = start
+            fieldEnds[j] = i
+            if j + 1 < n {
+                guard p[i] == d else { return false }  // too few fields
+                i += 1
+            }
+        }
+        guard p[i] == lf else { return false }  // too many fields
+        fieldCount = n
+        recordStart = position
+        position = i + 1
+        line = physicalLine
+        physicalLine += 1
+        recordCount += 1
+        return true
+    }
+
+    /// The offset of the delimiter or LF that ends the field starting at `i` (a plain block ends with
+    /// an LF, so the loop stops inside it).
+    @inline(__always)
+    private static func fieldEnd(_ p: UnsafePointer<UInt8>, from i: Int, delimiter d: UInt8) -> Int {
+        var k = i
+        while p[k] != d && p[k] != 0x0A { k += 1 }
+        return k
+    }
+}
+
+/// Which fields of a record `CSVReader.next(numbers:into:)` converts to numbers as it
+/// tokenises, and where each value goes in the caller's buffer.
+public struct NumberColumns: Sendable {
+    /// Per field of the record: the index in the caller's buffer, or −1 for a field left as bytes.
+    public let slots: [Int]
+
+    /// `destinations[field] = slot`; fields not named are left as bytes.
+    public init(fieldCount: Int, destinations: [Int: Int]) {
+        var slots = [Int](repeating: -1, count: fieldCount)
+        for (field, slot) in destinations where field < fieldCount { slots[field] = slot }
+        self.slots = slots
+    }
+}
