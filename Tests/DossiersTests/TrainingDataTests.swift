@@ -15,6 +15,32 @@ import LinearAlgebra
         #expect(data.fingerprint.rows == 4 && data.fingerprint.sha256.count == 64)
     }
 
+    /// Rows are written straight into the matrix at "lines before the block" and moved down when blank
+    /// lines or records over several lines leave a gap; rows past the capacity estimated from the
+    /// file's start go through the blocks' own arrays. Either way the matrix is the one of the same
+    /// rows written plainly.
+    @Test func rowsPlacedInTheMatrixAreThoseOfThePlainFile() throws {
+        var g = SplitMix64(seed: 9)
+        var plain = "id,y,x1,x2\n", awkward = "id,y,x1,x2\n"
+        for i in 0..<20_000 {
+            let row = "\(g.next() % 2),\(g.normal()),\(Int(g.next() % 100) - 50)\n"
+            plain += "D\(i)," + row
+            // The first rows are long (a capacity estimated too low), then blank lines and quoted
+            // identifiers over two lines (gaps between the blocks' bounds and their rows).
+            let id = i < 2000 ? "D\(i)" + String(repeating: "x", count: 200) : i % 37 == 0 ? "\"D\(i)\nbis\"" : "D\(i)"
+            awkward += id + "," + row + (i % 53 == 0 ? "\n\n" : "")
+        }
+        let spec = TableSpec(target: "y", features: ["x1", "x2"])
+        let expected = try TrainingData.read(path: temporaryFile(plain), spec: spec)
+        for (threads, block) in [(1, 1 << 20), (2, 4096), (3, 700)] {
+            var s = spec
+            s.threads = threads; s.blockBytes = block
+            let data = try TrainingData.read(path: temporaryFile(awkward), spec: s)
+            #expect(data.design == expected.design, "\(threads) threads, blocks of \(block)")
+            #expect(data.target == expected.target)
+        }
+    }
+
     /// Blocks parsed in parallel give the same table as one sequential pass: rows, lines, weights,
     /// levels first seen in different blocks, binned columns, and the fingerprint.
     @Test func theTableIsTheSameForAnyThreadCountAndBlockSize() throws {
