@@ -33,12 +33,18 @@ extension CSVReader {
     }
 
     /// One record of a plain block, or false (nothing consumed) when it needs the general tokenizer.
+    /// The reader's properties are read into locals once and written back once: each access to a
+    /// class's stored property is a dynamic exclusivity check, 7 % of the parse in the profile when
+    /// they were read per field.
     @inline(__always)
     private func plainRecord(_ slots: UnsafePointer<Int>, _ out: UnsafeMutablePointer<Double>) -> Bool {
         let p = UnsafePointer(buffer), d = delimiter, lf: UInt8 = 0x0A
-        let mark = format.decimalComma && d != UInt8(ascii: ",") ? UInt8(ascii: ",") : UInt8(ascii: ".")
+        let decimalComma = format.decimalComma
+        let mark = decimalComma && d != UInt8(ascii: ",") ? UInt8(ascii: ",") : UInt8(ascii: ".")
         let n = header.count, powers = NumberParsing.powersOfTen
-        var i = position
+        let starts = fieldStarts, ends = fieldEnds
+        let recordStart = position
+        var i = recordStart
         if p[i] == lf { return false }  // a blank line
         for j in 0..<n {
             let start = i
@@ -49,7 +55,7 @@ extension CSVReader {
                     out[s] = v; i = stop
                 } else {
                     i = Self.fieldEnd(p, from: start, delimiter: d)
-                    if case .value(let x) = NumberParsing.parseDouble(p + start, count: i - start, decimalComma: format.decimalComma) {
+                    if case .value(let x) = NumberParsing.parseDouble(p + start, count: i - start, decimalComma: decimalComma) {
                         out[s] = x
                     } else {
                         out[s] = .nan
@@ -58,19 +64,20 @@ extension CSVReader {
             } else {
                 i = Self.fieldEnd(p, from: start, delimiter: d)
             }
-            fieldStarts[j] = start
-            fieldEnds[j] = i
-            if j + 1 < n {
+            starts[j] = start
+            ends[j] = i
+            if j &+ 1 < n {
                 guard p[i] == d else { return false }  // too few fields
-                i += 1
+                i &+= 1
             }
         }
         guard p[i] == lf else { return false }  // too many fields
         fieldCount = n
-        recordStart = position
+        self.recordStart = recordStart
         position = i + 1
-        line = physicalLine
-        physicalLine += 1
+        let line = physicalLine
+        self.line = line
+        physicalLine = line + 1
         recordCount += 1
         return true
     }
@@ -80,7 +87,7 @@ extension CSVReader {
     @inline(__always)
     private static func fieldEnd(_ p: UnsafePointer<UInt8>, from i: Int, delimiter d: UInt8) -> Int {
         var k = i
-        while p[k] != d && p[k] != 0x0A { k += 1 }
+        while p[k] != d && p[k] != 0x0A { k &+= 1 }
         return k
     }
 }

@@ -104,20 +104,20 @@ enum NumberParsing {
         while true {
             let d = p[i] &- 0x30
             if d > 9 { break }
-            mantissa = mantissa &* 10 &+ UInt64(d); i += 1
+            mantissa = mantissa &* 10 &+ UInt64(d); i &+= 1  // wrapping: no overflow check in the loop
         }
-        var digits = i - integerStart
+        var digits = i &- integerStart
         var decimals = 0
         if p[i] == UInt8(ascii: ".") || p[i] == mark {
-            i += 1
+            i &+= 1
             let fractionStart = i
             while true {
                 let d = p[i] &- 0x30
                 if d > 9 { break }
-                mantissa = mantissa &* 10 &+ UInt64(d); i += 1
+                mantissa = mantissa &* 10 &+ UInt64(d); i &+= 1  // wrapping: no overflow check in the loop
             }
-            decimals = i - fractionStart
-            digits += decimals
+            decimals = i &- fractionStart
+            digits &+= decimals
         }
         guard digits > 0, digits <= 19, mantissa < (1 << 53), decimals <= 22 else { return nil }
         let v = Double(mantissa) / powers[decimals]  // dividing by 10⁰ = 1 is exact

@@ -387,6 +387,7 @@ public struct TrainingData: Sendable {
         var storage: [Double]
         do { storage = try [Double](unsafeUninitializedCapacity: placementRows * provisionalWidth) { buffer, count in
             placement = UncheckedSendable(placementRows > 0 ? buffer.baseAddress : nil)
+            if let base = buffer.baseAddress { adviseHugePages(base, bytes: buffer.count * MemoryLayout<Double>.stride) }
             do { try reader.forEachBlock(threads: spec.threads, parse: { (r: CSVReader) throws -> TrainingBlock in try parse(r) }) { part in
                 if !arraysSized { reserveForTheWholeFile(part); arraysSized = true }
                 if part.placedRows > 0, let placed = placement.value {
