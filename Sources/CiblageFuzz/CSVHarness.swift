@@ -7,7 +7,10 @@ import Foundation
 ///
 /// Properties:
 /// - the block reader, on 2 workers, yields the same header, the same fields of the same records
-///   and the same first error (same line, same column) as the sequential reader;
+///   and the same first error (same line, same column) as the sequential reader, with `next()` and
+///   with the plain-record path `next(numbers:into:)`;
+/// - the plain-record path's number for a field is the general `number(_:)`'s, bit for bit, and it
+///   leaves NaN wherever `number(_:)` refuses the field;
 /// - every number the reader accepts equals what `strtod` makes of the same text, bit for bit, and
 ///   `strtod` reads all of that text (the reader accepts a subset of strtod's syntax, never more).
 enum CSVHarness {
@@ -27,11 +30,13 @@ enum CSVHarness {
         let path = Scratch.write(bytes.dropFirst(), name: "input.csv")
 
         let sequential = readSequentially(path, format: format)
-        let blocked = readInBlocks(path, format: format, blockSize: blockSize)
-        guard sequential == blocked else {
-            propertyBroken("the block reader agrees with the sequential reader",
-                           "sequential: \(sequential.records.count) records, \(sequential.failure ?? "no error")\n"
-                           + "blocks:     \(blocked.records.count) records, \(blocked.failure ?? "no error")")
+        for plain in [false, true] {
+            let blocked = readInBlocks(path, format: format, blockSize: blockSize, plain: plain)
+            guard sequential == blocked else {
+                propertyBroken("the block reader agrees with the sequential reader" + (plain ? " (plain-record path)" : ""),
+                               "sequential: \(sequential.records.count) records, \(sequential.failure ?? "no error")\n"
+                               + "blocks:     \(blocked.records.count) records, \(blocked.failure ?? "no error")")
+            }
         }
     }
 
@@ -47,17 +52,27 @@ enum CSVHarness {
         return reading
     }
 
-    static func readInBlocks(_ path: String, format: CSVFormat, blockSize: Int) -> Reading {
+    static func readInBlocks(_ path: String, format: CSVFormat, blockSize: Int, plain: Bool = false) -> Reading {
         var reading = Reading()
         do {
             let reader = try CSVBlockReader(path: path, format: format, blockSize: blockSize)
             reading.header = reader.header
+            let n = reader.header.count
+            let numbers = NumberColumns(fieldCount: n, destinations: Dictionary(uniqueKeysWithValues: (0..<n).map { ($0, $0) }))
             // A block's records before its error are kept, as the sequential reader keeps them, and
             // blocks after the first error are ignored, as the sequential reader never reaches them.
             try reader.forEachBlock(threads: 2, parse: { block -> ([[[UInt8]]], String?) in
                 var records: [[[UInt8]]] = []
+                var values = [Double](repeating: 0, count: max(1, n))
                 do {
-                    while try block.next() { records.append(try fields(of: block)) }
+                    if plain {
+                        while try block.next(numbers: numbers, into: &values) {
+                            checkPlainNumbers(values, of: block)
+                            records.append(try fields(of: block))
+                        }
+                    } else {
+                        while try block.next() { records.append(try fields(of: block)) }
+                    }
                 } catch {
                     return (records, "\(error)")
                 }
@@ -71,6 +86,20 @@ enum CSVHarness {
             if reading.failure == nil { reading.failure = "\(error)" }
         }
         return reading
+    }
+
+    /// The plain-record path's numbers against `number(_:)` on the same record.
+    private static func checkPlainNumbers(_ values: [Double], of reader: CSVReader) {
+        for j in 0..<reader.header.count {
+            let general = try? reader.number(j)
+            let fast = values[j]
+            // NaN hands the field to the general code (always when it refuses the field; also for
+            // every field of a record the plain path left to `next()`).
+            guard fast.isNaN || general?.bitPattern == fast.bitPattern else {
+                propertyBroken("the plain-record path converts as number(_:) does",
+                               "line \(reader.line), field \(j + 1) '\(reader.text(j))': plain \(fast), general \(general.map { "\($0)" } ?? "refused")")
+            }
+        }
     }
 
     /// The record's fields, after every typed accessor has looked at each (their refusals are

@@ -17,8 +17,10 @@
 /// accepts is the value `strtod` gives.
 extension CSVReader {
     /// Advances to the next record as `next()` does, and writes the numbers of `columns` into `out`:
-    /// `out[columns.slots[j]]` gets field j's value, or NaN when that field is not a finite number
-    /// (decode it with the general code to get the value under a missing-value policy, or the error).
+    /// `out[columns.slots[j]]` gets field j's value, or NaN when the fast path leaves the field to
+    /// the general code: always when it is not a finite number, and for every field of a record
+    /// the general tokenizer read. Decode a NaN field with the general code (`number`, `value`…) to
+    /// get its value, under a missing-value policy, or its error.
     /// Every field's bytes stay available through `field(_:)` and the other accessors.
     /// - Returns: false at the end of the input.
     @inline(__always)
