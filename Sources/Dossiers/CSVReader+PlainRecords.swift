@@ -34,6 +34,15 @@ extension CSVReader {
         return true
     }
 
+    /// Whether field `index`, converted as a number to `value` by `next(numbers:into:)`, is the
+    /// boolean spelling "0" or "1": the only one-byte fields whose value is 0 or 1, and the usual
+    /// spelling of a boolean column. Anything else (true, oui, 1.0…) is for `boolean(_:)` to decode
+    /// or refuse.
+    @inline(__always)
+    public func isPlainBoolean(_ index: Int, converted value: Double) -> Bool {
+        (value == 0 || value == 1) && fieldEnds[index] - fieldStarts[index] == 1
+    }
+
     /// One record of a plain block, or false (nothing consumed) when it needs the general tokenizer.
     /// The reader's properties are read into locals once and written back once: each access to a
     /// class's stored property is a dynamic exclusivity check, 7 % of the parse in the profile when

@@ -33,7 +33,8 @@ public final class DesignRowEncoder {
     /// The fast path: when every feature is a plain number with no missing-value policy, the columns
     /// to read in design order (avoids copying enum payloads per field on the hot path).
     private let plainNumericColumns: [Int]?
-    /// The plain numbers of the program (kind 0), for `next(into:)`: field → design-row offset.
+    /// The plain numbers and booleans of the program (kinds 0 and 3), for `next(into:)`: field →
+    /// design-row offset.
     private let numberColumns: NumberColumns
 
     /// Maps every feature of `encoding` to a column of `reader`'s header; a missing column is an error.
@@ -94,7 +95,7 @@ public final class DesignRowEncoder {
         }
         plainNumericColumns = plain.count == slots.count ? plain : nil
         var destinations: [Int: Int] = [:]
-        for op in ops where op.kind == 0 { destinations[op.column] = op.offset }
+        for op in ops where op.kind == 0 || op.kind == 3 { destinations[op.column] = op.offset }
         numberColumns = NumberColumns(fieldCount: reader.header.count, destinations: destinations)
     }
 
@@ -117,6 +118,8 @@ public final class DesignRowEncoder {
             for op in program {
                 if op.kind == 0 {
                     if row[op.offset].isNaN { row[op.offset] = try reader.number(op.column) }
+                } else if op.kind == 3 {
+                    if !reader.isPlainBoolean(op.column, converted: row[op.offset]) { row[op.offset] = try reader.boolean(op.column) }
                 } else {
                     try encode(op, into: row)
                 }

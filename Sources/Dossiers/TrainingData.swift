@@ -306,7 +306,7 @@ public struct TrainingData: Sendable {
         let targetSlot = provisionalWidth, amountSlot = provisionalWidth + 1
         let weightSlot = provisionalWidth + 2, inclusionSlot = provisionalWidth + 3
         var destinations: [Int: Int] = [targetIndex: targetSlot]
-        for k in denseColumns.indices where denseTypes[k] == .numeric { destinations[denseColumns[k]] = k + 1 }
+        for k in denseColumns.indices where denseTypes[k] == .numeric || denseTypes[k] == .boolean { destinations[denseColumns[k]] = k + 1 }
         if let amountIndex { destinations[amountIndex] = amountSlot }
         if let weightIndex { destinations[weightIndex] = weightSlot }
         if ipw, let inclusionIndex { destinations[inclusionIndex] = inclusionSlot }
@@ -332,8 +332,13 @@ public struct TrainingData: Sendable {
                         let text = try reader.string(filterIndex).trimmingSpaces
                         if !filter.values.contains(text) { part.excluded["\(filter.column)=\(text)", default: 0] += 1; continue }
                     }
-                    for k in 0..<denseColumns.count where denseTypes[k] != .numeric || out[k + 1].isNaN {
-                        out[k + 1] = try reader.value(denseColumns[k], type: denseTypes[k], missing: denseMissing[k])
+                    for k in 0..<denseColumns.count {
+                        let v = out[k + 1]
+                        switch denseTypes[k] {
+                        case .numeric where !v.isNaN: continue
+                        case .boolean where reader.isPlainBoolean(denseColumns[k], converted: v): continue
+                        default: out[k + 1] = try reader.value(denseColumns[k], type: denseTypes[k], missing: denseMissing[k])
+                        }
                     }
                     if let placed, part.base + part.placedRows < placementRows {
                         (placed + (part.base + part.placedRows) * provisionalWidth).update(from: out, count: provisionalWidth)

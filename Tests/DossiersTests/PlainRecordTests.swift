@@ -144,4 +144,21 @@ import Glibc
             }
         }
     }
+
+    /// Booleans ride on the number conversion only when spelled "0" or "1": a field "1.0" is a
+    /// number 1 but not a boolean, and must still be refused as the general decoder refuses it.
+    @Test func booleansTakeTheFastPathOnlyAsZeroOrOne() throws {
+        var text = "y,b,x\n"
+        for i in 0..<3000 { text += "\(i % 2),\(["0", "1", "oui", "FAUX", "true"][i % 5]),\(i)\n" }
+        let good = try write(text)
+        defer { try? FileManager.default.removeItem(atPath: good) }
+        let data = try TrainingData.read(path: good, spec: TableSpec(target: "y", boolean: ["b"]))
+        let column = data.encoding.termNames.firstIndex(of: "b")!
+        #expect((0..<3000).map { data.design[$0, column] } == (0..<3000).map { [0.0, 1, 1, 0, 1][$0 % 5] })
+        let bad = try write(text + "1,1.0,5\n")
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        #expect(throws: DataError.notABoolean(file: bad, line: 3002, column: "b", value: "1.0")) {
+            _ = try TrainingData.read(path: bad, spec: TableSpec(target: "y", boolean: ["b"]))
+        }
+    }
 }
