@@ -72,8 +72,7 @@ public final class CSVBlockReader {
     }
 
     /// A block of whole records and the file line of its first byte.
-    /// `plain`: no quote and no carriage return in it (the reader's plain-record path applies), and
-    /// `CSVReader.plainPadding` zero bytes allocated after it.
+    /// `plain`: no quote and no carriage return in it (the reader's plain-record path applies).
     fileprivate struct Block { var bytes: UnsafeMutableBufferPointer<UInt8>; var firstLine: Int; var plain: Bool }
 
     /// Parses every block with `parse` on up to `threads` workers, then hands each result to `merge`
@@ -192,8 +191,7 @@ private final class Splitter {
 
     func nextBlock() throws -> CSVBlockReader.Block? {
         var capacity = blockSize + carryCount
-        let padding = CSVReader.plainPadding
-        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + padding)
+        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         var count = carryCount
         if let carry { buffer.update(from: carry, count: carryCount); carry.deallocate() }
         carry = nil; carryCount = 0
@@ -216,7 +214,6 @@ private final class Splitter {
             }
             if count == 0 { buffer.deallocate(); return nil }
             if eof {
-                (buffer + count).initialize(repeating: 0, count: padding)
                 return CSVBlockReader.Block(bytes: UnsafeMutableBufferPointer(start: buffer, count: count), firstLine: line,
                                             plain: Self.isPlain(buffer, count))
             }
@@ -226,14 +223,13 @@ private final class Splitter {
                     carry = .allocate(capacity: carryCount)
                     carry!.update(from: buffer + boundary, count: carryCount)
                 }
-                (buffer + boundary).initialize(repeating: 0, count: padding)
                 let block = CSVBlockReader.Block(bytes: UnsafeMutableBufferPointer(start: buffer, count: boundary), firstLine: line,
                                                  plain: plain)
                 line += lines
                 return block
             }
             // A record longer than the block: grow and read on.
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2 + padding)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
             grown.update(from: buffer, count: count)
             buffer.deallocate()
             buffer = grown; capacity *= 2

@@ -93,8 +93,8 @@ public final class CSVReader {
     /// A reader over one block of whole records already in memory (see `CSVBlockReader`): `bytes` is
     /// borrowed, not copied, and must outlive the reader; quoted fields are unescaped in place.
     /// `firstLine` is the file line of the block's first byte, so that errors name the right line.
-    /// `plain`: the block holds no quote and no carriage return, and at least
-    /// `CSVReader.plainPadding` readable bytes follow it (the plain-record path loads 8 bytes at once).
+    /// `plain`: the block holds no quote and no carriage return (the plain-record path applies; it
+    /// reads no byte past the block's last LF).
     init(block bytes: UnsafeMutableBufferPointer<UInt8>, file: String, header: [String], delimiter: UInt8,
          format: CSVFormat, firstLine: Int, plain: Bool = false) {
         self.file = file
@@ -119,9 +119,6 @@ public final class CSVReader {
             plainEnd = last + 1
         }
     }
-
-    /// Bytes that must be readable after a plain block's end.
-    static let plainPadding = 16
 
     /// Reads records built in memory (`records` holds data lines only, without the header) exactly as
     /// a file's are read: for rows made in code, such as counterfactual profiles, so that levels,
