@@ -1,0 +1,63 @@
+import Dossiers
+import Foundation
+import LinearAlgebra
+@testable import RiskModel
+import Testing
+
+/// The warm start of `NewtonSolver`: a fit on a subsample first, then the same optimum as the cold start.
+@Suite struct WarmStartTests {
+    static func solve(_ data: TrainingData, stride: Int, threads: Int = 2) throws -> NewtonSolver.Solution {
+        let solver = try NewtonSolver(x: data.design, y: data.target, w: data.weights, threads: threads, warmStartStride: stride)
+        let n = data.weights?.reduce(0, +) ?? Double(data.target.count)
+        let positives = zip(data.target, data.weights ?? Array(repeating: 1, count: data.target.count)).reduce(0) { $0 + $1.0 * $1.1 }
+        return try solver.solve(l2: 0, tolerance: 1e-10, maxIterations: 100, sumWeights: n, meanTarget: positives / n) { _ in }
+    }
+
+    @Test func theWarmStartReachesTheColdStartsOptimumWithFewerFullHessians() throws {
+        var data = simulatedData(rows: 60_000, features: 10, seed: 21)
+        var g = SplitMix(state: 3)
+        data.weights = (0..<60_000).map { _ in Double(1 + Int(g.uniform() * 3)) }
+        let cold = try Self.solve(data, stride: 1)
+        let warm = try Self.solve(data, stride: 4)
+        print("cold: \(cold.iterations) iterations, passes \(cold.passes); warm: \(warm.iterations) iterations, passes \(warm.passes)")
+        #expect(cold.converged && warm.converged)
+        #expect(cold.passes.subsample == 0 && warm.passes.subsample > 0 && warm.passes.subsampleStride == 4)
+        #expect(warm.passes.hessian < cold.passes.hessian)
+        #expect(relativeError(warm.logLikelihood, cold.logLikelihood) <= 1e-12)
+        for (a, b) in zip(warm.beta, cold.beta) { #expect(abs(a - b) <= 1e-10 * max(1, abs(b))) }
+        for (a, b) in zip(try ChordPhaseTests.standardErrors(warm), try ChordPhaseTests.standardErrors(cold)) {
+            #expect(relativeError(a, b) <= 1e-9)
+        }
+        #expect(warm.newtonDecrement <= 1e-10)
+    }
+
+    /// A column that is zero on every subsample row (a rare level the subsample missed) makes the
+    /// subsample's Hessian singular: the solver must start from the intercept over all rows instead.
+    @Test func aSubsampleMissingAColumnFallsBackToTheColdStart() throws {
+        var data = simulatedData(rows: 40_000, features: 6, seed: 8)
+        var g = SplitMix(state: 11)
+        // Rows 256..<512 are the second block of the first segment: not in a stride-4 subsample.
+        for i in 0..<40_000 { data.design[i, 6] = (256..<512).contains(i) ? g.normal() : 0 }
+        let cold = try Self.solve(data, stride: 1)
+        let warm = try Self.solve(data, stride: 4)
+        #expect(warm.converged)
+        #expect(warm.passes.subsampleStride == 1 && warm.passes.subsample == 1)
+        #expect(warm.passes.hessian == cold.passes.hessian)
+        #expect(warm.beta == cold.beta && warm.logLikelihood == cold.logLikelihood)
+    }
+
+    @Test func theWarmStartGivesTheSameBitsWithOneAndTwoThreads() throws {
+        let data = simulatedData(rows: 50_000, features: 8, seed: 4)
+        let one = try Self.solve(data, stride: 4, threads: 1)
+        let two = try Self.solve(data, stride: 4, threads: 2)
+        #expect(one.passes.subsample > 0)
+        #expect(one.beta == two.beta && one.logLikelihood == two.logLikelihood && one.information.storage == two.information.storage)
+    }
+
+    @Test func theStrideLeavesEnoughRowsInTheSubsample() {
+        #expect(NewtonSolver.warmStartStride(rows: 2_000_000, columns: 41) == 16)
+        #expect(NewtonSolver.warmStartStride(rows: 500_000, columns: 161) == 4)
+        #expect(NewtonSolver.warmStartStride(rows: 200_000, columns: 41) == 1)
+        #expect(NewtonSolver.warmStartStride(rows: 20_000_000, columns: 41) == 16)
+    }
+}
