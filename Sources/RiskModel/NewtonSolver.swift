@@ -148,7 +148,6 @@ public final class NewtonSolver {
     public func evaluate(_ beta: UnsafePointer<Double>, derivatives: Derivatives) -> Double {
         let p = self.p, blockRows = self.blockRows, pp = p * p
         let gradient = derivatives != .none, hessian = derivatives == .hessian
-        let stride = self.stride
         // The chord phase's bound needs the maxima over every row, never a subsample's.
         let takeColumnMax = hessian && columnMax.isEmpty && stride == 1
         switch (derivatives, stride) {
@@ -175,11 +174,8 @@ public final class NewtonSolver {
                     if hessian { H.update(repeating: 0, count: pp) }
                     if takeColumnMax { columnMax.update(repeating: 0, count: p) }
                     var ll = 0.0
-                    var start = rows.lowerBound, blockIndex = 0
-                    while start < rows.upperBound {
+                    for start in blockStarts(rows) {
                         let m = min(blockRows, rows.upperBound - start)
-                        defer { start += m; blockIndex += 1 }
-                        guard blockIndex % stride == 0 else { continue }
                         let block = xb.value + start * p
                         try! BLAS.multiply(block, rows: m, columns: p, by: bb.value, into: eta)
                         for i in 0..<m {
@@ -220,6 +216,12 @@ public final class NewtonSolver {
         for s in 0..<segments.count { for k in 0..<pp { information[k] += partialHessian[s * pp + k] } }
         for j in 0..<p { for i in (j + 1)..<max(j + 1, p) { information[i + j * p] = information[j + i * p] } }
         return ll
+    }
+
+    /// The first rows of the blocks a pass reads in a segment: every block, or one in every `stride`
+    /// while the warm start fits its subsample (the same blocks whatever the thread count).
+    private func blockStarts(_ rows: Range<Int>) -> StrideTo<Int> {
+        Swift.stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows * stride)
     }
 
     /// η = Xβ for every row (used after the fit to find fitted probabilities of 0 or 1).
@@ -540,7 +542,7 @@ public final class NewtonSolver {
         var sampleWeight = 0.0, samplePositives = 0.0, sampleRows = 0
         for s in 0..<segments.count {
             let rows = segments.range(s)
-            for start in Swift.stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows * stride) {
+            for start in blockStarts(rows) {
                 for i in start..<min(start + blockRows, rows.upperBound) {
                     let wi = w?[i] ?? 1
                     sampleWeight += wi; samplePositives += wi * y[i]

@@ -46,6 +46,24 @@ import Testing
         #expect(warm.beta == cold.beta && warm.logLikelihood == cold.logLikelihood)
     }
 
+    /// An outcome constant on the subsample rows gives it no intercept: the cold start again.
+    @Test func aSubsampleWithAConstantOutcomeFallsBackToTheColdStart() throws {
+        var data = simulatedData(rows: 40_000, features: 4, seed: 17)
+        // Stride 4 reads blocks 0, 4, 8, … of 256 rows from each segment's first row.
+        let solver = try NewtonSolver(x: data.design, y: data.target, w: nil, threads: 1, warmStartStride: 4)
+        for s in 0..<solver.segments.count {
+            let rows = solver.segments.range(s)
+            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: 4 * 256) {
+                for i in start..<min(start + 256, rows.upperBound) { data.target[i] = 0 }
+            }
+        }
+        let cold = try Self.solve(data, stride: 1)
+        let warm = try Self.solve(data, stride: 4)
+        #expect(warm.converged)
+        #expect(warm.passes.subsampleStride == 1 && warm.passes.subsample == 0)
+        #expect(warm.beta == cold.beta && warm.logLikelihood == cold.logLikelihood)
+    }
+
     @Test func theWarmStartGivesTheSameBitsWithOneAndTwoThreads() throws {
         let data = simulatedData(rows: 50_000, features: 8, seed: 4)
         let one = try Self.solve(data, stride: 4, threads: 1)
