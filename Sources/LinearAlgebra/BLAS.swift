@@ -5,6 +5,10 @@ import COpenBLAS
 /// All matrices are row-major `Matrix` values; each call passes them to BLAS as the column-major
 /// transpose (leading dimension = `columns`), so the operation names below are phrased in terms of
 /// the row-major matrices the caller holds.
+///
+/// The pointer forms are for hot loops that run inside `RowSegments.forEach`, which already holds
+/// OpenBLAS at one thread; the `Matrix` forms hold it themselves, so that no result of Ciblage's
+/// depends on the OpenBLAS thread count (see `OpenBLAS`).
 public enum BLAS {
     /// Returns the upper triangle (column-major, p×p) of `alpha·XᵀX + beta·C` for a row-major n×p block
     /// starting at `x`. `c` must hold p·p values. Only the upper triangle (in column-major terms) is written.
@@ -54,8 +58,10 @@ public enum BLAS {
         a.storage.withUnsafeBufferPointer { ap in
             b.storage.withUnsafeBufferPointer { bp in
                 c.storage.withUnsafeMutableBufferPointer { cp in
-                    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, m, k, 1,
-                                bp.baseAddress, n, ap.baseAddress, k, 0, cp.baseAddress, n)
+                    OpenBLAS.singleThreaded {
+                        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, m, k, 1,
+                                    bp.baseAddress, n, ap.baseAddress, k, 0, cp.baseAddress, n)
+                    }
                 }
             }
         }
@@ -70,7 +76,9 @@ public enum BLAS {
         try a.storage.withUnsafeBufferPointer { (ap) throws(LinearAlgebraError) in
             try v.withUnsafeBufferPointer { (vp) throws(LinearAlgebraError) in
                 try out.withUnsafeMutableBufferPointer { (op) throws(LinearAlgebraError) in
-                    try multiply(ap.baseAddress!, rows: a.rows, columns: a.columns, by: vp.baseAddress!, into: op.baseAddress!)
+                    try OpenBLAS.singleThreaded { () throws(LinearAlgebraError) in
+                        try multiply(ap.baseAddress!, rows: a.rows, columns: a.columns, by: vp.baseAddress!, into: op.baseAddress!)
+                    }
                 }
             }
         }

@@ -3,6 +3,8 @@ import COpenBLAS
 /// The Cholesky factorisation A = UᵀU of a symmetric positive definite matrix, by LAPACK `dpotrf`.
 ///
 /// Used for the Newton step (solve H·d = −g) and for the covariance of the estimates (H⁻¹ by `dpotri`).
+/// LAPACK runs with OpenBLAS at one thread (`OpenBLAS.singleThreaded`): its blocked routines split
+/// the work by the thread count, and the covariance's last bits would follow it.
 /// A failure carries LAPACK's `info` as a typed error so that callers can say which pivot failed.
 public struct Cholesky: Sendable {
     public let order: Int
@@ -16,7 +18,7 @@ public struct Cholesky: Sendable {
         factor = a.storage  // symmetric: row-major bytes = column-major bytes
         guard order > 0 else { return }
         var n = try blasInt(order), lda = n, info: Int32 = 0
-        dpotrf_("U", &n, &factor, &lda, &info, 1)
+        OpenBLAS.singleThreaded { dpotrf_("U", &n, &factor, &lda, &info, 1) }
         if info < 0 { throw .illegalArgument(position: Int(-info)) }
         if info > 0 { throw .notPositiveDefinite(minor: Int(info)) }
     }
@@ -27,7 +29,7 @@ public struct Cholesky: Sendable {
         var x = b
         guard order > 0 else { return x }
         var n = try blasInt(order), nrhs: Int32 = 1, lda = n, ldb = n, info: Int32 = 0
-        dpotrs_("U", &n, &nrhs, factor, &lda, &x, &ldb, &info, 1)
+        OpenBLAS.singleThreaded { dpotrs_("U", &n, &nrhs, factor, &lda, &x, &ldb, &info, 1) }
         if info < 0 { throw .illegalArgument(position: Int(-info)) }
         return x
     }
@@ -37,7 +39,7 @@ public struct Cholesky: Sendable {
         var inv = factor
         guard order > 0 else { return Matrix(rows: 0, columns: 0) }
         var n = try blasInt(order), lda = n, info: Int32 = 0
-        dpotri_("U", &n, &inv, &lda, &info, 1)
+        OpenBLAS.singleThreaded { dpotri_("U", &n, &inv, &lda, &info, 1) }
         if info < 0 { throw .illegalArgument(position: Int(-info)) }
         if info > 0 { throw .singular(position: Int(info)) }
         symmetrizeFromUpper(&inv, order: order)
@@ -78,7 +80,7 @@ extension Cholesky {
     public static func factorInPlace(_ a: UnsafeMutablePointer<Double>, order: Int) throws(LinearAlgebraError) {
         guard order > 0 else { return }
         var n = try blasInt(order), lda = n, info: Int32 = 0
-        dpotrf_("U", &n, a, &lda, &info, 1)
+        OpenBLAS.singleThreaded { dpotrf_("U", &n, a, &lda, &info, 1) }
         if info < 0 { throw .illegalArgument(position: Int(-info)) }
         if info > 0 { throw .notPositiveDefinite(minor: Int(info)) }
     }
@@ -87,7 +89,7 @@ extension Cholesky {
     public static func solveInPlace(factor: UnsafePointer<Double>, order: Int, rhs b: UnsafeMutablePointer<Double>) throws(LinearAlgebraError) {
         guard order > 0 else { return }
         var n = try blasInt(order), nrhs: Int32 = 1, lda = n, ldb = n, info: Int32 = 0
-        dpotrs_("U", &n, &nrhs, factor, &lda, b, &ldb, &info, 1)
+        OpenBLAS.singleThreaded { dpotrs_("U", &n, &nrhs, factor, &lda, b, &ldb, &info, 1) }
         if info < 0 { throw .illegalArgument(position: Int(-info)) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Dossiers
 import LinearAlgebra
@@ -16,6 +17,33 @@ import LinearAlgebra
         #expect(one.estimates.map(\.bitPattern) == five.estimates.map(\.bitPattern))
         #expect(try one.encoded() == two.encoded())
         #expect(try one.encoded() == five.encoded())
+    }
+
+    /// Suites run in parallel: another task may set the OpenBLAS thread count, or leave its own
+    /// single-threaded section, while this fit is mid-pass. The fit's bytes must not change.
+    @Test func modelBytesDoNotDependOnAnotherTaskChangingTheOpenBLASThreadCount() throws {
+        let data = simulatedData(rows: 150_000, features: 8, seed: 43)
+        let options = LogisticRegressionOptions(threads: 2)
+        let reference = try LogisticRegression.model(data, options: options).encoded()
+        let saved = OpenBLAS.threadCount
+        defer { OpenBLAS.threadCount = saved }
+        final class Flag: Sendable { let raised = Mutex(false) }
+        let stop = Flag(), finished = DispatchSemaphore(value: 0)
+        let toggler = Thread {
+            var n = 0
+            while !stop.raised.withLock({ $0 }) {
+                // Both ways another task touches the count: setting it, and a section of its own.
+                OpenBLAS.threadCount = 2 + n % 2
+                OpenBLAS.singleThreaded { usleep(50) }
+                n += 1
+            }
+            finished.signal()
+        }
+        toggler.start()
+        defer { stop.raised.withLock { $0 = true }; finished.wait() }
+        for _ in 0..<6 {
+            #expect(try LogisticRegression.model(data, options: options).encoded() == reference)
+        }
     }
 
     @Test func scoresAreIdenticalAcrossThreadCountsAndChunkSizes() throws {
