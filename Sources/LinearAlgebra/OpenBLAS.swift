@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 import Synchronization
 
 /// Process-wide controls of the OpenBLAS library.
@@ -10,7 +11,60 @@ import Synchronization
 /// thread count (DeterminismTests). The count set here only matters to other code in the process.
 public enum OpenBLAS {
     public static var configuration: String { String(cString: openblas_get_config()) }
+    /// The kernels in use (after `kernelChoice`).
     public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// The kernels OpenBLAS chose when it loaded, and the ones Ciblage runs with.
+    ///
+    /// Why: a DYNAMIC_ARCH OpenBLAS picks its kernels by CPU model, and a release older than the
+    /// CPU does not know it. Debian 12's 0.3.21 on an Intel family 6 model 207 (Emerald Rapids)
+    /// falls back to the Prescott kernels, SSE3 from 2004: the fit then ran 1.5 s where the Haswell
+    /// kernels take 0.9 to 1.1 s (docs/BENCHMARKS.md, eleventh session). When OpenBLAS chose a core
+    /// without AVX2 while the CPU reports AVX2 and FMA (Linux's /proc/cpuinfo flags, which are
+    /// those the kernel enabled), Ciblage asks OpenBLAS to choose again with `OPENBLAS_CORETYPE` set
+    /// to SkylakeX (the AVX-512 F, CD, BW, DQ and VL subset) or Haswell. An `OPENBLAS_CORETYPE` set
+    /// by the user is left alone. Runs once, before the first BLAS or LAPACK call Ciblage makes
+    /// (every one goes through `singleThreaded`); the CLI calls it first thing.
+    public struct KernelChoice: Sendable, Equatable {
+        public let detected: String
+        public let inUse: String
+        public var replaced: Bool { detected != inUse }
+    }
+    public static let kernelChoice: KernelChoice = {
+        let detected = coreName
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+              let wanted = betterCore(than: detected, cpuFlags: cpuFlags()) else {
+            return KernelChoice(detected: detected, inUse: detected)
+        }
+        setenv("OPENBLAS_CORETYPE", wanted, 1)
+        gotoblas_dynamic_quit()
+        gotoblas_dynamic_init()
+        unsetenv("OPENBLAS_CORETYPE")  // not passed on to child processes
+        return KernelChoice(detected: detected, inUse: coreName)
+    }()
+
+    /// The cores OpenBLAS 0.3.x falls back to that have no AVX2 kernels.
+    static let coresWithoutAVX2: Set<String> = [
+        "unknown", "katmai", "coppermine", "northwood", "prescott", "banias", "atom", "core2", "penryn",
+        "dunnington", "nehalem", "athlon", "opteron", "opteron_sse3", "barcelona", "nano", "sandybridge",
+        "bobcat", "bulldozer", "piledriver", "steamroller",
+    ]
+
+    /// The core to ask for instead of `detected`, or nil to keep it.
+    static func betterCore(than detected: String, cpuFlags: Set<String>) -> String? {
+        guard coresWithoutAVX2.contains(detected.lowercased()) else { return nil }
+        if ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(cpuFlags.contains) { return "SkylakeX" }
+        if ["avx", "avx2", "fma"].allSatisfy(cpuFlags.contains) { return "Haswell" }
+        return nil
+    }
+
+    /// The first processor's flags in /proc/cpuinfo (empty elsewhere than Linux, or unreadable).
+    static func cpuFlags() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
 
     /// The thread count OpenBLAS was asked for, and how many single-threaded sections are running.
     ///
@@ -42,6 +96,7 @@ public enum OpenBLAS {
     /// Runs `body` with OpenBLAS at one thread; the count asked for applies again once no
     /// single-threaded section is running (sections may overlap across threads and nest).
     public static func singleThreaded<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        _ = kernelChoice
         control.withLock { c in
             if c.sections == 0 {
                 c.wanted = openblas_get_num_threads()

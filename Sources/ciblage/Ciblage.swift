@@ -166,6 +166,8 @@ func format(seconds: Double) -> String { String(format: "%.2f", seconds) }
 @main
 enum Main {
     static func main() async {
+        // Before any thread starts: OpenBLAS may have to choose its kernels again (see the type).
+        _ = OpenBLAS.kernelChoice
         do {
             var command = try Ciblage.parseAsRoot()
             if var server = command as? any AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import CiblageSupport
+import Foundation
 import Testing
 @testable import LinearAlgebra
 
@@ -96,6 +97,24 @@ func maxRelativeError(_ a: [Double], _ b: [Double]) -> Double {
         #expect(throws: LinearAlgebraError.dimensionTooLarge(Int(Int32.max) + 1)) { try blasInt(Int(Int32.max) + 1) }
         #expect(throws: LinearAlgebraError.dimensionTooLarge(-1)) { try blasInt(-1) }
         #expect((try? blasInt(5)) == 5)
+    }
+
+    @Test func aCoreWithoutAVX2IsReplacedOnlyWhenTheCPUHasBetter() {
+        let avx2: Set<String> = ["sse3", "avx", "avx2", "fma"]
+        let avx512 = avx2.union(["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"])
+        #expect(OpenBLAS.betterCore(than: "Prescott", cpuFlags: avx512) == "SkylakeX")
+        #expect(OpenBLAS.betterCore(than: "Prescott", cpuFlags: avx2) == "Haswell")
+        #expect(OpenBLAS.betterCore(than: "Sandybridge", cpuFlags: avx2.union(["avx512f"])) == "Haswell")
+        #expect(OpenBLAS.betterCore(than: "Prescott", cpuFlags: ["sse3", "avx"]) == nil)
+        #expect(OpenBLAS.betterCore(than: "Zen", cpuFlags: avx512) == nil)
+        #expect(OpenBLAS.betterCore(than: "Haswell", cpuFlags: avx512) == nil)
+        // Whatever this machine is, the choice made is the one in use, and never a core without AVX2
+        // on a CPU with it.
+        let choice = OpenBLAS.kernelChoice
+        #expect(choice.inUse == OpenBLAS.coreName)
+        if ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
+            #expect(OpenBLAS.betterCore(than: choice.inUse, cpuFlags: OpenBLAS.cpuFlags()) == nil)
+        }
     }
 
     @Test func threadCountIsControllable() {
