@@ -66,10 +66,13 @@ public enum LogisticRegression {
         if sumWY <= 0 { throw FitError.constantTarget(column: data.targetName, value: 0) }
         if sumWY >= sumW { throw FitError.constantTarget(column: data.targetName, value: 1) }
         if positiveRows <= p { throw FitError.tooFewRows(rows: positiveRows, terms: p) }
-        try checkConstantColumns(data, threads: options.threads)
+        let profile = ColumnProfile(data, threads: options.threads)
+        if let constant = profile.firstConstantColumn {
+            throw FitError.constantColumn(term: terms[constant.column], value: constant.value)
+        }
 
         var warnings: [FitWarning] = []
-        if options.l2 == 0, let diagnosis = univariateSeparation(data, threads: options.threads) {
+        if options.l2 == 0, let diagnosis = univariateSeparation(data, profile: profile) {
             try handle(diagnosis, options: &options, warnings: &warnings)
         }
 
@@ -106,23 +109,7 @@ public enum LogisticRegression {
             terms: terms, estimates: solution.beta, information: solution.information, logLikelihood: solution.logLikelihood,
             l2: lambda, iterations: solution.iterations, passes: solution.passes, converged: solution.converged, maxAbsGradient: solution.maxAbsGradient,
             newtonDecrement: solution.newtonDecrement, tolerance: options.tolerance, rows: n, rowsWithPositiveWeight: positiveRows,
-            sumWeights: sumW, weightedPositives: sumWY, warnings: warnings + FitWarning.about(data))
-    }
-
-    /// Weighted column means of the design matrix (row-major pass, fixed order).
-    static func columnMeans(_ data: TrainingData) -> [Double] {
-        let x = data.design, p = x.columns
-        var sums = [Double](repeating: 0, count: p), total = 0.0
-        x.storage.withUnsafeBufferPointer { xs in
-            for i in 0..<x.rows {
-                let w = data.weights?[i] ?? 1
-                guard w > 0 else { continue }
-                total += w
-                let row = xs.baseAddress! + i * p
-                for j in 0..<p { sums[j] += w * row[j] }
-            }
-        }
-        return sums.map { $0 / total }
+            sumWeights: sumW, weightedPositives: sumWY, termMeans: profile.termMeans, warnings: warnings + FitWarning.about(data))
     }
 
     private static func refit(_ data: TrainingData, options: LogisticRegressionOptions, warnings: [FitWarning]) throws -> LogisticFit {
@@ -142,90 +129,15 @@ public enum LogisticRegression {
         }
     }
 
-    /// A non-intercept column with the same value on every row with positive weight. One pass over
-    /// the rows in `RowSegments` on `threads` workers (whether a column varies does not depend on the
-    /// order the rows are seen in, so neither does the answer).
-    static func checkConstantColumns(_ data: TrainingData, threads: Int) throws {
-        let x = data.design, terms = data.encoding.termNames
-        guard x.columns > 1 else { return }
-        let p = x.columns, weights = data.weights
-        guard let f = (0..<x.rows).first(where: { (weights?[$0] ?? 1) > 0 }) else { return }
-        let segments = RowSegments(rowCount: x.rows)
-        var found = [[Bool]](repeating: [], count: segments.count)
-        x.storage.withUnsafeBufferPointer { xs in
-            found.withUnsafeMutableBufferPointer { out in
-                let base = xs.baseAddress!, slots = UncheckedSendable(out.baseAddress!)
-                segments.forEach(threads: threads) { _, segment, rows in
-                    var varies = [Bool](repeating: false, count: p)
-                    let first = base + f * p
-                    for i in rows where (weights?[i] ?? 1) > 0 {
-                        let row = base + i * p
-                        for j in 1..<p { varies[j] = varies[j] || row[j] != first[j] }
-                    }
-                    slots.value[segment] = varies
-                }
-            }
-        }
-        if let j = (1..<p).first(where: { j in !found.contains { $0[j] } }) {
-            throw FitError.constantColumn(term: terms[j], value: x[f, j])
-        }
-    }
-
     /// Separation by a single column or level, found before fitting (exact, cheap, and easy to act on).
-    /// One row-major pass gathers, per column, the range of values among rows with target 0 and with
-    /// target 1, and per categorical level the outcome counts. The pass runs in `RowSegments` on
-    /// `threads` workers; minima, maxima and counts do not depend on the order of the rows, so the
-    /// diagnosis is the same for any thread count.
-    static func univariateSeparation(_ data: TrainingData, threads: Int) -> SeparationDiagnosis? {
-        let x = data.design, y = data.target, p = x.columns, n = x.rows, weights = data.weights
-        // Categorical features: per level (term index, −1 = reference) counts of zeros and ones.
+    /// Read off the `ColumnProfile`: per column, the range of values among rows with target 0 and
+    /// with target 1, and per categorical level the outcome counts (a pass over X again only to list
+    /// the rows concerned when there is a finding).
+    static func univariateSeparation(_ data: TrainingData, profile: ColumnProfile) -> SeparationDiagnosis? {
+        let x = data.design, p = x.columns, n = x.rows
         let firstColumn = data.encoding.termRanges.map(\.lowerBound)
-        let categorical = data.encoding.features.indices.filter { data.encoding.features[$0].kind == .categorical }
-        let levelSlots = categorical.map { data.encoding.features[$0].termNames.count + 1 }
-        struct Ranges {
-            var min0: [Double], max0: [Double], min1: [Double], max1: [Double]
-            var zeros: [[Int]], ones: [[Int]]
-            init(p: Int, levelSlots: [Int]) {
-                min0 = [Double](repeating: .infinity, count: p); max0 = [Double](repeating: -.infinity, count: p)
-                min1 = min0; max1 = max0
-                zeros = levelSlots.map { [Int](repeating: 0, count: $0) }; ones = zeros
-            }
-        }
-        let segments = RowSegments(rowCount: n)
-        var parts = [Ranges](repeating: Ranges(p: 0, levelSlots: []), count: segments.count)
-        x.storage.withUnsafeBufferPointer { xs in
-            parts.withUnsafeMutableBufferPointer { out in
-                let base = xs.baseAddress!, slots = UncheckedSendable(out.baseAddress!)
-                segments.forEach(threads: threads) { _, segment, rows in
-                    var r = Ranges(p: p, levelSlots: levelSlots)
-                    for i in rows where (weights?[i] ?? 1) > 0 {
-                        let row = base + i * p
-                        if y[i] == 1 {
-                            for j in 1..<p { let v = row[j]; r.min1[j] = Swift.min(r.min1[j], v); r.max1[j] = Swift.max(r.max1[j], v) }
-                        } else {
-                            for j in 1..<p { let v = row[j]; r.min0[j] = Swift.min(r.min0[j], v); r.max0[j] = Swift.max(r.max0[j], v) }
-                        }
-                        for (k, f) in categorical.enumerated() {
-                            var level = 0  // slot 0: the reference level
-                            for t in 0..<(levelSlots[k] - 1) where row[firstColumn[f] + t] == 1 { level = t + 1 }
-                            if y[i] == 1 { r.ones[k][level] += 1 } else { r.zeros[k][level] += 1 }
-                        }
-                    }
-                    slots.value[segment] = r
-                }
-            }
-        }
-        var all = Ranges(p: p, levelSlots: levelSlots)
-        for r in parts {
-            for j in 0..<p {
-                all.min0[j] = Swift.min(all.min0[j], r.min0[j]); all.max0[j] = Swift.max(all.max0[j], r.max0[j])
-                all.min1[j] = Swift.min(all.min1[j], r.min1[j]); all.max1[j] = Swift.max(all.max1[j], r.max1[j])
-            }
-            for k in categorical.indices {
-                for l in 0..<levelSlots[k] { all.zeros[k][l] += r.zeros[k][l]; all.ones[k][l] += r.ones[k][l] }
-            }
-        }
-        let (min0, max0, min1, max1, zeros, ones) = (all.min0, all.max0, all.min1, all.max1, all.zeros, all.ones)
+        let categorical = profile.categorical
+        let (min0, max0, min1, max1, zeros, ones) = (profile.min0, profile.max0, profile.min1, profile.max1, profile.zeros, profile.ones)
         func lines(where predicate: (Int) -> Bool) -> (lines: [Int], count: Int) {
             var out: [Int] = [], count = 0
             for i in 0..<n where (data.weights?[i] ?? 1) > 0 && predicate(i) {

@@ -27,6 +27,9 @@ public struct LogisticFit: Sendable {
     /// Σw and Σwy.
     public var sumWeights: Double
     public var weightedPositives: Double
+    /// The weighted mean of each term over the rows with weight > 0: the reference point reason
+    /// codes are measured from.
+    public var termMeans: [Double]
     public var warnings: [FitWarning]
 }
 
@@ -99,7 +102,7 @@ extension ModelArtifact {
             target: TargetDefinition(column: data.targetName), weight: data.weightName, encoding: data.encoding,
             coefficients: inference.coefficients,
             covariance: inference.covariance.map { c in (0..<p).map { Array(c.row($0)) } },
-            termMeans: LogisticRegression.columnMeans(data),
+            termMeans: fit.termMeans,
             fit: inference.statistics, trainingData: data.fingerprint, severity: severity, spec: data.featureSpec,
             sensitiveOverrides: data.sensitiveOverrides.isEmpty ? nil : data.sensitiveOverrides,
             selection: data.selection,
