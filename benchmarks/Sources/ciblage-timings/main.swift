@@ -99,7 +99,10 @@ func run(_ arguments: Arguments) throws {
         "rows": Double(table.design.rows), "columns": Double(table.design.columns),
         "logLikelihood": model.fit.logLikelihood, "iterations": Double(model.fit.iterations), "scoreSum": out.reduce(0, +),
     ]
-    let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+    var report: [String: Any] = result
+    report["blasKernels"] = OpenBLAS.kernelChoice.inUse
+    report["blasKernelsDetected"] = OpenBLAS.kernelChoice.detected
+    let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))
 }
 
