@@ -52,19 +52,27 @@ public enum Scorer {
         try out.write("\n")
         let formatter = LineFormatter(model: model, idIndex: idIndex, reasons: options.reasons, reasonCodes: reasonCodes)
         var rowNumber = 0
+        var numbered: [UInt8] = []
         try records.forEachBlock(threads: options.threads, chunkRows: options.chunkRows, makePart: { LineFormatter.Lines() },
                                  record: formatter.capture, scored: formatter.format) { part in
             if idIndex != nil {
                 try part.bytes.withUnsafeBufferPointer { try out.write($0) }
             } else {
-                // Without an id the line starts with its row number, known only here, in file order.
-                var start = 0
-                for end in part.lineEnds {
-                    rowNumber += 1
-                    try out.write(String(rowNumber))
-                    try part.bytes.withUnsafeBufferPointer { try out.write(UnsafeBufferPointer(rebasing: $0[start..<end])) }
-                    start = end
+                // Without an id the line starts with its row number, known only here, in file order:
+                // the block's lines are numbered into one buffer and written at once (this thread is
+                // the serial part of scoring).
+                numbered.removeAll(keepingCapacity: true)
+                numbered.reserveCapacity(part.bytes.count + 8 * part.lineEnds.count)
+                part.bytes.withUnsafeBufferPointer { bytes in
+                    var start = 0
+                    for end in part.lineEnds {
+                        rowNumber += 1
+                        appendDecimal(rowNumber, to: &numbered)
+                        numbered.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                        start = end
+                    }
                 }
+                try numbered.withUnsafeBufferPointer { try out.write($0) }
             }
         }
         try out.commit()

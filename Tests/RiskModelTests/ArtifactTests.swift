@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CiblageSupport
 @testable import Dossiers
 @testable import RiskModel
 
@@ -101,6 +102,14 @@ import Testing
             let fields = lines[i + 1].split(separator: ",")
             #expect(fields[0] == Substring(String(i + 1)))
             #expect(relativeError(Double(fields[1])!, 1 / (1 + exp(-eta))) < 1e-14)
+        }
+    }
+
+    @Test func rowNumbersAreSpelledAsStringSpellsThem() {
+        for n in [0, 1, 9, 10, 99, 100, 6366, 1_999_999, 2_000_000, Int.max] {
+            var line: [UInt8] = [0x41]
+            appendDecimal(n, to: &line)
+            #expect(line == [0x41] + Array(String(n).utf8))
         }
     }
 
