@@ -43,9 +43,7 @@ public enum Planner {
         static func < (a: RankKey, b: RankKey) -> Bool { (a.value, -a.order) < (b.value, -b.order) }
         static func == (a: RankKey, b: RankKey) -> Bool { a.value == b.value && a.order == b.order }
     }
-    /// A dossier in the reservoir or the ranking. Its reasons are written only once the pass is over,
-    /// from its design row kept beside it: most dossiers that enter the ranking are pushed out again.
-    struct Candidate { var dossier: String; var sector: String; var score: Double; var amount: Double?; var value: Double; var reasons = ""; var order: Int }
+    struct Candidate { var dossier: String; var sector: String; var score: Double; var amount: Double?; var value: Double; var reasons: String; var order: Int }
 
     /// The eligible dossiers of one block of the population, scored by a worker. Identifiers and
     /// sectors stay bytes until a dossier enters the reservoir or the ranking.
@@ -111,12 +109,6 @@ public enum Planner {
         // holds trivial keys; the candidates themselves stay put in `ranked`, a slot per key.
         var heap = Heap<RankKey>()
         var ranked: [Candidate] = []
-        // The design rows of the candidates, `width` values each: reservoir[j] at j, ranked[slot] at slot.
-        var reservoirRows: [Double] = [], rankedRows: [Double] = []
-        func keep(_ design: [Double], _ i: Int, in rows: inout [Double], at slot: Int) {
-            let row = design[(i * width)..<((i + 1) * width)]
-            if slot * width == rows.count { rows.append(contentsOf: row) } else { rows.replaceSubrange((slot * width)..<((slot + 1) * width), with: row) }
-        }
         var g = SplitMix64(seed: campaign.seed ?? 1)
         var eligibleCount = 0
         try records.forEachBlock(threads: threads, include: eligible, makePart: { ScoredBlock() }, record: capture, scored: scored) { block in
@@ -129,42 +121,30 @@ public enum Planner {
                 func candidate() -> Candidate {
                     let id = String(decoding: block.text[textStart..<block.idEnds[i]], as: UTF8.self)
                     let sector = sectorIndex == nil ? "all" : String(decoding: block.text[block.idEnds[i]..<block.sectorEnds[i]], as: UTF8.self)
-                    return Candidate(dossier: id, sector: sector, score: p, amount: amount, value: value, order: eligibleCount)
+                    let top = block.design.withUnsafeBufferPointer { reasons.top(3, row: $0.baseAddress! + i * width) }
+                    return Candidate(dossier: id, sector: sector, score: p, amount: amount, value: value,
+                                     reasons: top.map(\.label).joined(separator: " | "), order: eligibleCount)
                 }
                 // Reservoir sampling (algorithm R) for the random share.
                 if reservoirSize > 0 {
-                    if reservoir.count < reservoirSize {
-                        keep(block.design, i, in: &reservoirRows, at: reservoir.count)
-                        reservoir.append(candidate())
-                    } else {
+                    if reservoir.count < reservoirSize { reservoir.append(candidate()) } else {
                         let j = Int(g.next() % UInt64(eligibleCount + 1))
-                        if j < reservoirSize { reservoir[j] = candidate(); keep(block.design, i, in: &reservoirRows, at: j) }
+                        if j < reservoirSize { reservoir[j] = candidate() }
                     }
                 }
                 if p >= threshold && heapSize > 0 {
                     if heap.count < heapSize {
                         heap.insert(RankKey(value: value, order: eligibleCount, slot: ranked.count))
-                        keep(block.design, i, in: &rankedRows, at: ranked.count)
                         ranked.append(candidate())
                     } else if value > heap.min!.value {
                         let slot = heap.min!.slot
                         ranked[slot] = candidate()
-                        keep(block.design, i, in: &rankedRows, at: slot)
                         heap.replaceMin(with: RankKey(value: value, order: eligibleCount, slot: slot))
                     }
                 }
                 eligibleCount += 1
             }
         }
-        func withReasons(_ candidates: inout [Candidate], rows: [Double]) {
-            rows.withUnsafeBufferPointer { rows in
-                for k in candidates.indices {
-                    candidates[k].reasons = reasons.top(3, row: rows.baseAddress! + k * width).map(\.label).joined(separator: " | ")
-                }
-            }
-        }
-        withReasons(&reservoir, rows: reservoirRows)
-        withReasons(&ranked, rows: rankedRows)
         var items: [PlannedItem] = []
         var taken = Set<String>()
         let probability = eligibleCount > 0 ? Double(min(reservoirSize, eligibleCount)) / Double(eligibleCount) : 0

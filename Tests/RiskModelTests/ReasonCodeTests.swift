@@ -34,6 +34,29 @@ import LinearAlgebra
         #expect(Set(reasons.map(\.column)).count == reasons.count)
     }
 
+    /// `top(k)` selects; the definition is a sort of every positive contribution (largest first, ties
+    /// to the earlier column) cut at k. Rows with ties made on purpose (values set to the mean give
+    /// exact zeros, copies of a row's values give equal contributions under equal coefficients).
+    @Test func theSelectionIsTheSortedPrefix() throws {
+        let (m, data) = try model()
+        let codes = try ReasonCodes(model: m)
+        func sorted(_ row: [Double], _ k: Int) -> [String] {
+            let c = codes.contributions(row: row)
+            return c.indices.filter { c[$0] > 0 }.sorted { c[$0] != c[$1] ? c[$0] > c[$1] : $0 < $1 }.prefix(k).map { codes.columns[$0] }
+        }
+        var rows: [[Double]] = (0..<data.design.rows).filter { $0 % 97 == 0 }.map { Array(data.design.row($0)) }
+        let means = try #require(m.termMeans)
+        rows += rows.prefix(20).map { row in row.indices.map { $0 % 2 == 0 ? means[$0] : row[$0] } }
+        for row in rows {
+            for k in [0, 1, 3, 10] {
+                let selected = row.withUnsafeBufferPointer { codes.top(k, row: $0.baseAddress!) }
+                #expect(selected.map(\.column) == sorted(row, k))
+                let c = codes.contributions(row: row)
+                for r in selected { #expect(r.contribution == c[codes.columns.firstIndex(of: r.column)!]) }
+            }
+        }
+    }
+
     @Test func tiesAreResolvedByColumnOrder() throws {
         // Two identical columns (different names) scaled so that their contributions tie exactly.
         let encoding = DesignEncoding(features: [FeatureEncoding(name: "b", kind: .numeric), FeatureEncoding(name: "a", kind: .numeric)])
