@@ -43,7 +43,10 @@ public enum Planner {
         static func < (a: RankKey, b: RankKey) -> Bool { (a.value, -a.order) < (b.value, -b.order) }
         static func == (a: RankKey, b: RankKey) -> Bool { a.value == b.value && a.order == b.order }
     }
-    struct Candidate { var dossier: String; var sector: String; var score: Double; var amount: Double?; var value: Double; var reasons: String; var order: Int }
+    /// A dossier in the reservoir or the ranking, with the columns (indices into `ReasonCodes.columns`,
+    /// −1 for none) of its three reasons: most dossiers that enter the ranking are pushed out again, so
+    /// their labels are joined only for the plan.
+    struct Candidate { var dossier: String; var sector: String; var score: Double; var amount: Double?; var value: Double; var reasons: SIMD3<Int32>; var order: Int }
 
     /// The eligible dossiers of one block of the population, scored by a worker. Identifiers and
     /// sectors stay bytes until a dossier enters the reservoir or the ranking.
@@ -111,6 +114,8 @@ public enum Planner {
         var ranked: [Candidate] = []
         var g = SplitMix64(seed: campaign.seed ?? 1)
         var eligibleCount = 0
+        let topColumns = UnsafeMutablePointer<Int>.allocate(capacity: 3), topValues = UnsafeMutablePointer<Double>.allocate(capacity: 3)
+        defer { topColumns.deallocate(); topValues.deallocate() }
         try records.forEachBlock(threads: threads, include: eligible, makePart: { ScoredBlock() }, record: capture, scored: scored) { block in
             var start = 0
             for i in block.scores.indices {
@@ -121,9 +126,12 @@ public enum Planner {
                 func candidate() -> Candidate {
                     let id = String(decoding: block.text[textStart..<block.idEnds[i]], as: UTF8.self)
                     let sector = sectorIndex == nil ? "all" : String(decoding: block.text[block.idEnds[i]..<block.sectorEnds[i]], as: UTF8.self)
-                    let top = block.design.withUnsafeBufferPointer { reasons.top(3, row: $0.baseAddress! + i * width) }
-                    return Candidate(dossier: id, sector: sector, score: p, amount: amount, value: value,
-                                     reasons: top.map(\.label).joined(separator: " | "), order: eligibleCount)
+                    let found = block.design.withUnsafeBufferPointer {
+                        reasons.selectTop(3, row: $0.baseAddress! + i * width, indices: topColumns, values: topValues)
+                    }
+                    var top = SIMD3<Int32>(repeating: -1)
+                    for k in 0..<found { top[k] = Int32(topColumns[k]) }
+                    return Candidate(dossier: id, sector: sector, score: p, amount: amount, value: value, reasons: top, order: eligibleCount)
                 }
                 // Reservoir sampling (algorithm R) for the random share.
                 if reservoirSize > 0 {
@@ -145,6 +153,9 @@ public enum Planner {
                 eligibleCount += 1
             }
         }
+        func labels(_ top: SIMD3<Int32>) -> String {
+            (0..<3).filter { top[$0] >= 0 }.map { reasons.labels[Int(top[$0])] }.joined(separator: " | ")
+        }
         var items: [PlannedItem] = []
         var taken = Set<String>()
         let probability = eligibleCount > 0 ? Double(min(reservoirSize, eligibleCount)) / Double(eligibleCount) : 0
@@ -152,7 +163,7 @@ public enum Planner {
         for (k, channel) in channels.enumerated() {
             for c in reservoir[next..<min(reservoir.count, next + explore[k])] {
                 items.append(PlannedItem(dossier: c.dossier, channel: channel.name, sector: c.sector, score: c.score, expectedAmount: c.amount,
-                                         expectedValue: c.value, selection: "explore", inclusionProbability: probability, reasons: c.reasons))
+                                         expectedValue: c.value, selection: "explore", inclusionProbability: probability, reasons: labels(c.reasons)))
                 taken.insert(c.dossier)
             }
             next += explore[k]
@@ -171,7 +182,7 @@ public enum Planner {
                 let sectorFull = channel.sectorCapacity?[c.sector].map { perSector[c.sector, default: 0] >= $0 } ?? false
                 guard used < counts[position], !sectorFull, channel.netValue(expected: c.value) > 0 else { leftover.append(c); continue }
                 items.append(PlannedItem(dossier: c.dossier, channel: channel.name, sector: c.sector, score: c.score, expectedAmount: c.amount,
-                                         expectedValue: c.value, selection: "exploit", inclusionProbability: 1, reasons: c.reasons))
+                                         expectedValue: c.value, selection: "exploit", inclusionProbability: 1, reasons: labels(c.reasons)))
                 used += 1
                 perSector[c.sector, default: 0] += 1
             }
