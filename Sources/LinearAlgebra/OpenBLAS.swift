@@ -33,15 +33,27 @@ public enum OpenBLAS {
     public static let kernelChoice: KernelChoice = {
         let detected = coreName
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
-              let wanted = betterCore(than: detected, cpuFlags: cpuFlags()) else {
+              let wanted = betterCore(than: detected, cpuFlags: cpuFlags()),
+              let choose = dynamicArchitectureHooks() else {
             return KernelChoice(detected: detected, inUse: detected)
         }
         setenv("OPENBLAS_CORETYPE", wanted, 1)
-        gotoblas_dynamic_quit()
-        gotoblas_dynamic_init()
+        choose.quit()
+        choose.initialise()
         unsetenv("OPENBLAS_CORETYPE")  // not passed on to child processes
         return KernelChoice(detected: detected, inUse: coreName)
     }()
+
+    /// DYNAMIC_ARCH's kernel choice in driver/others/dynamic.c: `gotoblas_dynamic_quit` forgets the
+    /// chosen core, `gotoblas_dynamic_init` chooses again, honouring `OPENBLAS_CORETYPE`. Looked up
+    /// at run time, not linked: an OpenBLAS built for one CPU has neither, and must still link.
+    private static func dynamicArchitectureHooks() -> (quit: @convention(c) () -> Void, initialise: @convention(c) () -> Void)? {
+        guard configuration.contains("DYNAMIC_ARCH"), let process = dlopen(nil, RTLD_NOW) else { return nil }
+        defer { dlclose(process) }  // libopenblas stays loaded: the process links it
+        guard let quit = dlsym(process, "gotoblas_dynamic_quit"), let initialise = dlsym(process, "gotoblas_dynamic_init") else { return nil }
+        typealias Hook = @convention(c) () -> Void
+        return (unsafeBitCast(quit, to: Hook.self), unsafeBitCast(initialise, to: Hook.self))
+    }
 
     /// The cores OpenBLAS 0.3.x falls back to that have no AVX2 kernels.
     static let coresWithoutAVX2: Set<String> = [
