@@ -46,6 +46,32 @@ import Testing
         #expect(warm.beta == cold.beta && warm.logLikelihood == cold.logLikelihood)
     }
 
+    /// The first full step solves with the subsample's Hessian scaled to all rows. A subsample that
+    /// misrepresents a column (tiny values there, large ones elsewhere) makes that estimate far off in
+    /// its direction: the step is then too long, the line search shortens it, and the optimum is still
+    /// the cold start's.
+    @Test func anUnrepresentativeSubsampleStillReachesTheColdStartsOptimum() throws {
+        var data = simulatedData(rows: 60_000, features: 5, seed: 29)
+        var g = SplitMix(state: 5)
+        let solver = try NewtonSolver(x: data.design, y: data.target, w: nil, threads: 1, warmStartStride: 4)
+        var inSubsample = [Bool](repeating: false, count: 60_000)
+        for s in 0..<solver.segments.count {
+            let rows = solver.segments.range(s)
+            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: 4 * 256) {
+                for i in start..<min(start + 256, rows.upperBound) { inSubsample[i] = true }
+            }
+        }
+        for i in 0..<60_000 { data.design[i, 5] = inSubsample[i] ? 0.01 * g.normal() : 3 * g.normal() }
+        let cold = try Self.solve(data, stride: 1)
+        let warm = try Self.solve(data, stride: 4)
+        print("unrepresentative subsample: cold passes \(cold.passes); warm passes \(warm.passes)")
+        #expect(cold.converged && warm.converged)
+        #expect(warm.passes.subsampleStride == 4, "the warm start was used")
+        #expect(relativeError(warm.logLikelihood, cold.logLikelihood) <= 1e-12)
+        for (a, b) in zip(warm.beta, cold.beta) { #expect(abs(a - b) <= 1e-10 * max(1, abs(b))) }
+        #expect(warm.newtonDecrement <= 1e-10)
+    }
+
     /// An outcome constant on the subsample rows gives it no intercept: the cold start again.
     @Test func aSubsampleWithAConstantOutcomeFallsBackToTheColdStart() throws {
         var data = simulatedData(rows: 40_000, features: 4, seed: 17)
