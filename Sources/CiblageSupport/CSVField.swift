@@ -15,18 +15,3 @@ public func csvField(_ s: String) -> String {
     guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" || $0 == "\t" }) else { return s }
     return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
-
-/// Appends the decimal digits of `n` ≥ 0, as `String(n)` spells them, without building a String:
-/// the scorer numbers two million lines on the thread that writes them in file order.
-public func appendDecimal(_ n: Int, to line: inout [UInt8]) {
-    precondition(n >= 0)
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-        var v = n, start = 20
-        repeat {
-            start -= 1
-            digits[start] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
-            v /= 10
-        } while v > 0
-        line.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
-    }
-}

@@ -28,7 +28,6 @@ public enum OpenBLAS {
     public struct KernelChoice: Sendable, Equatable {
         public let detected: String
         public let inUse: String
-        public var replaced: Bool { detected != inUse }
     }
     public static let kernelChoice: KernelChoice = {
         let detected = coreName

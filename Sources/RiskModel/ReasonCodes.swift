@@ -40,7 +40,14 @@ public struct ReasonCodes: Sendable {
 
     /// Every column's contribution for one design row (intercept first, as in the model).
     public func contributions(row: UnsafePointer<Double>) -> [Double] {
-        ranges.map { r in r.reduce(0.0) { $0 + beta[$1] * (row[$1] - means[$1]) } }
+        ranges.indices.map { contribution(of: $0, row: row) }
+    }
+
+    /// Column j's contribution Σ_{t ∈ j} β_t·(x_t − x̄_t), summed in term order.
+    @inline(__always) private func contribution(of j: Int, row: UnsafePointer<Double>) -> Double {
+        var v = 0.0
+        for t in ranges[j] { v = v + beta[t] * (row[t] - means[t]) }
+        return v
     }
 
     public func contributions(row: [Double]) -> [Double] {
@@ -64,15 +71,13 @@ public struct ReasonCodes: Sendable {
     ///
     /// A selection, not a sort of every contribution: the planner asks for the top three of every
     /// dossier that enters its ranking (about 640,000 on the national run), on the thread that merges
-    /// the blocks in file order, and keeps only the indices until the plan is chosen. Each
-    /// contribution is summed as `contributions(row:)` sums it.
+    /// the blocks in file order, and keeps only the indices until the plan is chosen.
     public func selectTop(_ k: Int, row: UnsafePointer<Double>, indices: UnsafeMutablePointer<Int>,
                           values: UnsafeMutablePointer<Double>) -> Int {
         guard k > 0 else { return 0 }
         var count = 0
-        for (j, r) in ranges.enumerated() {
-            var v = 0.0
-            for t in r { v = v + beta[t] * (row[t] - means[t]) }
+        for j in ranges.indices {
+            let v = contribution(of: j, row: row)
             // An equal contribution of a later column never passes an earlier one.
             guard v > 0, count < k || v > values[k - 1] else { continue }
             var position = count < k ? count : k - 1

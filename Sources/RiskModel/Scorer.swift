@@ -52,7 +52,7 @@ public enum Scorer {
         try out.write("\n")
         let formatter = LineFormatter(model: model, idIndex: idIndex, reasons: options.reasons, reasonCodes: reasonCodes)
         var rowNumber = 0
-        var numbered: [UInt8] = []
+        var numbered = ByteBuffer()
         try records.forEachBlock(threads: options.threads, chunkRows: options.chunkRows, makePart: { LineFormatter.Lines() },
                                  record: formatter.capture, scored: formatter.format) { part in
             if idIndex != nil {
@@ -61,18 +61,18 @@ public enum Scorer {
                 // Without an id the line starts with its row number, known only here, in file order:
                 // the block's lines are numbered into one buffer and written at once (this thread is
                 // the serial part of scoring).
-                numbered.removeAll(keepingCapacity: true)
-                numbered.reserveCapacity(part.bytes.count + 8 * part.lineEnds.count)
+                numbered.bytes.removeAll(keepingCapacity: true)
+                numbered.bytes.reserveCapacity(part.bytes.count + 8 * part.lineEnds.count)
                 part.bytes.withUnsafeBufferPointer { bytes in
                     var start = 0
                     for end in part.lineEnds {
                         rowNumber += 1
-                        appendDecimal(rowNumber, to: &numbered)
-                        numbered.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                        numbered.append(rowNumber)
+                        numbered.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
                         start = end
                     }
                 }
-                try numbered.withUnsafeBufferPointer { try out.write($0) }
+                try numbered.bytes.withUnsafeBufferPointer { try out.write($0) }
             }
         }
         try out.commit()

@@ -122,6 +122,14 @@ func maxRelativeError(_ a: [Double], _ b: [Double]) -> Double {
         OpenBLAS.threadCount = 1
         #expect(OpenBLAS.threadCount == 1)
         OpenBLAS.singleThreaded { #expect(OpenBLAS.threadCount == 1) }
+        // A count set inside a section, or after a nested one ends, waits for the last section to
+        // end. (When it then applies is not asserted: other suites run sections in parallel.)
+        OpenBLAS.singleThreaded {
+            OpenBLAS.threadCount = 2
+            #expect(OpenBLAS.threadCount == 1)
+            OpenBLAS.singleThreaded { #expect(OpenBLAS.threadCount == 1) }
+            #expect(OpenBLAS.threadCount == 1)
+        }
         OpenBLAS.threadCount = before
         #expect(OpenBLAS.configuration.contains("OpenBLAS"))
     }

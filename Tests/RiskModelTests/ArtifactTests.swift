@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import CiblageSupport
 @testable import Dossiers
 @testable import RiskModel
 
@@ -105,11 +104,13 @@ import CiblageSupport
         }
     }
 
+    /// The scorer numbers its lines with `ByteBuffer.append(_: Int)`.
     @Test func rowNumbersAreSpelledAsStringSpellsThem() {
         for n in [0, 1, 9, 10, 99, 100, 6366, 1_999_999, 2_000_000, Int.max] {
-            var line: [UInt8] = [0x41]
-            appendDecimal(n, to: &line)
-            #expect(line == [0x41] + Array(String(n).utf8))
+            var line = ByteBuffer()
+            line.append(UInt8(0x41))
+            line.append(n)
+            #expect(line.bytes == [0x41] + Array(String(n).utf8))
         }
     }
 
