@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CiblageSupport
+import Dispatch
 import Foundation
 import LinearAlgebra
 
@@ -9,8 +10,8 @@ import LinearAlgebra
 /// lines, as raw little-endian doubles behind a JSON header (`ciblage convert`, the `.cbl` files).
 ///
 /// Why: a data scientist refits dozens of times on one file (variable selection, a changed
-/// penalty), and parsing the CSV costs more than the fit. The cache is read with `read(2)` straight
-/// into the arrays (no parsing, no second copy), at the disk's or page cache's speed.
+/// penalty), and parsing the CSV costs more than the fit. The cache is read with `pread` straight
+/// into the arrays (no parsing, no second copy), by all the cores at once (`readSection`).
 ///
 /// Layout, all little-endian:
 ///
@@ -117,22 +118,23 @@ public enum DesignCache {
             throw bad("the cache was encoded with other settings (spec, target, features, weights or CSV format) than these: convert \(header.fingerprint.file) again with them")
         }
         let padding = (64 - (16 + json.count) % 64) % 64
-        guard lseek(fd, off_t(16 + json.count + padding), SEEK_SET) >= 0 else { throw bad("cannot seek in the cache") }
         let n = header.rows
+        var offset = off_t(16 + json.count + padding)
+        var sum = Checksum()
         func section(_ count: Int) throws(DataError) -> [Double] {
             var ok = true
             let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-                ok = count == 0 || readExactly(buffer.baseAddress!, count * 8)
+                if let base = buffer.baseAddress { adviseHugePages(base, bytes: count * MemoryLayout<Double>.stride) }
+                ok = Self.readSection(fd, at: offset, into: buffer, threads: Parallelism.defaultThreads, checksum: &sum)
                 initialized = ok ? count : 0
             }
             guard ok else { throw bad("the cache is truncated: convert the CSV again") }
+            offset += off_t(count * 8)
             return values
         }
         let design = try section(n * header.columns), target = try section(n)
         let weights = header.weighted ? try section(n) : nil, amounts = header.hasAmounts ? try section(n) : nil
         let lines = try section(n)
-        var sum = Checksum()
-        for s in [design, target] + [weights, amounts].compactMap({ $0 }) + [lines] { s.withUnsafeBufferPointer { sum.add($0) } }
         guard sum.hex == header.checksum else { throw bad("the cache's content does not match its checksum: it was damaged; convert the CSV again") }
         var data = TrainingData(design: Matrix(rows: n, columns: header.columns, storage: design), target: target, weights: weights,
                                 lines: lines.map { Int($0) }, encoding: header.encoding, targetName: header.targetName,
@@ -150,15 +152,78 @@ public enum DesignCache {
         [data.design.storage, data.target] + [data.weights, data.amounts].compactMap { $0 } + [data.lines.map(Double.init)]
     }
 
+    /// Fills `buffer` from the file at `offset` with `pread`, in 1 MiB chunks shared among `threads`
+    /// workers, and adds the words to `checksum` in file order.
+    ///
+    /// Why: the read is the first touch of hundreds of megabytes, and on a virtual machine the
+    /// kernel's zeroing of fresh pages costs as much as the copy; two cores share both. Each chunk is
+    /// summed right after its read, while it is still in cache, instead of in a second pass over the
+    /// whole matrix. The chunks are fixed by the size alone, and `Checksum.append` combines them
+    /// exactly (integer sums), so the result does not depend on the thread count.
+    static func readSection(_ fd: Int32, at offset: off_t, into buffer: UnsafeMutableBufferPointer<Double>, threads: Int,
+                            checksum: inout Checksum) -> Bool {
+        let count = buffer.count
+        guard count > 0 else { return true }
+        let chunkWords = 1 << 17
+        let chunks = (count + chunkWords - 1) / chunkWords
+        let parts = UnsafeMutableBufferPointer<Checksum.Part>.allocate(capacity: chunks)
+        defer { parts.deallocate() }
+        let failed = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
+        defer { failed.deallocate() }
+        let base = UncheckedSendable(buffer.baseAddress!), ps = UncheckedSendable(parts.baseAddress!), fs = UncheckedSendable(failed)
+        let workers = max(1, min(threads, chunks))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var c = w
+            while c < chunks {
+                let first = c * chunkWords, words = min(chunkWords, count - first)
+                let start = base.value + first
+                var done = 0, ok = true
+                let bytes = words * 8
+                while done < bytes {
+                    let r = pread(fd, UnsafeMutableRawPointer(start) + done, bytes - done, offset + off_t(first * 8 + done))
+                    if r < 0 && errno == EINTR { continue }
+                    if r <= 0 { ok = false; break }
+                    done += r
+                }
+                fs.value[c] = !ok
+                ps.value[c] = ok ? Checksum.Part(UnsafeBufferPointer(start: start, count: words)) : Checksum.Part()
+                c += workers
+            }
+        }
+        for c in 0..<chunks {
+            if failed[c] { return false }
+            checksum.append(parts[c])
+        }
+        return true
+    }
+
     /// Two running sums over the 64-bit words (a Fletcher-style checksum): cheap enough to run on
     /// every read (one add per word), and it sees a flipped bit, a zeroed page or swapped words.
+    ///
+    /// Over words v₁…vₙ from (a₀, b₀): a = a₀ + Σvᵢ and b = b₀ + n·a₀ + Σₖ Pₖ, with Pₖ = v₁ + … + vₖ.
+    /// So a chunk summed from zero (its `Part`: n, Σvᵢ, ΣPₖ) is appended to any state exactly, in
+    /// wrapping arithmetic, and chunks can be summed in parallel.
     struct Checksum {
         var a: UInt64 = 0x9E37_79B9_7F4A_7C15, b: UInt64 = 0
-        mutating func add(_ values: UnsafeBufferPointer<Double>) {
-            for v in values {
-                a = a &+ v.bitPattern
-                b = b &+ a
+
+        struct Part {
+            var words: UInt64 = 0, sum: UInt64 = 0, prefixSums: UInt64 = 0
+            init() {}
+            init(_ values: UnsafeBufferPointer<Double>) {
+                var s: UInt64 = 0, t: UInt64 = 0
+                for v in values {
+                    s = s &+ v.bitPattern
+                    t = t &+ s
+                }
+                words = UInt64(values.count); sum = s; prefixSums = t
             }
+        }
+
+        mutating func add(_ values: UnsafeBufferPointer<Double>) { append(Part(values)) }
+
+        mutating func append(_ part: Part) {
+            b = b &+ part.words &* a &+ part.prefixSums
+            a = a &+ part.sum
         }
         var hex: String { String(format: "%016llx%016llx", a, b) }
     }

@@ -56,4 +56,33 @@ import LinearAlgebra
         let truncated = #expect(throws: DataError.self) { try TrainingData.load(path: truncatedPath, spec: spec) }
         #expect("\(truncated!)".contains("truncated"))
     }
+
+    /// The parallel read: chunks land where they belong, and their checksums, summed apart and
+    /// appended, equal one running sum over the whole section, for any number of workers.
+    @Test func aSectionReadInParallelChunksIsTheFileAndItsChecksumIsTheSequentialOne() throws {
+        var g = SplitMix64(seed: 31)
+        let count = 3 * (1 << 17) + 12_345
+        let values = (0..<count).map { _ in Double(bitPattern: g.next()) }
+        let skip = 24
+        var bytes = Data(repeating: 7, count: skip)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        let path = temporaryFile("")
+        try bytes.write(to: URL(fileURLWithPath: path))
+        var expected = DesignCache.Checksum()
+        values.withUnsafeBufferPointer { expected.add($0) }
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        for threads in [1, 2, 3] {
+            var sum = DesignCache.Checksum()
+            var back = [Double](repeating: 0, count: count)
+            let ok = back.withUnsafeMutableBufferPointer { DesignCache.readSection(fd, at: off_t(skip), into: $0, threads: threads, checksum: &sum) }
+            #expect(ok)
+            #expect(back.map(\.bitPattern) == values.map(\.bitPattern), "threads \(threads)")
+            #expect(sum.hex == expected.hex, "threads \(threads)")
+        }
+        var sum = DesignCache.Checksum()
+        var tooMany = [Double](repeating: 0, count: count + 1)
+        #expect(!tooMany.withUnsafeMutableBufferPointer { DesignCache.readSection(fd, at: off_t(skip), into: $0, threads: 2, checksum: &sum) },
+                "a section longer than the file is a truncated cache")
+    }
 }
