@@ -43,3 +43,28 @@ public struct ByteBuffer: Sendable {
         while frac > 0 { bytes[k] = UInt8(truncatingIfNeeded: 0x30 + frac % 10); frac /= 10; k -= 1 }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Appends `value.description`'s bytes (the shortest text that reads back as `value`) without
+    /// building the `String`: `Double.write(to:)` hands its digits to a stream's `_writeASCII`.
+    ///
+    /// Why: a score's description has 18 or 19 characters, more than a small String holds inline,
+    /// so `description` allocated and freed a buffer for every line `ciblage score` wrote. For a
+    /// finite value the digits are `description`'s; NaN goes through `description` (the stream form
+    /// spells its payload).
+    @inline(__always)
+    public mutating func appendDescription(of value: Double) {
+        guard value.isFinite else { append(contentsOf: value.description.utf8); return }
+        withUnsafeMutablePointer(to: &self) { target in
+            var sink = DescriptionSink(target: target)
+            value.write(to: &sink)
+        }
+    }
+}
+
+/// A `TextOutputStream` onto a byte array, taking ASCII straight from the standard library.
+private struct DescriptionSink: TextOutputStream {
+    let target: UnsafeMutablePointer<[UInt8]>
+    mutating func write(_ string: String) { target.pointee.append(contentsOf: string.utf8) }
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { target.pointee.append(contentsOf: buffer) }
+}

@@ -112,13 +112,13 @@ public enum Scorer {
             for i in 0..<count {
                 if idIndex != nil { out.bytes.append(contentsOf: out.ids[idStart..<out.idEnds[i]]); idStart = out.idEnds[i] }
                 out.bytes.append(UInt8(ascii: ","))
-                out.bytes.append(contentsOf: scores[i].description.utf8)
+                out.bytes.appendDescription(of: scores[i])
                 if let severity = model.severity {
                     let amount = severity.expectedAmount(row: x + i * p)
                     out.bytes.append(UInt8(ascii: ","))
-                    out.bytes.append(contentsOf: amount.description.utf8)
+                    out.bytes.appendDescription(of: amount)
                     out.bytes.append(UInt8(ascii: ","))
-                    out.bytes.append(contentsOf: (scores[i] * amount).description.utf8)
+                    out.bytes.appendDescription(of: scores[i] * amount)
                 }
                 if let reasonCodes {
                     let top = reasonCodes.top(reasons, row: x + i * p)
@@ -127,7 +127,7 @@ public enum Scorer {
                         if k < top.count {
                             out.bytes.append(contentsOf: csvField(top[k].label).utf8)
                             out.bytes.append(UInt8(ascii: ","))
-                            out.bytes.append(contentsOf: top[k].contribution.description.utf8)
+                            out.bytes.appendDescription(of: top[k].contribution)
                         } else {
                             out.bytes.append(UInt8(ascii: ","))
                         }

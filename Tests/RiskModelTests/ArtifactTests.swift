@@ -1,3 +1,4 @@
+import CiblageSupport
 import Foundation
 import Testing
 @testable import Dossiers
@@ -111,6 +112,21 @@ import Testing
             line.append(UInt8(0x41))
             line.append(n)
             #expect(line.bytes == [0x41] + Array(String(n).utf8))
+        }
+    }
+
+    /// The scorer writes scores, amounts and contributions with `appendDescription(of:)`: the
+    /// bytes of `description`, for random bit patterns (every magnitude), probabilities, and the
+    /// special values.
+    @Test func scoresAreSpelledAsDescriptionSpellsThem() {
+        var g = SplitMix64(seed: 12)
+        let specials: [Double] = [0, -0.0, 1, 0.1, 1e-20, 1e16, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .infinity, -.infinity, .nan, -.nan]
+        for k in 0..<200_000 {
+            let x = k < specials.count ? specials[k] : k % 2 == 0 ? Double(bitPattern: g.next()) : Double(g.next() >> 11) / 9007199254740992
+            var line: [UInt8] = [0x41]
+            line.appendDescription(of: x)
+            #expect(line == [0x41] + Array(x.description.utf8), "\(x)")
+            if line != [0x41] + Array(x.description.utf8) { return }
         }
     }
 
