@@ -51,7 +51,9 @@ extension Array where Element == UInt8 {
     /// Why: a score's description has 18 or 19 characters, more than a small String holds inline,
     /// so `description` allocated and freed a buffer for every line `ciblage score` wrote. For a
     /// finite value the digits are `description`'s; NaN goes through `description` (the stream form
-    /// spells its payload).
+    /// spells its payload). `_writeASCII` is an underscored requirement of `TextOutputStream`: should
+    /// a later Swift drop it, the standard library would call `write(_:)` with a String instead, and
+    /// the bytes would be the same, only slower (`scoresAreSpelledAsDescriptionSpellsThem`).
     @inline(__always)
     public mutating func appendDescription(of value: Double) {
         guard value.isFinite else { append(contentsOf: value.description.utf8); return }
