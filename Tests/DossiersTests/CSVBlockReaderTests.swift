@@ -103,4 +103,48 @@ import Testing
         try r.forEachBlock(threads: 2, parse: { reader in while try reader.next() {} }) { _ in }
         #expect(seen == text.utf8.count && r.bytesRead == seen)
     }
+
+    /// A merge that throws stops the pipeline: the error is the caller's, the blocks after it are
+    /// never merged, the call returns (no thread left waiting), and the reader reads again from the
+    /// start. While it runs, blocks parsed and not yet merged never exceed the 4 × threads + 2 in
+    /// flight.
+    @Test func aThrowingMergeStopsThePipelineAndBlocksInFlightAreBounded() throws {
+        struct Stop: Error, Equatable { var block: Int }
+        final class Counter: @unchecked Sendable {
+            let lock = NSLock()
+            var parsed = 0
+            func parse() { lock.lock(); parsed += 1; lock.unlock() }
+            var value: Int { lock.lock(); defer { lock.unlock() }; return parsed }
+        }
+        let lines = ["a,b"] + (1...20_000).map { "\($0),\($0 % 13)" }
+        let path = try write(lines.joined(separator: "\n") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for threads in [1, 2, 4] {
+            let r = try CSVBlockReader(path: path, blockSize: 256)
+            let counter = Counter()
+            var merged = 0, worst = 0
+            #expect(throws: Stop(block: 40)) {
+                try r.forEachBlock(threads: threads, parse: { reader -> Int in
+                    counter.parse()
+                    var n = 0
+                    while try reader.next() { n += 1 }
+                    return n
+                }) { _ in
+                    usleep(300)  // a slow merge: the reader and the workers run ahead as far as they may
+                    worst = max(worst, counter.value - merged)
+                    if merged == 40 { throw Stop(block: 40) }
+                    merged += 1
+                }
+            }
+            #expect(merged == 40)
+            #expect(worst <= 4 * threads + 2, "\(worst) blocks parsed and not merged with \(threads) threads")
+            var records = 0
+            try r.forEachBlock(threads: threads, parse: { reader -> Int in
+                var n = 0
+                while try reader.next() { n += 1 }
+                return n
+            }) { records += $0 }
+            #expect(records == 20_000)
+        }
+    }
 }
