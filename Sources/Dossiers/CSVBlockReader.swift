@@ -13,13 +13,13 @@ import Glibc
 /// it is independent from record to record; finding where records end is cheap. So one thread reads
 /// the file in large blocks, finds the last record boundary of each (a line break outside quotes),
 /// counts its lines and feeds the bytes to `onBytes` (the training-data fingerprint), while the
-/// workers parse the previous batch of blocks with an ordinary `CSVReader` over memory. Results are
+/// workers parse the blocks already read with an ordinary `CSVReader` over memory. Results are
 /// merged in block order, so the output is the same bytes for any thread count, and the first error
 /// reported is the first error in the file: a block's error is thrown only after every earlier block
 /// has been merged without one.
 ///
-/// Memory: two batches of 4 × `threads` blocks (1 MiB each by default) plus what the results hold;
-/// four blocks per worker let Dispatch balance the load when one block parses slower.
+/// Memory: at most 4 × `threads` + 2 blocks (1 MiB each by default) read and not yet merged, plus
+/// what their results hold; the slack lets a worker go on while one block parses slower.
 public final class CSVBlockReader {
     public let file: String
     public let header: [String]
