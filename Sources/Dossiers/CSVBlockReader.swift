@@ -118,6 +118,9 @@ public final class CSVBlockReader {
         }
         var bytesDone = dataOffset, merged = 0
         let phase = "reading " + (file.split(separator: "/").last.map(String.init) ?? file)
+        func report() {
+            progress?(ProgressUpdate(phase: phase, done: Double(bytesDone), total: fileSize > 0 ? Double(fileSize) : nil, unit: .bytes))
+        }
         while let next = try pipeline.nextInOrder() {
             let (block, result, records) = next
             bytesDone += block.bytes.count
@@ -127,13 +130,9 @@ public final class CSVBlockReader {
             case .failure(let error): throw error
             }
             merged += 1
-            if let progress, merged % (4 * workers) == 0 {
-                progress(ProgressUpdate(phase: phase, done: Double(bytesDone), total: fileSize > 0 ? Double(fileSize) : nil, unit: .bytes))
-            }
+            if merged % (4 * workers) == 0 { report() }
         }
-        if let progress {
-            progress(ProgressUpdate(phase: phase, done: Double(bytesDone), total: fileSize > 0 ? Double(fileSize) : nil, unit: .bytes))
-        }
+        report()
         bytesRead = splitter.bytesRead
     }
 }
@@ -156,6 +155,7 @@ private final class BlockPipeline<R>: @unchecked Sendable {
 
     /// The reading thread: blocks from `next` until it returns nil or throws.
     func read(_ next: () throws -> CSVBlockReader.Block?) {
+        var error: Error?
         while true {
             condition.lock()
             while slots.count - nextToMerge >= capacity && !cancelled { condition.wait() }
@@ -163,17 +163,14 @@ private final class BlockPipeline<R>: @unchecked Sendable {
             condition.unlock()
             if stop { break }
             let block: CSVBlockReader.Block?
-            do { block = try next() } catch {
-                condition.lock(); readError = error; readingDone = true; condition.broadcast(); condition.unlock()
-                return
-            }
+            do { block = try next() } catch let e { error = e; break }
+            guard let block else { break }
             condition.lock()
-            if let block { slots.append(Slot(block: block, parsed: nil)) } else { readingDone = true }
+            slots.append(Slot(block: block, parsed: nil))
             condition.broadcast()
             condition.unlock()
-            if block == nil { return }
         }
-        condition.lock(); readingDone = true; condition.broadcast(); condition.unlock()
+        condition.lock(); readError = error; readingDone = true; condition.broadcast(); condition.unlock()
     }
 
     /// A worker: parses the next unparsed block until there is none left.

@@ -95,22 +95,12 @@ public enum DesignCache {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(file: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        func readExactly(_ p: UnsafeMutableRawPointer, _ n: Int) -> Bool {
-            var done = 0
-            while done < n {
-                let r = Glibc.read(fd, p + done, n - done)
-                if r < 0 && errno == EINTR { continue }
-                if r <= 0 { return false }
-                done += r
-            }
-            return true
-        }
         var start = [UInt8](repeating: 0, count: 16)
-        guard readExactly(&start, 16), Array(start[0..<8]) == magic else { throw bad("not a Ciblage cache (convert the CSV with 'ciblage convert')") }
+        guard readExactly(fd, into: &start, count: 16, at: 0), Array(start[0..<8]) == magic else { throw bad("not a Ciblage cache (convert the CSV with 'ciblage convert')") }
         let length = start[8..<16].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard length < 1 << 30 else { throw bad("the cache header is damaged") }
         var json = [UInt8](repeating: 0, count: Int(length))
-        guard readExactly(&json, json.count) else { throw bad("the cache is truncated in its header") }
+        guard readExactly(fd, into: &json, count: json.count, at: 16) else { throw bad("the cache is truncated in its header") }
         let header: Header
         do { header = try JSONDecoder().decode(Header.self, from: Data(json)) } catch { throw bad("the cache header is damaged (\(error))") }
         guard header.formatVersion <= formatVersion else { throw bad("the cache was written by a newer Ciblage (format \(header.formatVersion))") }
@@ -166,33 +156,37 @@ public enum DesignCache {
         guard count > 0 else { return true }
         let chunkWords = 1 << 17
         let chunks = (count + chunkWords - 1) / chunkWords
-        let parts = UnsafeMutableBufferPointer<Checksum.Part>.allocate(capacity: chunks)
-        defer { parts.deallocate() }
-        let failed = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
-        defer { failed.deallocate() }
-        let base = UncheckedSendable(buffer.baseAddress!), ps = UncheckedSendable(parts.baseAddress!), fs = UncheckedSendable(failed)
+        // A chunk's part, or nil if it could not be read whole (the file is shorter than its header says).
+        var parts = [Checksum.Part?](repeating: nil, count: chunks)
+        let base = UncheckedSendable(buffer.baseAddress!)
         let workers = max(1, min(threads, chunks))
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var c = w
-            while c < chunks {
-                let first = c * chunkWords, words = min(chunkWords, count - first)
-                let start = base.value + first
-                var done = 0, ok = true
-                let bytes = words * 8
-                while done < bytes {
-                    let r = pread(fd, UnsafeMutableRawPointer(start) + done, bytes - done, offset + off_t(first * 8 + done))
-                    if r < 0 && errno == EINTR { continue }
-                    if r <= 0 { ok = false; break }
-                    done += r
+        parts.withUnsafeMutableBufferPointer { out in
+            let ps = UncheckedSendable(out.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for c in stride(from: w, to: chunks, by: workers) {
+                    let first = c * chunkWords, words = min(chunkWords, count - first)
+                    let start = base.value + first
+                    guard readExactly(fd, into: start, count: words * 8, at: offset + off_t(first * 8)) else { continue }
+                    ps.value[c] = Checksum.Part(UnsafeBufferPointer(start: start, count: words))
                 }
-                fs.value[c] = !ok
-                ps.value[c] = ok ? Checksum.Part(UnsafeBufferPointer(start: start, count: words)) : Checksum.Part()
-                c += workers
             }
         }
-        for c in 0..<chunks {
-            if failed[c] { return false }
-            checksum.append(parts[c])
+        for part in parts {
+            guard let part else { return false }
+            checksum.append(part)
+        }
+        return true
+    }
+
+    /// Reads exactly `count` bytes at `offset` into `p` (`pread`, retried after EINTR and short
+    /// reads); false at the end of the file or on an error.
+    private static func readExactly(_ fd: Int32, into p: UnsafeMutableRawPointer, count: Int, at offset: off_t) -> Bool {
+        var done = 0
+        while done < count {
+            let r = pread(fd, p + done, count - done, offset + off_t(done))
+            if r < 0 && errno == EINTR { continue }
+            if r <= 0 { return false }
+            done += r
         }
         return true
     }
@@ -207,8 +201,7 @@ public enum DesignCache {
         var a: UInt64 = 0x9E37_79B9_7F4A_7C15, b: UInt64 = 0
 
         struct Part {
-            var words: UInt64 = 0, sum: UInt64 = 0, prefixSums: UInt64 = 0
-            init() {}
+            var words: UInt64, sum: UInt64, prefixSums: UInt64
             init(_ values: UnsafeBufferPointer<Double>) {
                 var s: UInt64 = 0, t: UInt64 = 0
                 for v in values {

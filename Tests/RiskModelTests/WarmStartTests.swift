@@ -13,6 +13,19 @@ import Testing
         return try solver.solve(l2: 0, tolerance: 1e-10, maxIterations: 100, sumWeights: n, meanTarget: positives / n) { _ in }
     }
 
+    /// The rows a stride-4 warm start fits: blocks 0, 4, 8, … of 256 rows from each segment's first row.
+    static func subsampleRows(of data: TrainingData) -> [Bool] {
+        let segments = RowSegments(rowCount: data.target.count)
+        var rows = [Bool](repeating: false, count: data.target.count)
+        for s in 0..<segments.count {
+            let range = segments.range(s)
+            for start in stride(from: range.lowerBound, to: range.upperBound, by: 4 * 256) {
+                for i in start..<min(start + 256, range.upperBound) { rows[i] = true }
+            }
+        }
+        return rows
+    }
+
     @Test func theWarmStartReachesTheColdStartsOptimumWithFewerFullHessians() throws {
         var data = simulatedData(rows: 60_000, features: 10, seed: 21)
         var g = SplitMix(state: 3)
@@ -53,14 +66,7 @@ import Testing
     @Test func anUnrepresentativeSubsampleStillReachesTheColdStartsOptimum() throws {
         var data = simulatedData(rows: 60_000, features: 5, seed: 29)
         var g = SplitMix(state: 5)
-        let solver = try NewtonSolver(x: data.design, y: data.target, w: nil, threads: 1, warmStartStride: 4)
-        var inSubsample = [Bool](repeating: false, count: 60_000)
-        for s in 0..<solver.segments.count {
-            let rows = solver.segments.range(s)
-            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: 4 * 256) {
-                for i in start..<min(start + 256, rows.upperBound) { inSubsample[i] = true }
-            }
-        }
+        let inSubsample = Self.subsampleRows(of: data)
         for i in 0..<60_000 { data.design[i, 5] = inSubsample[i] ? 0.1 * g.normal() : 3 * g.normal() }
         let cold = try Self.solve(data, stride: 1)
         let warm = try Self.solve(data, stride: 4)
@@ -81,14 +87,7 @@ import Testing
     @Test func aSubsampleThatIsSeparatedStillReachesTheColdStartsOptimum() throws {
         var data = simulatedData(rows: 40_000, features: 4, seed: 23)
         var g = SplitMix(state: 7)
-        let solver = try NewtonSolver(x: data.design, y: data.target, w: nil, threads: 1, warmStartStride: 4)
-        var inSubsample = [Bool](repeating: false, count: 40_000)
-        for s in 0..<solver.segments.count {
-            let rows = solver.segments.range(s)
-            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: 4 * 256) {
-                for i in start..<min(start + 256, rows.upperBound) { inSubsample[i] = true }
-            }
-        }
+        let inSubsample = Self.subsampleRows(of: data)
         for i in 0..<40_000 {
             let magnitude = 0.5 + abs(g.normal())
             data.design[i, 4] = inSubsample[i] ? (data.target[i] == 1 ? magnitude : -magnitude) : g.normal()
@@ -106,14 +105,7 @@ import Testing
     /// An outcome constant on the subsample rows gives it no intercept: the cold start again.
     @Test func aSubsampleWithAConstantOutcomeFallsBackToTheColdStart() throws {
         var data = simulatedData(rows: 40_000, features: 4, seed: 17)
-        // Stride 4 reads blocks 0, 4, 8, … of 256 rows from each segment's first row.
-        let solver = try NewtonSolver(x: data.design, y: data.target, w: nil, threads: 1, warmStartStride: 4)
-        for s in 0..<solver.segments.count {
-            let rows = solver.segments.range(s)
-            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: 4 * 256) {
-                for i in start..<min(start + 256, rows.upperBound) { data.target[i] = 0 }
-            }
-        }
+        for (i, sampled) in Self.subsampleRows(of: data).enumerated() where sampled { data.target[i] = 0 }
         let cold = try Self.solve(data, stride: 1)
         let warm = try Self.solve(data, stride: 4)
         #expect(warm.converged)
