@@ -57,11 +57,17 @@ public enum Planner {
         var scores: [Double] = []
         var amounts: [Double] = []
         var design: [Double] = []
+        /// With a scores file: whether each record of the chunk being scored is eligible, and the
+        /// chunk's lines of the scores file (every record has one).
+        var eligible: [Bool] = []
+        var lines = ScoresFile.Lines()
     }
 
+    /// - Parameter scores: also write every dossier's score there, the same bytes as `ciblage score`
+    ///   writes with the model's id column (`ScoresFile`), from this same pass over the population.
     public static func plan(campaign: Campaign, model: ModelArtifact, population path: String, format: CSVFormat = CSVFormat(),
                             threads: Int = Parallelism.defaultThreads, blockBytes: Int = 1 << 20,
-                            progress: ProgressHandler? = nil) throws -> Summary {
+                            scores: String? = nil, progress: ProgressHandler? = nil) throws -> Summary {
         // Without the severity part, expected values are probabilities: a cost in euros means nothing against them.
         if model.severity == nil, let k = campaign.channels.firstIndex(where: { ($0.costPerControl ?? 0) > 0 }) {
             throw CampaignError(file: campaign.name, key: "channels[\(k)].costPerControl",
@@ -87,7 +93,11 @@ public enum Planner {
         let reservoirSize = explore.reduce(0, +)
         let heapSize = exploit.reduce(0, +) + reservoirSize  // room for dossiers also drawn at random
 
+        let scoresFile = try scores.map { try ScoresFile(records: records, output: $0) }
+
         // Workers: eligibility, then encoding and scores (the one scoring loop), block by block.
+        // Without a scores file, ineligible dossiers are skipped before they are encoded; with one,
+        // every dossier is scored and its eligibility kept for the chunk.
         let eligible = { (block: CSVReader) throws -> Bool in
             for (index, values) in filters where !values.contains(try block.string(index)) { return false }
             if !excluded.isEmpty, excluded.contains(try block.string(idIndex)) { return false }
@@ -95,15 +105,24 @@ public enum Planner {
             return true
         }
         let capture = { (block: CSVReader, out: inout ScoredBlock) throws in
+            if let scoresFile {
+                try scoresFile.capture(block, &out.lines)
+                guard try eligible(block) else { out.eligible.append(false); return }
+                out.eligible.append(true)
+            }
             block.withField(idIndex) { out.text.append(contentsOf: $0) }
             out.idEnds.append(out.text.count)
             if let sectorIndex { block.withField(sectorIndex) { out.text.append(contentsOf: $0) } }
             out.sectorEnds.append(out.text.count)
         }
         let scored = { (x: UnsafePointer<Double>, p: UnsafePointer<Double>, count: Int, out: inout ScoredBlock) in
-            out.scores.append(contentsOf: UnsafeBufferPointer(start: p, count: count))
-            for i in 0..<count { out.amounts.append(severity?.expectedAmount(row: x + i * width) ?? .nan) }
-            out.design.append(contentsOf: UnsafeBufferPointer(start: x, count: count * width))
+            scoresFile?.format(x, p, count, &out.lines)
+            for i in 0..<count where scoresFile == nil || out.eligible[i] {
+                out.scores.append(p[i])
+                out.amounts.append(severity?.expectedAmount(row: x + i * width) ?? .nan)
+                out.design.append(contentsOf: UnsafeBufferPointer(start: x + i * width, count: width))
+            }
+            out.eligible.removeAll(keepingCapacity: true)
         }
 
         // Merge, in file order: the reservoir and the ranking see the dossiers as one sequential pass would.
@@ -116,7 +135,9 @@ public enum Planner {
         var eligibleCount = 0
         let topColumns = UnsafeMutablePointer<Int>.allocate(capacity: 3), topValues = UnsafeMutablePointer<Double>.allocate(capacity: 3)
         defer { topColumns.deallocate(); topValues.deallocate() }
-        try records.forEachBlock(threads: threads, include: eligible, makePart: { ScoredBlock() }, record: capture, scored: scored) { block in
+        try records.forEachBlock(threads: threads, include: scoresFile == nil ? eligible : nil, makePart: { ScoredBlock() },
+                                 record: capture, scored: scored) { block in
+            try scoresFile?.write(block.lines)
             var start = 0
             for i in block.scores.indices {
                 let p = block.scores[i], amount = block.amounts[i].isNaN ? nil : block.amounts[i]
@@ -153,6 +174,7 @@ public enum Planner {
                 eligibleCount += 1
             }
         }
+        try scoresFile?.commit()
         func labels(_ top: SIMD3<Int32>) -> String {
             (0..<3).filter { top[$0] >= 0 }.map { reasons.labels[Int(top[$0])] }.joined(separator: " | ")
         }

@@ -42,103 +42,11 @@ public enum Scorer {
                              options: ScoringOptions = ScoringOptions()) throws -> ScoringSummary {
         let records = try ScoredRecords(model: model, path: input, format: options.format, blockBytes: options.blockBytes)
         records.progress = options.progress
-        let idIndex = try records.identifierIndex(options.idColumn)
-        let out = try AtomicFile(path: output)
-        try out.write(idIndex.map { csvField(records.header[$0]) } ?? "row")
-        try out.write(",score")
-        if model.severity != nil { try out.write(",expected_amount,expected_value") }
-        let reasonCodes = options.reasons > 0 ? try ReasonCodes(model: model) : nil
-        for k in 0..<options.reasons { try out.write(",raison_\(k + 1),contribution_\(k + 1)") }
-        try out.write("\n")
-        let formatter = LineFormatter(model: model, idIndex: idIndex, reasons: options.reasons, reasonCodes: reasonCodes)
-        var rowNumber = 0
-        var numbered = ByteBuffer()
-        try records.forEachBlock(threads: options.threads, chunkRows: options.chunkRows, makePart: { LineFormatter.Lines() },
-                                 record: formatter.capture, scored: formatter.format) { part in
-            if idIndex != nil {
-                try part.bytes.withUnsafeBufferPointer { try out.write($0) }
-            } else {
-                // Without an id the line starts with its row number, known only here, in file order:
-                // the block's lines are numbered into one buffer and written at once (this thread is
-                // the serial part of scoring).
-                numbered.bytes.removeAll(keepingCapacity: true)
-                numbered.bytes.reserveCapacity(part.bytes.count + 8 * part.lineEnds.count)
-                part.bytes.withUnsafeBufferPointer { bytes in
-                    var start = 0
-                    for end in part.lineEnds {
-                        rowNumber += 1
-                        numbered.append(rowNumber)
-                        numbered.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
-                        start = end
-                    }
-                }
-                try numbered.bytes.withUnsafeBufferPointer { try out.write($0) }
-            }
-        }
-        try out.commit()
-        return ScoringSummary(rows: records.recordCount, idColumn: idIndex.map { records.header[$0] })
-    }
-
-    /// Turns scored records into output lines: the id as read, the score, the expected amount and
-    /// value, the reasons.
-    struct LineFormatter: Sendable {
-        var model: ModelArtifact
-        var idIndex: Int?
-        var reasons: Int
-        var reasonCodes: ReasonCodes?
-
-        init(model: ModelArtifact, idIndex: Int?, reasons: Int, reasonCodes: ReasonCodes?) {
-            self.model = model; self.idIndex = idIndex; self.reasons = reasons; self.reasonCodes = reasonCodes
-        }
-
-        /// A block's lines, and the ids of the records of the chunk being scored.
-        struct Lines { var bytes: [UInt8] = []; var lineEnds: [Int] = []; var ids: [UInt8] = []; var idEnds: [Int] = [] }
-
-        /// The id as read (quoted again if needed); invalid UTF-8 is refused.
-        func capture(_ reader: CSVReader, _ lines: inout Lines) throws {
-            guard let idIndex else { return }
-            try reader.withField(idIndex) { bytes in
-                guard bytes.allSatisfy({ $0 < 0x80 }) || String(validating: bytes, as: UTF8.self) != nil else {
-                    throw DataError.invalidUTF8(file: reader.file, line: reader.line, column: reader.columnName(idIndex))
-                }
-                appendCSVField(bytes, to: &lines.ids)
-            }
-            lines.idEnds.append(lines.ids.count)
-        }
-
-        func format(_ x: UnsafePointer<Double>, _ scores: UnsafePointer<Double>, _ count: Int, _ out: inout Lines) {
-            let p = model.encoding.width
-            var idStart = 0
-            for i in 0..<count {
-                if idIndex != nil { out.bytes.append(contentsOf: out.ids[idStart..<out.idEnds[i]]); idStart = out.idEnds[i] }
-                out.bytes.append(UInt8(ascii: ","))
-                out.bytes.appendDescription(of: scores[i])
-                if let severity = model.severity {
-                    let amount = severity.expectedAmount(row: x + i * p)
-                    out.bytes.append(UInt8(ascii: ","))
-                    out.bytes.appendDescription(of: amount)
-                    out.bytes.append(UInt8(ascii: ","))
-                    out.bytes.appendDescription(of: scores[i] * amount)
-                }
-                if let reasonCodes {
-                    let top = reasonCodes.top(reasons, row: x + i * p)
-                    for k in 0..<reasons {
-                        out.bytes.append(UInt8(ascii: ","))
-                        if k < top.count {
-                            out.bytes.append(contentsOf: csvField(top[k].label).utf8)
-                            out.bytes.append(UInt8(ascii: ","))
-                            out.bytes.appendDescription(of: top[k].contribution)
-                        } else {
-                            out.bytes.append(UInt8(ascii: ","))
-                        }
-                    }
-                }
-                out.bytes.append(0x0A)
-                out.lineEnds.append(out.bytes.count)
-            }
-            out.ids.removeAll(keepingCapacity: true)
-            out.idEnds.removeAll(keepingCapacity: true)
-        }
+        let file = try ScoresFile(records: records, output: output, idColumn: options.idColumn, reasons: options.reasons)
+        try records.forEachBlock(threads: options.threads, chunkRows: options.chunkRows, makePart: { ScoresFile.Lines() },
+                                 record: file.capture, scored: file.format, merge: file.write)
+        try file.commit()
+        return ScoringSummary(rows: records.recordCount, idColumn: file.idColumn)
     }
 
     /// The kernel on `threads` workers, each on a contiguous range of rows. Every row's score is

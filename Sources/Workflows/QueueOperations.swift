@@ -34,6 +34,8 @@ public struct PlanRequest: Sendable {
     public var population: String
     /// Also write the plan as CSV, for review and for `audit --selected`.
     public var output: String?
+    /// Also write every dossier's score, as `ciblage score` does, from the plan's own pass.
+    public var scores: String?
     public var actor: Actor
     /// Sign a checkpoint of the audit log after planning: the signing key, and the checkpoint log it is appended to.
     public var checkpoint: CheckpointSigning?
@@ -168,7 +170,7 @@ public struct QueueOperations: Sendable {
         let model = try campaign.loadModel(campaignFile: request.campaign, registry: store)
         if campaign.isOutreach { return try planOutreach(campaign, control: model, request) }
         let summary = try Planner.plan(campaign: campaign, model: model, population: request.population, format: request.format,
-                                       threads: request.threads, progress: progress)
+                                       threads: request.threads, scores: request.scores, progress: progress)
         let result = try store.plan(campaign: campaign.name, modelChecksum: model.checksum ?? "", items: summary.items, by: request.actor)
         if let output = request.output { try AtomicFile.write(Data(summary.csv().utf8), to: output) }
         if let signing = request.checkpoint { _ = try signCheckpoint(signing) }
@@ -180,6 +182,9 @@ public struct QueueOperations: Sendable {
     /// An outreach campaign: the contacted households go to the queue, the held-out ones only to the
     /// plan file, which is the campaign's record of who was held out (its follow-up needs it).
     private func planOutreach(_ campaign: Campaign, control: ModelArtifact, _ request: PlanRequest) throws -> PlanResult {
+        if request.scores != nil {
+            throw RequestError("scores", "an outreach campaign ranks households with several models, not one score: drop {scores} and write the control model's scores with ciblage score")
+        }
         guard let output = request.output else {
             throw RequestError("output", "an outreach campaign's held-out households are recorded only in the plan file: give {output}")
         }

@@ -77,6 +77,7 @@ struct Queue: ParsableCommand {
         @Option(help: "Campaign file (YAML).") var campaign: String
         @Option(help: "Population CSV to plan from.") var data: String
         @Option(help: "Also write the plan as CSV (id, channel, sector, selection, inclusion probability, score, reasons): for review, and for `ciblage audit --selected`.") var output: String?
+        @Option(help: "Also write every dossier's score there, the file `ciblage score --output` writes (same bytes), from this same pass over the population: the national run reads and scores its population once.") var scores: String?
         @OptionGroup var store: StoreOptions
         @OptionGroup var signing: SigningOptions
         @OptionGroup var csv: CSVOptions
@@ -85,6 +86,7 @@ struct Queue: ParsableCommand {
             let queue = try store.operations()
             var request = PlanRequest(campaign: campaign, population: data, actor: try Queue.administrator(queue))
             request.output = output
+            request.scores = scores
             request.checkpoint = signing.resolved
             request.format = try csv.format()
             request.threads = threads.resolved
