@@ -191,6 +191,14 @@ import Workflows
         }
         #expect(noFile?.parameter == "output")
         #expect(try queue.store.items(in: .all).isEmpty, "a refused plan leaves the store unchanged")
+        // Its households are ranked by several models: no one scores file to write.
+        var withScores = PlanRequest(campaign: try Self.campaign(s, name: "avec-scores"), population: s.population, actor: Actor(name: "root"))
+        withScores.output = s.path("avec-scores.plan.csv")
+        withScores.scores = s.path("avec-scores.scores.csv")
+        let scores = #expect(throws: RequestError.self) { try queue.plan(withScores) }
+        #expect(scores?.parameter == "scores")
+        #expect(!FileManager.default.fileExists(atPath: withScores.output!) && !FileManager.default.fileExists(atPath: withScores.scores!))
+        #expect(try queue.store.items(in: .all).isEmpty)
     }
 
     /// Who is left out of outreach: selection rates by group among the entitled households (the

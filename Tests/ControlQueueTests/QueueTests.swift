@@ -279,6 +279,33 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         let parallel = try Planner.plan(campaign: campaign, model: model, population: population, threads: 3, blockBytes: 200_000)
         #expect(parallel.items == plan.items && parallel.eligible == plan.eligible && parallel.population == plan.population)
     }
+
+    /// `queue plan --scores`: the national run's two files from one pass.
+    @Test func thePlansScoresFileIsTheFileScoreWritesAndThePlanIsUnchanged() throws {
+        let (population, model) = try simulatedPlanning(dossiers: 6000, seed: 11, sample: 2000)
+        let campaign = Campaign(name: "c", model: "m.json", channels: [ChannelSpec(name: .surPieces, capacity: 200, detectionFactor: 0.6)],
+                                threshold: 0.02, exploration: 0.2, cooldownColumn: "mois_depuis_dernier_controle", cooldownMonths: 12, seed: 5)
+        let dir = scratchDirectory()
+        let scored = dir.appendingPathComponent("score.csv").path
+        try Scorer.score(model: model, input: population, output: scored)
+        let expected = try Data(contentsOf: URL(fileURLWithPath: scored))
+        let alone = try Planner.plan(campaign: campaign, model: model, population: population)
+        #expect(alone.eligible < alone.population, "ineligible dossiers are scored too")
+        for (threads, block) in [(1, 1 << 20), (3, 100_000)] {
+            let path = dir.appendingPathComponent("plan-\(threads).csv").path
+            let plan = try Planner.plan(campaign: campaign, model: model, population: population, threads: threads, blockBytes: block, scores: path)
+            #expect(plan.items == alone.items && plan.eligible == alone.eligible && plan.population == alone.population)
+            let written = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(written == expected, "threads \(threads): \(written.count) bytes against \(expected.count)")
+        }
+        #expect(String(decoding: expected, as: UTF8.self).split(separator: "\n").count == alone.population + 1)
+        // A plan that fails leaves no scores file.
+        var filtered = campaign
+        filtered.filter = ["departement": ["44"]]
+        let failed = dir.appendingPathComponent("failed.csv").path
+        #expect(throws: DataError.self) { try Planner.plan(campaign: filtered, model: model, population: population, scores: failed) }
+        #expect(!FileManager.default.fileExists(atPath: failed))
+    }
 }
 
 /// The planner's value on the simulator's ground truth (the population file carries the true indu).
