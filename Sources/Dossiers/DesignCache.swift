@@ -178,19 +178,6 @@ public enum DesignCache {
         return true
     }
 
-    /// Reads exactly `count` bytes at `offset` into `p` (`pread`, retried after EINTR and short
-    /// reads); false at the end of the file or on an error.
-    private static func readExactly(_ fd: Int32, into p: UnsafeMutableRawPointer, count: Int, at offset: off_t) -> Bool {
-        var done = 0
-        while done < count {
-            let r = pread(fd, p + done, count - done, offset + off_t(done))
-            if r < 0 && errno == EINTR { continue }
-            if r <= 0 { return false }
-            done += r
-        }
-        return true
-    }
-
     /// Two running sums over the 64-bit words (a Fletcher-style checksum): cheap enough to run on
     /// every read (one add per word), and it sees a flipped bit, a zeroed page or swapped words.
     ///

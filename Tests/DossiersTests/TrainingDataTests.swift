@@ -15,6 +15,33 @@ import LinearAlgebra
         #expect(data.fingerprint.rows == 4 && data.fingerprint.sha256.count == 64)
     }
 
+    /// The fingerprint is the SHA-256 of every byte of the file (as `sha256sum` computes it), with the
+    /// header's bytes (a BOM, a quoted name over two lines) and the file's end (no final line break)
+    /// whatever the blocks: the hash is fed by the merging thread, block by block, in file order.
+    @Test func theFingerprintIsTheSHA256OfTheWholeFile() throws {
+        var g = SplitMix64(seed: 4)
+        var text = "\u{FEFF}id,y,\"x\nlong\"\r\n"
+        for i in 0..<3000 { text += "D\(i),\(g.next() % 2),\(g.normal())" + (i % 11 == 0 ? "\r\n" : "\n") }
+        text += "D3000,1,0.5"
+        let path = temporaryFile(text)
+        let sum = Process()
+        sum.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        sum.arguments = [path]
+        let out = Pipe()
+        sum.standardOutput = out
+        try sum.run()
+        sum.waitUntilExit()
+        let expected = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+        for (threads, block) in [(1, 1 << 20), (3, 256)] {
+            var spec = TableSpec(target: "y")
+            spec.threads = threads
+            spec.blockBytes = block
+            let data = try TrainingData.read(path: path, spec: spec)
+            #expect(data.fingerprint.sha256 == String(expected), "threads \(threads), blocks of \(block) bytes")
+            #expect(data.fingerprint.rows == 3001 && data.fingerprint.bytes == text.utf8.count)
+        }
+    }
+
     /// Rows are written straight into the matrix at "lines before the block" and moved down when blank
     /// lines or records over several lines leave a gap; rows past the capacity estimated from the
     /// file's start go through the blocks' own arrays. Either way the matrix is the one of the same
