@@ -132,6 +132,7 @@ def main():
         print(f"round {rnd + 1} done", flush=True)
 
     m = {k: statistics.median(v) for k, v in r.items() if v}
+    print("every round (s): " + "; ".join(f"{k} " + " ".join(f"{x:.3f}" for x in v) for k, v in r.items() if v))
     n, p = args.rows, args.cols
     mb = os.path.getsize(path) / 1e6
     bytes_x = n * (p + 1) * 8
