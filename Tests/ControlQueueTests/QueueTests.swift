@@ -143,6 +143,25 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(try await s.verify().ok)
     }
 
+    /// PostgreSQL inserts a plan in batches of `planBatch` items: every field arrives, a missing
+    /// expected amount stays missing, ids follow the plan's order across batches, and re-planning
+    /// skips what is there.
+    @Test(arguments: StoreKind.available)
+    func aPlanOfSeveralBatchesKeepsEveryFieldAndThePlanOrder(_ kind: StoreKind) async throws {
+        let s = try await kind.make().store
+        let n = 2 * PostgresQueueStore.planBatch + 1234
+        var planned = items(n + 500)
+        for i in planned.indices where i % 7 == 0 { planned[i].expectedAmount = nil }
+        for i in planned.indices { planned[i].reasons = "r\(i) | \"q\", é"; planned[i].score = Double(i) / Double(n + 500) }
+        let store = s.store, first = Array(planned.prefix(n)), all = planned
+        #expect(try await offPool { try store.plan(campaign: "c", modelChecksum: "m", items: first, actor: "t") } == (n, 0))
+        #expect(try await offPool { try store.plan(campaign: "c", modelChecksum: "m", items: all, actor: "t") } == (500, n))
+        let stored = try await offPool { try store.items(in: .all) }.sorted { $0.id < $1.id }
+        #expect(stored.map(\.item) == all, "the items in plan order, every field as planned")
+        #expect(stored.allSatisfy { $0.campaign == "c" && $0.modelChecksum == "m" && $0.state == .planned })
+        #expect(try await s.verify().ok)
+    }
+
     @Test(arguments: StoreKind.available)
     func refusalsChangeNothing(_ kind: StoreKind) async throws {
         let s = try await kind.make().store
