@@ -3,6 +3,7 @@ import Dossiers
 import HeapModule
 import Foundation
 import LinearAlgebra
+import Synchronization
 import RiskModel
 
 /// Chooses which dossiers go to which channel.
@@ -11,8 +12,10 @@ import RiskModel
 /// 1. **Eligibility**: the campaign's filter, no exclusion, outside the cool-down (months since the
 ///    last control ≥ `cooldownMonths`).
 /// 2. **Random share**: for each channel, round(exploration × capacity) dossiers are drawn uniformly
-///    among all eligible dossiers (reservoir sampling, seeded). Each has inclusion probability
-///    (drawn)/(eligible): what inverse-probability weighting of their outcomes needs.
+///    among all eligible dossiers: the drawn are those with the smallest keys, a key being a hash of
+///    the campaign's seed and name and the dossier's identifier (`drawKey`; bottom-k sampling, a
+///    uniform sample without replacement). Each has inclusion probability (drawn)/(eligible): what
+///    inverse-probability weighting of their outcomes needs.
 /// 3. **Ranking by expected value** EV = P(indu) × E[indu | indu] (the two-part model; P alone when the
 ///    model has no severity part), among eligible dossiers at or above the score threshold.
 /// 4. **Channels by net value.** A control of dossier i on channel c is worth
@@ -43,24 +46,76 @@ public enum Planner {
         static func < (a: RankKey, b: RankKey) -> Bool { (a.value, -a.order) < (b.value, -b.order) }
         static func == (a: RankKey, b: RankKey) -> Bool { a.value == b.value && a.order == b.order }
     }
-    /// A dossier in the reservoir or the ranking, with the columns (indices into `ReasonCodes.columns`,
-    /// −1 for none) of its three reasons: most dossiers that enter the ranking are pushed out again, so
-    /// their labels are joined only for the plan.
+    /// A dossier in the random draw or the ranking, with the columns (indices into
+    /// `ReasonCodes.columns`, −1 for none) of its three reasons.
     struct Candidate { var dossier: String; var sector: String; var score: Double; var amount: Double?; var value: Double; var reasons: SIMD3<Int32>; var order: Int }
 
+    /// A drawn dossier's key in the random draw: the draw keeps the smallest keys (ties: the earlier dossier).
+    struct DrawKey: Comparable {
+        var key: UInt64; var order: Int; var slot: Int
+        static func < (a: DrawKey, b: DrawKey) -> Bool { (a.key, a.order) < (b.key, b.order) }
+        static func == (a: DrawKey, b: DrawKey) -> Bool { a.key == b.key && a.order == b.order }
+    }
+
+    /// An eligible dossier of a block that may still enter the draw or the ranking (see
+    /// `Thresholds`): its place among the block's eligible dossiers, its numbers and its reasons.
+    struct Kept { var index: Int; var score: Double; var amount: Double; var value: Double; var key: UInt64; var reasons: SIMD3<Int32> }
+
     /// The eligible dossiers of one block of the population, scored by a worker. Identifiers and
-    /// sectors stay bytes until a dossier enters the reservoir or the ranking.
+    /// sectors stay bytes until a dossier enters the draw or the ranking.
     struct ScoredBlock {
         var text: [UInt8] = []
         var idEnds: [Int] = []
         var sectorEnds: [Int] = []
-        var scores: [Double] = []
-        var amounts: [Double] = []
-        var design: [Double] = []
+        /// The block's eligible dossiers scored so far, and those of them that can still be chosen.
+        var eligibleCount = 0
+        var kept: [Kept] = []
         /// With a scores file: whether each record of the chunk being scored is eligible, and the
         /// chunk's lines of the scores file (every record has one).
         var eligible: [Bool] = []
         var lines = ScoresFile.Lines()
+    }
+
+    /// What the merging thread has published for the workers: the ranking's lowest expected value
+    /// once it is full, and the draw's largest key once it is full.
+    ///
+    /// Why: the choice is made in file order on one thread, but most dossiers can be ruled out
+    /// where they are scored. Once the ranking holds its `heapSize` dossiers, its lowest value only
+    /// rises as dossiers are merged; a dossier whose value is at or below a lowest value published
+    /// earlier would be refused by the merge too (it needs a value above the current lowest). Once
+    /// the draw holds its dossiers, its largest key only falls; a dossier whose key is at or above
+    /// one published earlier would be refused too (it comes later in the file, so it loses ties).
+    /// So a worker drops those dossiers before computing their reasons, and the plan is the same
+    /// whenever the thresholds were read: only the work changes. Every eligible dossier is still
+    /// counted (the inclusion probability needs the count).
+    final class Thresholds: Sendable {
+        private let state = Mutex((lowestValue: -Double.infinity, largestKey: UInt64.max))
+        var current: (lowestValue: Double, largestKey: UInt64) { state.withLock { $0 } }
+        func publish(lowestValue: Double?, largestKey: UInt64?) {
+            state.withLock {
+                if let lowestValue { $0.lowestValue = max($0.lowestValue, lowestValue) }
+                if let largestKey { $0.largestKey = min($0.largestKey, largestKey) }
+            }
+        }
+    }
+
+    /// The random draw's key of a dossier: a hash of the campaign's seed and name and the
+    /// dossier's identifier. The draw keeps the dossiers with the smallest keys, a uniform sample
+    /// without replacement (each eligible dossier is drawn with probability drawn/eligible), which
+    /// a worker can evaluate alone, whatever came before in the file. The campaign's name is in the
+    /// hash so that two campaigns with the same seed do not draw the same dossiers.
+    static func drawKey(_ id: ArraySlice<UInt8>, stream: UInt64) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
+        for b in id { h = (h ^ UInt64(b)) &* 0x0100_0000_01B3 }
+        var g = SplitMix64(seed: stream, index: h)
+        return g.next()
+    }
+
+    static func drawStream(campaign: Campaign) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in campaign.name.utf8 { h = (h ^ UInt64(b)) &* 0x0100_0000_01B3 }
+        var g = SplitMix64(seed: campaign.seed ?? 1, index: h)
+        return g.next()
     }
 
     /// - Parameter scores: also write every dossier's score there, the same bytes as `ciblage score`
@@ -92,7 +147,8 @@ public enum Planner {
         let exploit = zip(channels, explore).map { $0.capacity - $1 }
         let reservoirSize = explore.reduce(0, +)
         let heapSize = exploit.reduce(0, +) + reservoirSize  // room for dossiers also drawn at random
-
+        let stream = drawStream(campaign: campaign)
+        let thresholds = Thresholds()
         let scoresFile = try scores.map { try ScoresFile(records: records, output: $0) }
 
         // Workers: eligibility, then encoding and scores (the one scoring loop), block by block.
@@ -117,64 +173,75 @@ public enum Planner {
         }
         let scored = { (x: UnsafePointer<Double>, p: UnsafePointer<Double>, count: Int, out: inout ScoredBlock) in
             scoresFile?.format(x, p, count, &out.lines)
+            let (lowestValue, largestKey) = thresholds.current
+            let topColumns = UnsafeMutablePointer<Int>.allocate(capacity: 3), topValues = UnsafeMutablePointer<Double>.allocate(capacity: 3)
+            defer { topColumns.deallocate(); topValues.deallocate() }
             for i in 0..<count where scoresFile == nil || out.eligible[i] {
-                out.scores.append(p[i])
-                out.amounts.append(severity?.expectedAmount(row: x + i * width) ?? .nan)
-                out.design.append(contentsOf: UnsafeBufferPointer(start: x + i * width, count: width))
+                let index = out.eligibleCount
+                out.eligibleCount += 1
+                let row = x + i * width
+                let amount = severity?.expectedAmount(row: row) ?? .nan
+                let value = p[i] * (amount.isNaN ? 1 : amount)
+                let ranked = heapSize > 0 && p[i] >= threshold && value > lowestValue
+                var key = UInt64.max
+                if reservoirSize > 0 {
+                    key = drawKey(out.text[(index == 0 ? 0 : out.sectorEnds[index - 1])..<out.idEnds[index]], stream: stream)
+                }
+                guard ranked || key < largestKey else { continue }
+                var top = SIMD3<Int32>(repeating: -1)
+                let found = reasons.selectTop(3, row: row, indices: topColumns, values: topValues)
+                for k in 0..<found { top[k] = Int32(topColumns[k]) }
+                out.kept.append(Kept(index: index, score: p[i], amount: amount, value: value, key: key, reasons: top))
             }
             out.eligible.removeAll(keepingCapacity: true)
         }
 
-        // Merge, in file order: the reservoir and the ranking see the dossiers as one sequential pass would.
-        var reservoir: [Candidate] = []
-        // The ranking keeps the best `heapSize` by expected value (ties: the earlier dossier). The heap
-        // holds trivial keys; the candidates themselves stay put in `ranked`, a slot per key.
-        var heap = Heap<RankKey>()
-        var ranked: [Candidate] = []
-        var g = SplitMix64(seed: campaign.seed ?? 1)
+        // Merge, in file order: the draw and the ranking see the dossiers as one sequential pass would.
+        // Both keep trivial keys in a heap; the candidates themselves stay put in an array, a slot per key.
+        var drawn = Heap<DrawKey>(), drawnCandidates: [Candidate] = []
+        var heap = Heap<RankKey>(), ranked: [Candidate] = []
         var eligibleCount = 0
-        let topColumns = UnsafeMutablePointer<Int>.allocate(capacity: 3), topValues = UnsafeMutablePointer<Double>.allocate(capacity: 3)
-        defer { topColumns.deallocate(); topValues.deallocate() }
         try records.forEachBlock(threads: threads, include: scoresFile == nil ? eligible : nil, makePart: { ScoredBlock() },
                                  record: capture, scored: scored) { block in
             try scoresFile?.write(block.lines)
-            var start = 0
-            for i in block.scores.indices {
-                let p = block.scores[i], amount = block.amounts[i].isNaN ? nil : block.amounts[i]
-                let value = p * (amount ?? 1)
-                let textStart = start
-                start = block.sectorEnds[i]
+            for kept in block.kept {
+                let i = kept.index, order = eligibleCount + i
                 func candidate() -> Candidate {
+                    let textStart = i == 0 ? 0 : block.sectorEnds[i - 1]
                     let id = String(decoding: block.text[textStart..<block.idEnds[i]], as: UTF8.self)
                     let sector = sectorIndex == nil ? "all" : String(decoding: block.text[block.idEnds[i]..<block.sectorEnds[i]], as: UTF8.self)
-                    let found = block.design.withUnsafeBufferPointer {
-                        reasons.selectTop(3, row: $0.baseAddress! + i * width, indices: topColumns, values: topValues)
-                    }
-                    var top = SIMD3<Int32>(repeating: -1)
-                    for k in 0..<found { top[k] = Int32(topColumns[k]) }
-                    return Candidate(dossier: id, sector: sector, score: p, amount: amount, value: value, reasons: top, order: eligibleCount)
+                    return Candidate(dossier: id, sector: sector, score: kept.score, amount: kept.amount.isNaN ? nil : kept.amount,
+                                     value: kept.value, reasons: kept.reasons, order: order)
                 }
-                // Reservoir sampling (algorithm R) for the random share.
                 if reservoirSize > 0 {
-                    if reservoir.count < reservoirSize { reservoir.append(candidate()) } else {
-                        let j = Int(g.next() % UInt64(eligibleCount + 1))
-                        if j < reservoirSize { reservoir[j] = candidate() }
+                    let key = DrawKey(key: kept.key, order: order, slot: drawnCandidates.count)
+                    if drawn.count < reservoirSize {
+                        drawn.insert(key)
+                        drawnCandidates.append(candidate())
+                    } else if key < drawn.max! {
+                        let slot = drawn.max!.slot
+                        drawnCandidates[slot] = candidate()
+                        drawn.replaceMax(with: DrawKey(key: kept.key, order: order, slot: slot))
                     }
                 }
-                if p >= threshold && heapSize > 0 {
+                if kept.score >= threshold && heapSize > 0 {
                     if heap.count < heapSize {
-                        heap.insert(RankKey(value: value, order: eligibleCount, slot: ranked.count))
+                        heap.insert(RankKey(value: kept.value, order: order, slot: ranked.count))
                         ranked.append(candidate())
-                    } else if value > heap.min!.value {
+                    } else if kept.value > heap.min!.value {
                         let slot = heap.min!.slot
                         ranked[slot] = candidate()
-                        heap.replaceMin(with: RankKey(value: value, order: eligibleCount, slot: slot))
+                        heap.replaceMin(with: RankKey(value: kept.value, order: order, slot: slot))
                     }
                 }
-                eligibleCount += 1
             }
+            eligibleCount += block.eligibleCount
+            thresholds.publish(lowestValue: heapSize > 0 && heap.count == heapSize ? heap.min!.value : nil,
+                               largestKey: reservoirSize > 0 && drawn.count == reservoirSize ? drawn.max!.key : nil)
         }
         try scoresFile?.commit()
+        // The draw in key order: the first ones go to the first channel's random share, and so on.
+        let reservoir = drawn.unordered.sorted().map { drawnCandidates[$0.slot] }
         func labels(_ top: SIMD3<Int32>) -> String {
             (0..<3).filter { top[$0] >= 0 }.map { reasons.labels[Int(top[$0])] }.joined(separator: " | ")
         }

@@ -172,7 +172,9 @@ import Workflows
     @Test func badOutreachCampaignsNameTheKey() throws {
         let s = Self.setup
         func refusal(_ file: String) -> String {
-            do { _ = try Self.plan(s, file, store: "refus-\(UUID().uuidString).sqlite"); return "" } catch { return "\(error)" }
+            let planned = Result { try Self.plan(s, file, store: "refus-\(UUID().uuidString).sqlite") }
+            if case .failure(let error) = planned { return "\(error)" }
+            return ""
         }
         #expect(refusal(try Self.campaign(s, name: "sans-temoin", holdout: "")).contains("key 'holdout'"))
         #expect(refusal(try Self.campaign(s, name: "temoin-zero", holdout: "holdout: 0")).contains("key 'holdout'"))

@@ -299,6 +299,43 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         #expect(parallel.items == plan.items && parallel.eligible == plan.eligible && parallel.population == plan.population)
     }
 
+    /// Workers drop the dossiers that the ranking's lowest value or the draw's largest key, as last
+    /// published by the merge, already rule out. The plan must be the one a plain sequential choice
+    /// makes over every eligible dossier: the draw is the smallest keys, the ranking the highest
+    /// expected values (ties to the earlier dossier), recomputed here from the scores file.
+    @Test func dossiersDroppedByTheWorkersAreThoseTheMergeWouldRefuse() throws {
+        let (population, model) = try simulatedPlanning(dossiers: 20_000, seed: 21, sample: 3000)
+        let campaign = Campaign(name: "élagage", model: "m.json", channels: [
+            ChannelSpec(name: .surPieces, capacity: 150, detectionFactor: 0.6), ChannelSpec(name: .surPlace, capacity: 40, detectionFactor: 1)],
+            threshold: 0.02, exploration: 0.25, cooldownColumn: "mois_depuis_dernier_controle", cooldownMonths: 12, seed: 9)
+        let dir = scratchDirectory()
+        for (threads, block) in [(1, 1 << 20), (2, 20_000), (3, 4096)] {
+            let scores = dir.appendingPathComponent("s-\(threads).csv").path
+            let plan = try Planner.plan(campaign: campaign, model: model, population: population, threads: threads, blockBytes: block, scores: scores)
+            // The sequential choice, from the population's cool-down column and the scores file.
+            let pop = try CSVReader(path: population), sc = try CSVReader(path: scores)
+            let months = pop.header.firstIndex(of: "mois_depuis_dernier_controle")!
+            var eligible: [(id: String, score: Double, value: Double, order: Int)] = []
+            while try pop.next() {
+                #expect(try sc.next())
+                let id = try sc.string(0), score = try sc.number(1), value = try sc.number(3)
+                #expect(id == (try pop.string(0)))
+                if try pop.number(months) >= 12 { eligible.append((id, score, value, eligible.count)) }
+            }
+            #expect(plan.eligible == eligible.count)
+            let stream = Planner.drawStream(campaign: campaign)
+            let draw = eligible.map { (key: Planner.drawKey(ArraySlice($0.id.utf8), stream: stream), order: $0.order, id: $0.id) }
+                .sorted { ($0.key, $0.order) < ($1.key, $1.order) }.prefix(38 + 10).map(\.id)  // round(0.25 × 150) + 0.25 × 40
+            let explore = plan.items.filter { $0.selection == "explore" }.map(\.dossier)
+            #expect(explore == Array(draw), "threads \(threads), blocks of \(block) bytes: the draw in key order")
+            let drawnSet = Set(draw)
+            let ranking = eligible.filter { $0.score >= 0.02 }.sorted { ($0.value, -$0.order) > ($1.value, -$1.order) }.prefix(190)
+                .map(\.id).filter { !drawnSet.contains($0) }
+            let exploit = plan.items.filter { $0.selection == "exploit" }.map(\.dossier)
+            #expect(exploit == Array(ranking.prefix(exploit.count)) && exploit.count == 112 + 30, "threads \(threads): the ranking")
+        }
+    }
+
     /// `queue plan --scores`: the national run's two files from one pass.
     @Test func thePlansScoresFileIsTheFileScoreWritesAndThePlanIsUnchanged() throws {
         let (population, model) = try simulatedPlanning(dossiers: 6000, seed: 11, sample: 2000)
