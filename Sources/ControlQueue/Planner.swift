@@ -145,8 +145,8 @@ public enum Planner {
         let channels = campaign.channels.sorted { $0.name == .surPlace && $1.name != .surPlace }  // visits first
         let explore = channels.map { Int((campaign.explorationShare * Double($0.capacity)).rounded()) }
         let exploit = zip(channels, explore).map { $0.capacity - $1 }
-        let reservoirSize = explore.reduce(0, +)
-        let heapSize = exploit.reduce(0, +) + reservoirSize  // room for dossiers also drawn at random
+        let drawSize = explore.reduce(0, +)
+        let heapSize = exploit.reduce(0, +) + drawSize  // room for dossiers also drawn at random
         let stream = drawStream(campaign: campaign)
         let thresholds = Thresholds()
         let scoresFile = try scores.map { try ScoresFile(records: records, output: $0) }
@@ -184,7 +184,7 @@ public enum Planner {
                 let value = p[i] * (amount.isNaN ? 1 : amount)
                 let ranked = heapSize > 0 && p[i] >= threshold && value > lowestValue
                 var key = UInt64.max
-                if reservoirSize > 0 {
+                if drawSize > 0 {
                     key = drawKey(out.text[(index == 0 ? 0 : out.sectorEnds[index - 1])..<out.idEnds[index]], stream: stream)
                 }
                 guard ranked || key < largestKey else { continue }
@@ -213,9 +213,9 @@ public enum Planner {
                     return Candidate(dossier: id, sector: sector, score: kept.score, amount: kept.amount.isNaN ? nil : kept.amount,
                                      value: kept.value, reasons: kept.reasons, order: order)
                 }
-                if reservoirSize > 0 {
+                if drawSize > 0 {
                     let key = DrawKey(key: kept.key, order: order, slot: drawnCandidates.count)
-                    if drawn.count < reservoirSize {
+                    if drawn.count < drawSize {
                         drawn.insert(key)
                         drawnCandidates.append(candidate())
                     } else if key < drawn.max! {
@@ -237,20 +237,20 @@ public enum Planner {
             }
             eligibleCount += block.eligibleCount
             thresholds.publish(lowestValue: heapSize > 0 && heap.count == heapSize ? heap.min!.value : nil,
-                               largestKey: reservoirSize > 0 && drawn.count == reservoirSize ? drawn.max!.key : nil)
+                               largestKey: drawSize > 0 && drawn.count == drawSize ? drawn.max!.key : nil)
         }
         try scoresFile?.commit()
         // The draw in key order: the first ones go to the first channel's random share, and so on.
-        let reservoir = drawn.unordered.sorted().map { drawnCandidates[$0.slot] }
+        let draw = drawn.unordered.sorted().map { drawnCandidates[$0.slot] }
         func labels(_ top: SIMD3<Int32>) -> String {
             (0..<3).filter { top[$0] >= 0 }.map { reasons.labels[Int(top[$0])] }.joined(separator: " | ")
         }
         var items: [PlannedItem] = []
         var taken = Set<String>()
-        let probability = eligibleCount > 0 ? Double(min(reservoirSize, eligibleCount)) / Double(eligibleCount) : 0
+        let probability = eligibleCount > 0 ? Double(min(drawSize, eligibleCount)) / Double(eligibleCount) : 0
         var next = 0
         for (k, channel) in channels.enumerated() {
-            for c in reservoir[next..<min(reservoir.count, next + explore[k])] {
+            for c in draw[next..<min(draw.count, next + explore[k])] {
                 items.append(PlannedItem(dossier: c.dossier, channel: channel.name, sector: c.sector, score: c.score, expectedAmount: c.amount,
                                          expectedValue: c.value, selection: "explore", inclusionProbability: probability, reasons: labels(c.reasons)))
                 taken.insert(c.dossier)
