@@ -105,17 +105,21 @@ public enum Planner {
     /// a worker can evaluate alone, whatever came before in the file. The campaign's name is in the
     /// hash so that two campaigns with the same seed do not draw the same dossiers.
     static func drawKey(_ id: ArraySlice<UInt8>, stream: UInt64) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
-        for b in id { h = (h ^ UInt64(b)) &* 0x0100_0000_01B3 }
-        var g = SplitMix64(seed: stream, index: h)
+        var g = SplitMix64(seed: stream, index: fnv1a(id))
         return g.next()
     }
 
+    /// The campaign's stream of draw keys: its seed (1 when not given) and its name, hashed.
     static func drawStream(campaign: Campaign) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in campaign.name.utf8 { h = (h ^ UInt64(b)) &* 0x0100_0000_01B3 }
-        var g = SplitMix64(seed: campaign.seed ?? 1, index: h)
+        var g = SplitMix64(seed: campaign.seed ?? 1, index: fnv1a(campaign.name.utf8))
         return g.next()
+    }
+
+    /// FNV-1a over bytes: a cheap, stable digest of an identifier, mixed by `SplitMix64` above.
+    static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0100_0000_01B3 }
+        return h
     }
 
     /// - Parameter scores: also write every dossier's score there, the same bytes as `ciblage score`
