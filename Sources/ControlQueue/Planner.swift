@@ -201,69 +201,100 @@ public enum Planner {
         }
 
         // Merge, in file order: the draw and the ranking see the dossiers as one sequential pass would.
-        // Both keep trivial keys in a heap; the candidates themselves stay put in an array, a slot per key.
-        var drawn = Heap<DrawKey>(), drawnCandidates: [Candidate] = []
-        var heap = Heap<RankKey>(), ranked: [Candidate] = []
+        var choice = Choice(drawSize: drawSize, heapSize: heapSize, threshold: threshold)
         var eligibleCount = 0
         try records.forEachBlock(threads: threads, include: scoresFile == nil ? eligible : nil, makePart: { ScoredBlock() },
                                  record: capture, scored: scored) { block in
             try scoresFile?.write(block.lines)
             for kept in block.kept {
                 let i = kept.index, order = eligibleCount + i
-                func candidate() -> Candidate {
+                choice.consider(kept, order: order) {
                     let textStart = i == 0 ? 0 : block.sectorEnds[i - 1]
                     let id = String(decoding: block.text[textStart..<block.idEnds[i]], as: UTF8.self)
                     let sector = sectorIndex == nil ? "all" : String(decoding: block.text[block.idEnds[i]..<block.sectorEnds[i]], as: UTF8.self)
                     return Candidate(dossier: id, sector: sector, score: kept.score, amount: kept.amount.isNaN ? nil : kept.amount,
                                      value: kept.value, reasons: kept.reasons, order: order)
                 }
-                if drawSize > 0 {
-                    let key = DrawKey(key: kept.key, order: order, slot: drawnCandidates.count)
-                    if drawn.count < drawSize {
-                        drawn.insert(key)
-                        drawnCandidates.append(candidate())
-                    } else if key < drawn.max! {
-                        let slot = drawn.max!.slot
-                        drawnCandidates[slot] = candidate()
-                        drawn.replaceMax(with: DrawKey(key: kept.key, order: order, slot: slot))
-                    }
-                }
-                if kept.score >= threshold && heapSize > 0 {
-                    if heap.count < heapSize {
-                        heap.insert(RankKey(value: kept.value, order: order, slot: ranked.count))
-                        ranked.append(candidate())
-                    } else if kept.value > heap.min!.value {
-                        let slot = heap.min!.slot
-                        ranked[slot] = candidate()
-                        heap.replaceMin(with: RankKey(value: kept.value, order: order, slot: slot))
-                    }
-                }
             }
             eligibleCount += block.eligibleCount
-            thresholds.publish(lowestValue: heapSize > 0 && heap.count == heapSize ? heap.min!.value : nil,
-                               largestKey: drawSize > 0 && drawn.count == drawSize ? drawn.max!.key : nil)
+            thresholds.publish(lowestValue: choice.lowestRankedValue, largestKey: choice.largestDrawnKey)
         }
         try scoresFile?.commit()
-        // The draw in key order: the first ones go to the first channel's random share, and so on.
-        let draw = drawn.unordered.sorted().map { drawnCandidates[$0.slot] }
+        let probability = eligibleCount > 0 ? Double(min(drawSize, eligibleCount)) / Double(eligibleCount) : 0
+        let items = assign(draw: choice.draw, ranking: choice.ranking, channels: channels, explore: explore, exploit: exploit,
+                           inclusionProbability: probability, reasons: reasons)
+        return Summary(eligible: eligibleCount, population: records.recordCount, items: items)
+    }
+}
+
+extension Planner {
+    /// The random draw and the ranking as the merge builds them, one eligible dossier at a time in
+    /// file order. Both keep trivial keys in a heap; the candidates stay put in an array, a slot per
+    /// key, and are built only for the dossiers that enter.
+    struct Choice {
+        let drawSize: Int, heapSize: Int, threshold: Double
+        private var drawn = Heap<DrawKey>(), drawnCandidates: [Candidate] = []
+        private var heap = Heap<RankKey>(), ranked: [Candidate] = []
+
+        init(drawSize: Int, heapSize: Int, threshold: Double) { self.drawSize = drawSize; self.heapSize = heapSize; self.threshold = threshold }
+
+        /// The draw keeps the `drawSize` smallest keys (ties: the earlier dossier); the ranking the
+        /// `heapSize` highest expected values at or above the threshold (ties: the earlier dossier).
+        mutating func consider(_ kept: Kept, order: Int, candidate: () -> Candidate) {
+            if drawSize > 0 {
+                let key = DrawKey(key: kept.key, order: order, slot: drawnCandidates.count)
+                if drawn.count < drawSize {
+                    drawn.insert(key)
+                    drawnCandidates.append(candidate())
+                } else if key < drawn.max! {
+                    let slot = drawn.max!.slot
+                    drawnCandidates[slot] = candidate()
+                    drawn.replaceMax(with: DrawKey(key: kept.key, order: order, slot: slot))
+                }
+            }
+            if kept.score >= threshold && heapSize > 0 {
+                if heap.count < heapSize {
+                    heap.insert(RankKey(value: kept.value, order: order, slot: ranked.count))
+                    ranked.append(candidate())
+                } else if kept.value > heap.min!.value {
+                    let slot = heap.min!.slot
+                    ranked[slot] = candidate()
+                    heap.replaceMin(with: RankKey(value: kept.value, order: order, slot: slot))
+                }
+            }
+        }
+
+        /// What the workers may rule out by (`Thresholds`): nil until the ranking, or the draw, is full.
+        var lowestRankedValue: Double? { heapSize > 0 && heap.count == heapSize ? heap.min!.value : nil }
+        var largestDrawnKey: UInt64? { drawSize > 0 && drawn.count == drawSize ? drawn.max!.key : nil }
+
+        /// The drawn, in key order: the first go to the first channel's random share, and so on.
+        var draw: [Candidate] { drawn.unordered.sorted().map { drawnCandidates[$0.slot] } }
+        /// The ranked, best expected value first.
+        var ranking: [Candidate] { heap.unordered.sorted(by: >).map { ranked[$0.slot] } }
+    }
+
+    /// The plan's items: each channel's random share from the draw, then the ranked dossiers not
+    /// drawn, best expected value first, by channel (steps 2 and 4 of the rule).
+    static func assign(draw: [Candidate], ranking: [Candidate], channels: [ChannelSpec], explore: [Int], exploit: [Int],
+                       inclusionProbability: Double, reasons: ReasonCodes) -> [PlannedItem] {
         func labels(_ top: SIMD3<Int32>) -> String {
             (0..<3).filter { top[$0] >= 0 }.map { reasons.labels[Int(top[$0])] }.joined(separator: " | ")
         }
         var items: [PlannedItem] = []
         var taken = Set<String>()
-        let probability = eligibleCount > 0 ? Double(min(drawSize, eligibleCount)) / Double(eligibleCount) : 0
         var next = 0
         for (k, channel) in channels.enumerated() {
             for c in draw[next..<min(draw.count, next + explore[k])] {
                 items.append(PlannedItem(dossier: c.dossier, channel: channel.name, sector: c.sector, score: c.score, expectedAmount: c.amount,
-                                         expectedValue: c.value, selection: "explore", inclusionProbability: probability, reasons: labels(c.reasons)))
+                                         expectedValue: c.value, selection: "explore", inclusionProbability: inclusionProbability,
+                                         reasons: labels(c.reasons)))
                 taken.insert(c.dossier)
             }
             next += explore[k]
         }
-        // Ranked dossiers not drawn at random, best EV first; those a channel cannot take (capacity or
-        // sector cap) stay available to the next channel.
-        var pool = heap.unordered.sorted(by: >).map { ranked[$0.slot] }.filter { !taken.contains($0.dossier) }
+        // Those a channel cannot take (capacity or sector cap) stay available to the next channel.
+        var pool = ranking.filter { !taken.contains($0.dossier) }
         let byDetection = channels.indices.sorted { (channels[$0].detection, -$0) > (channels[$1].detection, -$1) }
         let counts = split(values: pool.map(\.value), channels: byDetection.map { (channels[$0], exploit[$0]) })
         for (position, k) in byDetection.enumerated() {
@@ -281,11 +312,9 @@ public enum Planner {
             }
             pool = leftover
         }
-        return Summary(eligible: eligibleCount, population: records.recordCount, items: items)
+        return items
     }
-}
 
-extension Planner {
     /// How many of the ranked dossiers (expected values `values`, best first) each channel takes, the
     /// channels in the order given (highest detection first), to maximise the total net value
     /// Σ (EV × d − cost). See step 4 of the rule: the first channel takes a prefix of length a, the
