@@ -44,6 +44,10 @@ public struct PlanRequest: Sendable {
     public init(campaign: String, population: String, actor: Actor) {
         self.campaign = campaign; self.population = population; self.actor = actor
     }
+
+    public func validate() throws(RequestError) {
+        try RequestError.checkDistinct([("campaign", campaign), ("population", population), ("output", output), ("scores", scores)])
+    }
 }
 
 public struct PlanResult: Sendable {
@@ -166,6 +170,7 @@ public struct QueueOperations: Sendable {
     /// Chooses the dossiers of every channel and inserts them all or none (no duplicates on re-planning).
     /// - Parameter progress: told the bytes of the population read.
     public func plan(_ request: PlanRequest, progress: ProgressHandler? = nil) throws -> PlanResult {
+        try request.validate()
         let campaign = try Campaign.load(path: request.campaign)
         let model = try campaign.loadModel(campaignFile: request.campaign, registry: store)
         if campaign.isOutreach { return try planOutreach(campaign, control: model, request) }

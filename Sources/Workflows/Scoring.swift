@@ -24,6 +24,7 @@ public struct ScoringRequest: Sendable {
 
     public func validate() throws(RequestError) {
         try RequestError.check(reasons, in: 0...50, "reasons")
+        try RequestError.checkDistinct([("data", data), ("output", output)])
     }
 }
 

@@ -117,7 +117,7 @@ extension ProvenanceChoice: ExpressibleByArgument {
 /// command's flag has a name of its own.
 func flag(_ parameter: String) -> String {
     let renamed = ["entryLevel": "slentry", "stayLevel": "slstay", "crossValidationFolds": "cv", "minimumCell": "min-cell",
-                   "dossier": "id", "amountColumn": "amount"]
+                   "dossier": "id", "amountColumn": "amount", "population": "data"]
     if let name = renamed[parameter] { return "--" + name }
     var out = "--"
     for c in parameter {
