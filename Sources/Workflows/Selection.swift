@@ -31,6 +31,7 @@ public struct SelectionRequest: Sendable {
         guard proxyThreshold > 0.5, proxyThreshold <= 1 else {
             throw RequestError("proxyThreshold", "{proxyThreshold} must be in (0.5, 1], got \(proxyThreshold)")
         }
+        try RequestError.checkDistinct([("spec", spec), ("data", data), ("output", output), ("selectedSpec", selectedSpecOutput)])
     }
 }
 

@@ -120,6 +120,7 @@ public struct TrainingRequest: Sendable {
         if case .spec(let s) = roles, !s.allowSensitive.isEmpty, (s.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw RequestError("reason", "{allowSensitive} needs {reason}: the override is recorded in the model")
         }
+        try RequestError.checkDistinct([("data", data), ("output", output)])
     }
 }
 
@@ -174,6 +175,7 @@ public struct ConversionResult: Sendable {
 /// - Parameter progress: told the bytes read.
 public func convert(_ request: ConversionRequest, progress: ProgressHandler? = nil) throws -> ConversionResult {
     let start = ContinuousClock.now
+    try RequestError.checkDistinct([("data", request.training.data), ("output", request.output)])
     guard !DesignCache.isCache(request.training.data) else {
         throw RequestError("data", "{data} \(request.training.data) is already a cache: convert the CSV it was made from")
     }

@@ -30,6 +30,18 @@ import Workflows
         #expect(onScores?.parameter == "scores" && onScores?.template.contains("is the file of {output}") == true)
         #expect(try queue.store.items(in: .all).isEmpty && !FileManager.default.fileExists(atPath: plan.scores!))
         #expect(try Data(contentsOf: URL(fileURLWithPath: population)) == before, "the population is untouched")
+        // Training and conversion: an artifact or a cache written over the CSV.
+        let train = #expect(throws: RequestError.self) {
+            var r = TrainingRequest(data: population, roles: .declared(DeclaredRoles(target: "cible")))
+            r.output = spelled
+            _ = try Workflows.train(r)
+        }
+        #expect(train?.parameter == "output")
+        let convert = #expect(throws: RequestError.self) {
+            _ = try Workflows.convert(ConversionRequest(training: TrainingRequest(data: population, roles: .declared(DeclaredRoles(target: "cible"))), output: spelled))
+        }
+        #expect(convert?.parameter == "output")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: population)) == before)
         // Distinct paths plan as before.
         plan.output = dir.appendingPathComponent("plan.csv").path
         #expect(try queue.plan(plan).inserted == 20)
