@@ -58,6 +58,8 @@ public struct PlanResult: Sendable {
     public var explored: Int
     public var eligible: Int
     public var population: Int
+    /// What the population's rows are (the model spec's unit; nil: dossiers), for the edges' wording.
+    public var unit: AnalysisUnit?
     /// Outreach: households selected and held out (not contacted, not in the queue; in the plan file).
     public var heldOut = 0
     /// Outreach: how many households each contact-pressure rule left out.
@@ -181,7 +183,7 @@ public struct QueueOperations: Sendable {
         if let signing = request.checkpoint { _ = try signCheckpoint(signing) }
         return PlanResult(campaign: campaign.name, inserted: result.inserted, skipped: result.skipped,
                           explored: summary.items.filter { $0.selection == "explore" }.count,
-                          eligible: summary.eligible, population: summary.population)
+                          eligible: summary.eligible, population: summary.population, unit: model.spec?.unit)
     }
 
     /// An outreach campaign: the contacted households go to the queue, the held-out ones only to the

@@ -68,7 +68,7 @@ import Workflows
             """.write(toFile: campaign, atomically: true, encoding: .utf8)
         let queue = try QueueOperations(url: s.dir.appendingPathComponent("q.sqlite").path)
         let plan = try queue.plan(PlanRequest(campaign: campaign, population: s.acts, actor: Actor(name: "root")))
-        #expect(plan.inserted == 1500)
+        #expect(plan.inserted == 1500 && plan.unit == .processingAct, "the edges say acts, not dossiers")
         let truth = Dictionary(uniqueKeysWithValues: try String(contentsOfFile: s.acts, encoding: .utf8).split(separator: "\n").dropFirst().map {
             let f = $0.split(separator: ",", omittingEmptySubsequences: false)
             return (String(f[0]), Double(f[13])!)
