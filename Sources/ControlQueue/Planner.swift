@@ -74,6 +74,10 @@ public enum Planner {
         /// chunk's lines of the scores file (every record has one).
         var eligible: [Bool] = []
         var lines = ScoresFile.Lines()
+
+        /// Where eligible dossier `i`'s identifier and sector are in `text`.
+        func idRange(_ i: Int) -> Range<Int> { (i == 0 ? 0 : sectorEnds[i - 1])..<idEnds[i] }
+        func sectorRange(_ i: Int) -> Range<Int> { idEnds[i]..<sectorEnds[i] }
     }
 
     /// What the merging thread has published for the workers: the ranking's lowest expected value
@@ -176,20 +180,23 @@ public enum Planner {
             out.sectorEnds.append(out.text.count)
         }
         let scored = { (x: UnsafePointer<Double>, p: UnsafePointer<Double>, count: Int, out: inout ScoredBlock) in
-            scoresFile?.format(x, p, count, &out.lines)
-            let (lowestValue, largestKey) = thresholds.current
+            // The expected amounts of the chunk, once: for the scores file's lines and for the choice.
+            let amounts = UnsafeMutablePointer<Double>.allocate(capacity: count)
             let topColumns = UnsafeMutablePointer<Int>.allocate(capacity: 3), topValues = UnsafeMutablePointer<Double>.allocate(capacity: 3)
-            defer { topColumns.deallocate(); topValues.deallocate() }
+            defer { amounts.deallocate(); topColumns.deallocate(); topValues.deallocate() }
+            for i in 0..<count { amounts[i] = severity?.expectedAmount(row: x + i * width) ?? .nan }
+            scoresFile?.format(x, p, count, &out.lines, expectedAmounts: severity == nil ? nil : UnsafePointer(amounts))
+            let (lowestValue, largestKey) = thresholds.current
             for i in 0..<count where scoresFile == nil || out.eligible[i] {
                 let index = out.eligibleCount
                 out.eligibleCount += 1
                 let row = x + i * width
-                let amount = severity?.expectedAmount(row: row) ?? .nan
+                let amount = amounts[i]
                 let value = p[i] * (amount.isNaN ? 1 : amount)
                 let ranked = heapSize > 0 && p[i] >= threshold && value > lowestValue
                 var key = UInt64.max
                 if drawSize > 0 {
-                    key = drawKey(out.text[(index == 0 ? 0 : out.sectorEnds[index - 1])..<out.idEnds[index]], stream: stream)
+                    key = drawKey(out.text[out.idRange(index)], stream: stream)
                 }
                 guard ranked || key < largestKey else { continue }
                 var top = SIMD3<Int32>(repeating: -1)
@@ -209,9 +216,8 @@ public enum Planner {
             for kept in block.kept {
                 let i = kept.index, order = eligibleCount + i
                 choice.consider(kept, order: order) {
-                    let textStart = i == 0 ? 0 : block.sectorEnds[i - 1]
-                    let id = String(decoding: block.text[textStart..<block.idEnds[i]], as: UTF8.self)
-                    let sector = sectorIndex == nil ? "all" : String(decoding: block.text[block.idEnds[i]..<block.sectorEnds[i]], as: UTF8.self)
+                    let id = String(decoding: block.text[block.idRange(i)], as: UTF8.self)
+                    let sector = sectorIndex == nil ? "all" : String(decoding: block.text[block.sectorRange(i)], as: UTF8.self)
                     return Candidate(dossier: id, sector: sector, score: kept.score, amount: kept.amount.isNaN ? nil : kept.amount,
                                      value: kept.value, reasons: kept.reasons, order: order)
                 }

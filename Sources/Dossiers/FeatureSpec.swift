@@ -27,6 +27,15 @@ public enum AnalysisUnit: String, Codable, Sendable, CaseIterable {
         case .household: "foyers"
         }
     }
+
+    /// The unit in English, plural, for the command line's messages.
+    public var englishPlural: String {
+        switch self {
+        case .dossierPeriod: "dossiers"
+        case .processingAct: "processing acts"
+        case .household: "households"
+        }
+    }
 }
 
 /// How a column's text is read.

@@ -44,7 +44,7 @@ public enum Scorer {
         records.progress = options.progress
         let file = try ScoresFile(records: records, output: output, idColumn: options.idColumn, reasons: options.reasons)
         try records.forEachBlock(threads: options.threads, chunkRows: options.chunkRows, makePart: { ScoresFile.Lines() },
-                                 record: file.capture, scored: file.format, merge: file.write)
+                                 record: file.capture, scored: { file.format($0, $1, $2, &$3) }, merge: file.write)
         try file.commit()
         return ScoringSummary(rows: records.recordCount, idColumn: file.idColumn)
     }

@@ -66,7 +66,10 @@ public final class ScoresFile {
     }
 
     /// On a worker, once per scored chunk: the chunk's lines (every record of the chunk was captured).
-    public func format(_ x: UnsafePointer<Double>, _ scores: UnsafePointer<Double>, _ count: Int, _ out: inout Lines) {
+    /// - Parameter expectedAmounts: the severity part's expected amounts of the chunk's rows, when the
+    ///   caller has them already (`queue plan` needs them too); computed here otherwise.
+    public func format(_ x: UnsafePointer<Double>, _ scores: UnsafePointer<Double>, _ count: Int, _ out: inout Lines,
+                       expectedAmounts: UnsafePointer<Double>? = nil) {
         let p = model.encoding.width
         var idStart = 0
         for i in 0..<count {
@@ -74,7 +77,7 @@ public final class ScoresFile {
             out.bytes.append(UInt8(ascii: ","))
             out.bytes.appendDescription(of: scores[i])
             if let severity = model.severity {
-                let amount = severity.expectedAmount(row: x + i * p)
+                let amount = expectedAmounts?[i] ?? severity.expectedAmount(row: x + i * p)
                 out.bytes.append(UInt8(ascii: ","))
                 out.bytes.appendDescription(of: amount)
                 out.bytes.append(UInt8(ascii: ","))

@@ -95,7 +95,7 @@ struct Queue: ParsableCommand {
                 print("planned \(r.campaign): \(r.inserted) households to contact (\(r.skipped) already planned), \(r.heldOut) held out at random (in the plan file only), from \(r.eligible) eligible of \(r.population) households")
                 print("  left out: opted out \(x.optedOut), contacts at the maximum \(x.tooManyContacts), in the cool-down \(x.coolingDown), filtered or excluded \(x.filtered)")
             } else {
-                print("planned \(r.campaign): \(r.inserted) new items (\(r.skipped) already planned), \(r.explored) drawn at random, from \(r.eligible) eligible of \(r.population) \(r.unit == .processingAct ? "processing acts" : "dossiers")")
+                print("planned \(r.campaign): \(r.inserted) new items (\(r.skipped) already planned), \(r.explored) drawn at random, from \(r.eligible) eligible of \(r.population) \(r.unit?.englishPlural ?? "dossiers")")
             }
             if let log = request.checkpoint?.log { print("signed a checkpoint of the audit log into \(log)") }
         }

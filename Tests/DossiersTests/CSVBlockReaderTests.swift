@@ -104,6 +104,19 @@ import Testing
         #expect(seen == text.utf8.count && r.bytesRead == seen)
     }
 
+    /// The fingerprint reads the header's bytes again when the pass starts: a file cut short since it
+    /// was opened is an error naming it, and no byte reaches the fingerprint.
+    @Test func aHeaderThatCannotBeReadAgainIsAnErrorNamingTheFile() throws {
+        let path = try write("id,y,x\n1,0,0.5\n2,1,1.5\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var seen = 0
+        let r = try CSVBlockReader(path: path) { seen += $0.count }
+        try Data("id,".utf8).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: DataError.self) { try r.forEachBlock(threads: 2, parse: { reader in while try reader.next() {} }) { _ in } }
+        #expect(error == .cannotOpen(file: path, reason: "the header's 7 bytes could not be read again"))
+        #expect(seen == 0)
+    }
+
     /// A merge that throws stops the pipeline: the error is the caller's, the blocks after it are
     /// never merged, the call returns (no thread left waiting), and the reader reads again from the
     /// start. While it runs, blocks parsed and not yet merged never exceed the 4 × threads + 2 in
