@@ -210,6 +210,7 @@ public enum Planner {
         // Merge, in file order: the draw and the ranking see the dossiers as one sequential pass would.
         var choice = Choice(drawSize: drawSize, heapSize: heapSize, threshold: threshold)
         var eligibleCount = 0
+        defer { scoresFile?.discard() }  // on an error; after `commit` it does nothing
         try records.forEachBlock(threads: threads, include: scoresFile == nil ? eligible : nil, makePart: { ScoredBlock() },
                                  record: capture, scored: scored) { block in
             try scoresFile?.write(block.lines)

@@ -82,6 +82,16 @@ public final class AtomicFile {
         }
     }
 
+    /// Removes the temporary file now, leaving the destination untouched. For writers fed by
+    /// worker threads: when one of them fails, the others may still hold this file for a moment
+    /// after the error reaches the caller, so `deinit` alone would remove it late.
+    public func discard() {
+        guard !finished else { return }
+        finished = true
+        close(fd)
+        unlink(temporaryPath)
+    }
+
     /// Writes `data` to `path` atomically.
     public static func write(_ data: Data, to path: String) throws(DataError) {
         let file = try AtomicFile(path: path)

@@ -24,6 +24,20 @@ public enum BLAS {
         cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, p32, n32, alpha, x, p32, beta, c, p32)
     }
 
+    /// The same Gram matrix in single precision (`ssyrk`): half the bytes and twice the lanes, for
+    /// a matrix that only has to be close (a Newton step's, never a covariance's).
+    public static func gramUpper(
+        _ x: UnsafePointer<Float>, rows n: Int, columns p: Int,
+        into c: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
+    ) throws(LinearAlgebraError) {
+        let n32 = try blasInt(n), p32 = try blasInt(p)
+        guard n > 0, p > 0 else {
+            if p > 0 && beta == 0 { c.update(repeating: 0, count: p * p) }
+            return
+        }
+        cblas_ssyrk(CblasColMajor, CblasUpper, CblasNoTrans, p32, n32, alpha, x, p32, beta, c, p32)
+    }
+
     /// `out[i] = Σⱼ x[i,j]·v[j]` for a row-major n×p block (dgemv 'T' on the column-major transpose).
     public static func multiply(
         _ x: UnsafePointer<Double>, rows n: Int, columns p: Int,

@@ -83,17 +83,25 @@ public final class NewtonSolver {
     /// The warm start's subsample takes one block of `blockRows` rows in every `warmStartStride`
     /// (1: no warm start; see "The warm start" above).
     let warmStartStride: Int
+    /// How far below the chord target the predicted decrement of the next point must be for that
+    /// point to be evaluated with the Hessian (see the loop; tests widen it to force mispredictions).
+    let predictionMargin: Double
     /// 1 for passes over all of X; `warmStartStride` while the warm start fits the subsample.
     private var stride = 1
 
     /// What an evaluation computes besides ℓ.
     public enum Derivatives: Sendable {
         case none, gradient, hessian
+        /// XᵀHX from rows rounded to single precision (`ssyrk`, summed in double per block): within
+        /// about 1e-6 relative of `.hessian`, for the steps that travel; never the final information.
+        case singlePrecisionHessian
     }
 
     /// Passes over X by kind (each pass reads all of X once).
     public struct Passes: Sendable, Equatable {
         public var hessian = 0, gradient = 0, value = 0
+        /// Passes whose Hessian was computed in single precision (`Derivatives.singlePrecisionHessian`).
+        public var singlePrecisionHessian = 0
         /// Passes over the warm start's subsample (each reads 1/`subsampleStride` of X).
         public var subsample = 0
         public var subsampleStride = 1
@@ -110,6 +118,10 @@ public final class NewtonSolver {
     private var columnMax: [Double] = []
     private let scratch: UnsafeMutablePointer<Double>
     private let scratchPerWorker: Int
+    /// Per worker: a block of scaled rows in single precision, then its p×p Gram matrix (whose lower
+    /// triangle `ssyrk` never writes, so it stays the zero it is allocated with).
+    private let singleScratch: UnsafeMutablePointer<Float>
+    private let singleScratchPerWorker: Int
     /// Xᵀr and XᵀHX of the last evaluation with derivatives (full symmetric p×p).
     let scoreVector: UnsafeMutablePointer<Double>
     let information: UnsafeMutablePointer<Double>
@@ -119,9 +131,10 @@ public final class NewtonSolver {
     private let gradient: UnsafeMutablePointer<Double>
 
     public init(x: Matrix, y: [Double], w: [Double]?, threads: Int, chordReach: Double = 0.25,
-                warmStartStride: Int? = nil) throws {
+                warmStartStride: Int? = nil, predictionMargin: Double = 0.25) throws {
         self.x = x; self.y = y; self.w = w
         self.chordReach = chordReach
+        self.predictionMargin = predictionMargin
         self.warmStartStride = max(1, warmStartStride ?? Self.warmStartStride(rows: x.rows, columns: x.columns))
         p = x.columns
         self.threads = max(1, threads)
@@ -134,6 +147,10 @@ public final class NewtonSolver {
         partialColumnMax = .allocate(capacity: s * p)
         scratchPerWorker = blockRows * (p + 2)
         scratch = .allocate(capacity: segments.workerCount(threads: self.threads) * scratchPerWorker)
+        singleScratchPerWorker = blockRows * p + p * p
+        let singleCount = segments.workerCount(threads: self.threads) * singleScratchPerWorker
+        singleScratch = .allocate(capacity: singleCount)
+        singleScratch.initialize(repeating: 0, count: singleCount)
         scoreVector = .allocate(capacity: p)
         information = .allocate(capacity: p * p)
         factor = .allocate(capacity: p * p)
@@ -143,14 +160,15 @@ public final class NewtonSolver {
 
     deinit {
         partialHessian.deallocate(); partialGradient.deallocate()
-        partialLogLikelihood.deallocate(); partialColumnMax.deallocate(); scratch.deallocate()
+        partialLogLikelihood.deallocate(); partialColumnMax.deallocate(); scratch.deallocate(); singleScratch.deallocate()
         scoreVector.deallocate(); information.deallocate(); factor.deallocate(); direction.deallocate(); gradient.deallocate()
     }
 
     /// ℓ(β) alone (line search), or ℓ with Xᵀr into `scoreVector`, and with XᵀHX into `information`.
     public func evaluate(_ beta: UnsafePointer<Double>, derivatives: Derivatives) -> Double {
         let p = self.p, blockRows = self.blockRows, pp = p * p
-        let gradient = derivatives != .none, hessian = derivatives == .hessian
+        let gradient = derivatives != .none
+        let single = derivatives == .singlePrecisionHessian, hessian = derivatives == .hessian || single
         // The chord phase's bound needs the maxima over every row, never a subsample's.
         let takeColumnMax = hessian && columnMax.isEmpty && stride == 1
         switch (derivatives, stride) {
@@ -158,11 +176,13 @@ public final class NewtonSolver {
         case (.none, _): passes.value += 1
         case (.gradient, _): passes.gradient += 1
         case (.hessian, _): passes.hessian += 1
+        case (.singlePrecisionHessian, _): passes.singlePrecisionHessian += 1
         }
         let cm = UncheckedSendable(partialColumnMax)
         let hs = UncheckedSendable(partialHessian), gs = UncheckedSendable(partialGradient)
         let ls = UncheckedSendable(partialLogLikelihood), sc = UncheckedSendable(scratch)
-        let perWorker = scratchPerWorker
+        let perWorker = scratchPerWorker, singlePerWorker = singleScratchPerWorker
+        let ss = UncheckedSendable(singleScratch)
         let bb = UncheckedSendable(beta)
         x.storage.withUnsafeBufferPointer { xBuffer in
             y.withUnsafeBufferPointer { yBuffer in
@@ -172,6 +192,7 @@ public final class NewtonSolver {
                     let eta = sc.value + worker * perWorker
                     let r = eta + blockRows
                     let scaled = r + blockRows
+                    let scaledSingle = ss.value + worker * singlePerWorker, gramSingle = scaledSingle + blockRows * p
                     let H = hs.value + s * pp, g = gs.value + s * p, columnMax = cm.value + s * p
                     if gradient { g.update(repeating: 0, count: p) }
                     if hessian { H.update(repeating: 0, count: pp) }
@@ -193,14 +214,25 @@ public final class NewtonSolver {
                                 r[i] = wi * (yi - mu)
                                 if hessian {
                                     let root = (wi * mu * (1 - mu)).squareRoot()
-                                    let from = block + i * p, to = scaled + i * p
-                                    for j in 0..<p { to[j] = from[j] * root }
+                                    let from = block + i * p
+                                    if single {
+                                        let to = scaledSingle + i * p
+                                        for j in 0..<p { to[j] = Float(from[j] * root) }
+                                    } else {
+                                        let to = scaled + i * p
+                                        for j in 0..<p { to[j] = from[j] * root }
+                                    }
                                     if takeColumnMax { for j in 0..<p { columnMax[j] = max(columnMax[j], abs(from[j])) } }
                                 }
                             }
                         }
                         if gradient { try! BLAS.multiplyTransposed(block, rows: m, columns: p, by: r, into: g, beta: 1) }
-                        if hessian { try! BLAS.gramUpper(scaled, rows: m, columns: p, into: H, beta: 1) }
+                        if single {
+                            try! BLAS.gramUpper(scaledSingle, rows: m, columns: p, into: gramSingle)
+                            for k in 0..<pp { H[k] += Double(gramSingle[k]) }
+                        } else if hessian {
+                            try! BLAS.gramUpper(scaled, rows: m, columns: p, into: H, beta: 1)
+                        }
                     }
                     ls.value[s] = ll
                 }
@@ -423,7 +455,10 @@ public final class NewtonSolver {
     enum Curvature {
         /// `information` is ∇²ℓ's XᵀHX at β, over the rows of the pass.
         case exact
-        /// The Cholesky factor is that of the exact Hessian at an earlier point (a chord step).
+        /// `information` is XᵀHX at β over all rows, computed in single precision: good for steps
+        /// and for the chord phase; the convergence test is then decided with `.exact` here.
+        case singlePrecision
+        /// The Cholesky factor is that of a Hessian at an earlier point (a chord step).
         case reused
         /// `information` is an estimate at β, not computed from its rows: the warm start's subsample
         /// Hessian, scaled to all rows. Good for one step; never for the convergence test.
@@ -450,9 +485,9 @@ public final class NewtonSolver {
         defer { trial.deallocate(); hessianPoint.deallocate() }
         var out = LoopOutcome()
         var curvature = start
-        /// Whether the current factor is that of an exact Hessian (at `hessianPoint`), so that the chord
-        /// phase's bound applies to it.
-        var factorIsExact = false
+        /// Whether the current factor is that of a Hessian computed at `hessianPoint` over all rows
+        /// (in double or single precision), so that the chord phase's bound applies to it.
+        var factorIsComputed = false
         var checked = start == .exact
         func hessianComputed() throws {
             curvature = .exact
@@ -462,8 +497,15 @@ public final class NewtonSolver {
             _ = evaluate(beta, derivatives: .hessian)
             try hessianComputed()
         }
-        /// δ of the step that led here, for the chord phase's progress test.
+        // Points that need a Hessian and are not the last get it in single precision (the chord
+        // phase's matrix, see "Single precision for the steps"); full Newton and the warm start's
+        // subsample keep double precision throughout.
+        let travel: Derivatives = chordReach > 0 && stride == 1 ? .singlePrecisionHessian : .hessian
+        /// δ of the step that led here, for the chord phase's progress test and its prediction.
         var previousDecrement = Double.infinity
+        /// Whether the step that led here was a chord step (and the one before it: then
+        /// δ/previousDecrement is the chord phase's contraction).
+        var arrivedByChord = false, previousArrivedByChord = false
         while true {
             // innerSolve
             let slope: Double, maxAbs: Double
@@ -471,10 +513,10 @@ public final class NewtonSolver {
                 (slope, maxAbs) = chordDirection(beta: beta, lambda: lambda)
             } else if let newton = newtonDirection(beta: beta, lambda: lambda) {
                 (slope, maxAbs) = newton
-                factorIsExact = curvature == .exact
+                factorIsComputed = curvature == .exact || curvature == .singlePrecision
                 hessianPoint.update(from: beta, count: p)
-            } else if curvature == .estimate {
-                try computeHessianHere()  // the estimate is not positive definite: the exact Hessian then
+            } else if curvature == .estimate || curvature == .singlePrecision {
+                try computeHessianHere()  // not positive definite as estimated or rounded: the exact Hessian then
                 continue
             } else {
                 out.singular = true
@@ -483,16 +525,18 @@ public final class NewtonSolver {
             out.decrement = max(0, -slope).squareRoot()
             out.maxAbsGradient = maxAbs
             // Chord steps converge linearly and would stop just under the tolerance, where Newton's
-            // last, quadratic step lands far below it: they run to a hundredth of it, so that the
-            // estimate is as close to the optimum as full Newton's (stopped at the tolerance itself,
-            // the statsmodels test's `fair` estimates were 1.35e-10 away against a bound of 1e-10).
-            // Not a thousandth: that is the rounding floor of δ on large data (2,000,000 rows: a
-            // chord step from 1.2e-13 reached 4.3e-14 where the steps before gained 1,000 times
-            // each), so its last pass bought nothing.
-            let target = curvature == .exact ? tolerance : tolerance * 1e-2
+            // last, quadratic step lands far below it: a point reached by one must meet a hundredth
+            // of it, so that the estimate is as close to the optimum as full Newton's (stopped at the
+            // tolerance itself, the statsmodels test's `fair` estimates were 1.35e-10 away against a
+            // bound of 1e-10). Not a thousandth: that is the rounding floor of δ on large data
+            // (2,000,000 rows: a chord step from 1.2e-13 reached 4.3e-14 where the steps before
+            // gained 1,000 times each), so its last pass bought nothing.
+            let chordTarget = tolerance * 1e-2
+            let target = curvature == .reused || curvature == .estimate || arrivedByChord ? chordTarget : tolerance
             if checkConvergence(decrement: out.decrement, maxAbsGradient: out.maxAbsGradient, tolerance: target, sumWeights: sumWeights) {
                 if curvature == .exact { out.converged = true; break }
-                // Decided with the Hessian at this point, never a reused or estimated one.
+                // Decided with the Hessian at this point in double precision, never a reused,
+                // estimated or rounded one.
                 try computeHessianHere()
                 continue
             }
@@ -502,19 +546,42 @@ public final class NewtonSolver {
                 continue
             }
             if out.iterations >= maxIterations {
-                if curvature != .exact { try computeHessianHere() }
+                if curvature != .exact {
+                    // The last information, and the decrement reported with the error, are exact.
+                    try computeHessianHere()
+                    if let exact = newtonDirection(beta: beta, lambda: lambda) {
+                        out.decrement = max(0, -exact.slope).squareRoot()
+                        out.maxAbsGradient = exact.maxAbsGradient
+                    }
+                }
                 break
             }
+            // The next point's derivatives. Within `chordReach` of the factor's point, the gradient
+            // alone, unless the chord phase's contraction, measured over its last step, predicts that
+            // the next point meets the target with room to spare: then that point's pass computes the
+            // double-precision Hessian the convergence test needs there, instead of a gradient pass
+            // followed by a Hessian pass. A wrong prediction costs one Hessian pass and loses nothing:
+            // the test is decided with that Hessian, and if it fails, Newton goes on from there.
+            let contraction = curvature == .reused && previousArrivedByChord ? out.decrement / previousDecrement : 1
+            let predictedLast = out.decrement * contraction <= chordTarget * predictionMargin
+            let stepIsChord = curvature == .reused || curvature == .estimate
             switch lineSearch(from: beta, into: trial, logLikelihood: logLikelihood, slope: slope, maxAbsGradient: out.maxAbsGradient,
                               lambda: lambda, derivativesAt: { [unowned self] point in
-                                  factorIsExact && chordReach > 0 && reach(from: hessianPoint, to: point) <= chordReach ? .gradient : .hessian
+                                  guard factorIsComputed && chordReach > 0 && reach(from: hessianPoint, to: point) <= chordReach else { return travel }
+                                  return predictedLast ? .hessian : .gradient
                               }) {
             case .accepted(let ll, let derivatives):
                 beta.update(from: trial, count: p)
                 logLikelihood = ll
                 out.iterations += 1
-                if derivatives == .hessian { try hessianComputed() } else { curvature = .reused }
+                switch derivatives {
+                case .hessian: try hessianComputed()
+                case .singlePrecisionHessian: curvature = .singlePrecision
+                case .gradient, .none: curvature = .reused
+                }
                 previousDecrement = out.decrement
+                previousArrivedByChord = arrivedByChord
+                arrivedByChord = stepIsChord
                 continue
             case .exhausted:
                 if curvature == .estimate {

@@ -43,6 +43,7 @@ public enum Scorer {
         let records = try ScoredRecords(model: model, path: input, format: options.format, blockBytes: options.blockBytes)
         records.progress = options.progress
         let file = try ScoresFile(records: records, output: output, idColumn: options.idColumn, reasons: options.reasons)
+        defer { file.discard() }  // on an error; after `commit` it does nothing
         try records.forEachBlock(threads: options.threads, chunkRows: options.chunkRows, makePart: { ScoresFile.Lines() },
                                  record: file.capture, scored: { file.format($0, $1, $2, &$3) }, merge: file.write)
         try file.commit()

@@ -125,4 +125,7 @@ public final class ScoresFile {
 
     /// Renames the temporary file to the output's name.
     public func commit() throws { try file.commit() }
+
+    /// Removes the unfinished file (`AtomicFile.discard`): on an error, before it reaches the caller.
+    public func discard() { file.discard() }
 }

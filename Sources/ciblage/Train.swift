@@ -75,7 +75,7 @@ struct Train: ParsableCommand {
         let f = model.fit
         print("wrote \(output): \(model.coefficients.count) terms, \(f.rows) rows, "
               + "\(f.converged ? "converged" : "NOT converged") in \(f.iterations) iterations "
-              + "(passes over the data: \(result.passes.hessian) with the Hessian, \(result.passes.gradient) gradient only, \(result.passes.value) line search"
+              + "(passes over the data: \(result.passes.hessian) with the Hessian, \(result.passes.singlePrecisionHessian) with it in single precision, \(result.passes.gradient) gradient only, \(result.passes.value) line search"
               + (result.passes.subsampleStride > 1 ? ", and \(result.passes.subsample) over a 1/\(result.passes.subsampleStride) subsample for the start" : "") + "), "
               + "log-likelihood \(f.logLikelihood), AIC \(f.aic) "
               + "(read \(format(seconds: result.readSeconds)) s, fit \(format(seconds: result.fitSeconds)) s)")

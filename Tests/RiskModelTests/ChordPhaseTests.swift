@@ -48,6 +48,73 @@ import Testing
         for (a, b) in zip(reckless.beta, newton.beta) { #expect(abs(a - b) <= 1e-10 * max(1, abs(b))) }
     }
 
+    /// The Hessian of the steps that travel is computed from rows rounded to single precision: close
+    /// to the exact one (the chord phase's bound allows for it), yet not the same numbers.
+    @Test func theSinglePrecisionHessianIsWithinItsRoundingOfTheExactOne() throws {
+        let data = simulatedData(rows: 30_000, features: 8, seed: 17)
+        let fitted = try Self.solve(data, chordReach: 0.25)
+        let solver = try NewtonSolver(x: data.design, y: data.target, w: nil, threads: 2)
+        func information(_ derivatives: NewtonSolver.Derivatives) -> (Double, Matrix) {
+            let ll = fitted.beta.withUnsafeBufferPointer { solver.evaluate($0.baseAddress!, derivatives: derivatives) }
+            return (ll, solver.informationMatrix())
+        }
+        let (llDouble, exact) = information(.hessian), (llSingle, single) = information(.singlePrecisionHessian)
+        #expect(llSingle == llDouble, "ℓ and the gradient stay in double precision")
+        let p = exact.rows
+        var largest = 0.0
+        for i in 0..<p {
+            for j in 0..<p { largest = max(largest, abs(single[i, j] - exact[i, j]) / (exact[i, i] * exact[j, j]).squareRoot()) }
+        }
+        print("largest difference of the single-precision Hessian, relative to its diagonal: \(largest)")
+        #expect(largest > 0 && largest <= 1e-5)
+        #expect(solver.passes.singlePrecisionHessian == 1 && solver.passes.hessian == 1)
+    }
+
+    /// On data large enough for the warm start, the fit's only double-precision Hessian is the one at
+    /// the optimum, and it costs no pass of its own: the chord phase predicted that its last point
+    /// would converge and evaluated it with the Hessian.
+    @Test func aWarmStartedFitComputesOneDoublePrecisionHessianAtTheOptimum() throws {
+        let data = simulatedData(rows: 60_000, features: 10, seed: 21)
+        let solver = try NewtonSolver(x: data.design, y: data.target, w: nil, threads: 2, warmStartStride: 4)
+        let n = Double(data.target.count)
+        let fit = try solver.solve(l2: 0, tolerance: 1e-10, maxIterations: 100, sumWeights: n,
+                                   meanTarget: data.target.reduce(0, +) / n) { _ in }
+        let newton = try Self.solve(data, chordReach: 0)
+        print("warm start and chord phase: \(fit.iterations) iterations, passes \(fit.passes)")
+        #expect(fit.converged && fit.passes.subsampleStride == 4)
+        #expect(fit.passes.hessian == 1 && fit.passes.singlePrecisionHessian >= 1)
+        // One pass at the warm start's estimate, then one per accepted step: none after the last.
+        let full = fit.passes.hessian + fit.passes.singlePrecisionHessian + fit.passes.gradient + fit.passes.value
+        #expect(full == fit.iterations + 1)
+        #expect(relativeError(fit.logLikelihood, newton.logLikelihood) <= 1e-12)
+        for (a, b) in zip(fit.beta, newton.beta) { #expect(abs(a - b) <= 1e-10 * max(1, abs(b))) }
+        let check = try NewtonSolver(x: data.design, y: data.target, w: nil, threads: 1)
+        let ll = fit.beta.withUnsafeBufferPointer { check.evaluate($0.baseAddress!, derivatives: .hessian) }
+        #expect(ll == fit.logLikelihood)
+        #expect(fit.information.storage == check.informationMatrix().storage, "the final information is the double-precision Hessian at the estimate")
+    }
+
+    /// A prediction that the next point converges, made too eagerly, costs a Hessian pass and changes
+    /// nothing else: the test is decided there with the exact decrement, and Newton goes on.
+    @Test func aWrongPredictionOfTheLastPointStillReachesFullNewtonsOptimum() throws {
+        let data = simulatedData(rows: 60_000, features: 10, seed: 21)
+        let n = Double(data.target.count)
+        let newton = try Self.solve(data, chordReach: 0)
+        var mispredicted = 0
+        for margin in [1e2, 1e4, 1e6, 1e8, 1e10] {
+            let eager = try NewtonSolver(x: data.design, y: data.target, w: nil, threads: 2, warmStartStride: 4, predictionMargin: margin)
+            let fit = try eager.solve(l2: 0, tolerance: 1e-10, maxIterations: 100, sumWeights: n,
+                                      meanTarget: data.target.reduce(0, +) / n) { _ in }
+            print("prediction margin \(margin): \(fit.iterations) iterations, passes \(fit.passes)")
+            // More than one double-precision Hessian: one was computed where the fit did not converge.
+            if fit.passes.hessian >= 2 { mispredicted += 1 }
+            #expect(fit.converged && fit.newtonDecrement <= 1e-10)
+            #expect(relativeError(fit.logLikelihood, newton.logLikelihood) <= 1e-12)
+            for (a, b) in zip(fit.beta, newton.beta) { #expect(abs(a - b) <= 1e-10 * max(1, abs(b))) }
+        }
+        #expect(mispredicted > 0, "the eager margins made at least one wrong prediction")
+    }
+
     /// The final information is computed at the returned estimate, whatever phase ended the fit.
     @Test func theFinalInformationIsTheHessianAtTheEstimate() throws {
         let data = simulatedData(rows: 30_000, features: 6, seed: 13)
