@@ -65,26 +65,12 @@ public enum Scorer {
 
     /// σ(xᵢᵀβ) for each row of a row-major block.
     ///
-    /// The dot product uses two SIMD4 accumulators over the columns and a fixed reduction order, so
-    /// each row's score is the same bytes whatever the chunking or thread count; the logistic runs
-    /// in a second pass (BLAS.md §4: faster when the block is cache-resident).
+    /// The dot products are `rowProducts` (a fixed reduction order per row, so each row's score is
+    /// the same bytes whatever the chunking or thread count); the logistic runs in a second pass
+    /// (BLAS.md §4: faster when the block is cache-resident).
     public static func scoreRows(_ x: UnsafePointer<Double>, rows n: Int, columns p: Int,
                                  coefficients beta: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
-        let b = UnsafeRawPointer(beta)
-        for i in 0..<n {
-            let row = UnsafeRawPointer(x + i * p)
-            var acc0 = SIMD4<Double>(), acc1 = SIMD4<Double>()
-            var j = 0
-            while j + 8 <= p {
-                acc0 += row.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self) * b.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
-                acc1 += row.loadUnaligned(fromByteOffset: (j + 4) * 8, as: SIMD4<Double>.self) * b.loadUnaligned(fromByteOffset: (j + 4) * 8, as: SIMD4<Double>.self)
-                j += 8
-            }
-            let v = acc0 + acc1
-            var s = (v[0] + v[1]) + (v[2] + v[3])
-            while j < p { s += x[i * p + j] * beta[j]; j += 1 }
-            out[i] = s
-        }
+        rowProducts(x, rows: n, columns: p, with: beta, into: out)
         for i in 0..<n { out[i] = 1 / (1 + exp(-out[i])) }
     }
 }

@@ -114,7 +114,7 @@ func run(_ arguments: Arguments) throws {
         }
         let solver = try NewtonSolver(x: table.design, y: table.target, w: table.weights, threads: threads)
         var pass: [String: Double] = [:]
-        for (name, derivatives) in [("hessian", NewtonSolver.Derivatives.hessian), ("gradient", .gradient), ("value", .none)] {
+        for (name, derivatives) in [("hessian", NewtonSolver.Derivatives.hessian), ("singlePrecisionHessian", .singlePrecisionHessian), ("gradient", .gradient), ("value", .none)] {
             var best = Double.infinity
             for _ in 0..<max(1, repeats) {
                 let (_, t) = beta.withUnsafeBufferPointer { b in time { solver.evaluate(b.baseAddress!, derivatives: derivatives) } }
@@ -123,6 +123,9 @@ func run(_ arguments: Arguments) throws {
             pass[name] = best
         }
         report["fitBest"] = fitBest
+        let fitPasses = try LogisticRegression.fit(table, options: LogisticRegressionOptions(threads: threads)).passes
+        report["fitPasses"] = ["hessian": fitPasses.hessian, "singlePrecisionHessian": fitPasses.singlePrecisionHessian,
+                               "gradient": fitPasses.gradient, "value": fitPasses.value, "subsample": fitPasses.subsample]
         report["pass"] = pass
     }
     report["blasKernels"] = OpenBLAS.kernelChoice.inUse
