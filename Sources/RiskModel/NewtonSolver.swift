@@ -336,6 +336,11 @@ public final class NewtonSolver {
         Matrix(rows: p, columns: p, storage: Array(UnsafeBufferPointer(start: information, count: p * p)))
     }
 
+    /// Xᵀr of the last evaluation with derivatives, r = w(y − μ): the score vector of ℓ.
+    func scoreVectorArray() -> [Double] {
+        Array(UnsafeBufferPointer(start: scoreVector, count: p))
+    }
+
     /// One Newton step's linear algebra at the current evaluation: the penalised gradient into
     /// `gradient`, the direction into `direction`; returns (∇fᵀd, max|∇f|), or nil if the penalised
     /// Hessian is not positive definite. Allocates nothing.

@@ -114,6 +114,48 @@ import LinearAlgebra
         #expect(result.history.allSatisfy { $0.removed == nil || $0.pValue > level })
     }
 
+    /// The entry test's χ², computed here the long way for every candidate: U and I = XᵀHX by plain
+    /// loops at the current fit, then S = U_Sᵀ (I_SS)⁻¹ U_S over the model's terms and the
+    /// candidate's (no Schur complement, no solver pass). The selection must pick the candidate with
+    /// the largest χ² per degree of freedom's p-value and report its χ².
+    @Test func theEntryChiSquareIsTheScoreStatisticComputedTheLongWay() throws {
+        let data = try Reference.load("fair").read()
+        let features = data.encoding.features
+        let current = [0, 2].filter { $0 < features.count }
+        let model = try LogisticRegression.model(data.selecting(features: current))
+        let columns = VariableSelection.termColumns(data.encoding)
+        let inModel = [0] + current.flatMap { columns[$0] }
+        let x = data.design, n = x.rows, p = x.columns
+        var beta = [Double](repeating: 0, count: p)
+        for (k, c) in inModel.enumerated() { beta[c] = model.estimates[k] }
+        var u = [Double](repeating: 0, count: p)
+        var information = Matrix(rows: p, columns: p)
+        for i in 0..<n {
+            var eta = 0.0
+            for j in 0..<p { eta += x[i, j] * beta[j] }
+            let mu = 1 / (1 + exp(-eta)), w = data.weights?[i] ?? 1
+            for j in 0..<p {
+                u[j] += w * (data.target[i] - mu) * x[i, j]
+                for k in 0..<p { information[j, k] += w * mu * (1 - mu) * x[i, j] * x[i, k] }
+            }
+        }
+        let candidates = features.indices.filter { !current.contains($0) }
+        var expected: [Int: Double] = [:]
+        for c in candidates {
+            let set = inModel + columns[c]
+            let sub = Matrix(rows: set.count, columns: set.count, storage: set.flatMap { a in set.map { information[a, $0] } })
+            let us = set.map { u[$0] }
+            let solved = try Cholesky(sub).solve(us)
+            expected[c] = zip(us, solved).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        let solver = try NewtonSolver(x: data.design, y: data.target, w: data.weights, threads: 2)
+        let best = try #require(try VariableSelection.bestEntry(data, solver: solver, model: model, current: current, candidates: candidates))
+        let pValue = { (c: Int) in Distributions.chiSquareSurvival(expected[c]!, degreesOfFreedom: Double(columns[c].count)) }
+        let smallest = candidates.min { pValue($0) < pValue($1) }!
+        #expect(best.feature == smallest)
+        #expect(abs(best.chiSquare - expected[smallest]!) <= 1e-8 * expected[smallest]!)
+    }
+
     @Test func forwardAndBackwardAgreeOnAClearCase() throws {
         let ref = try Reference.load("fair")
         let data = try ref.read()
