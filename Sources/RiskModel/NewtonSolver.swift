@@ -61,8 +61,15 @@ import Glibc
 ///
 /// **Safeguards.** A chord step must at least halve the (pseudo-)decrement δ̃ = (∇fᵀA⁻¹∇f)^½ of the
 /// step before; otherwise the reused Hessian has stopped making progress and the solver computes
-/// the Hessian at the current point and goes on with full Newton. The line search is the same
-/// (a chord direction is a descent direction, A being positive definite). Convergence is only
+/// the Hessian at the current point and goes on with full Newton, the next step line-searched.
+///
+/// **Steps without a line search.** A full step that lands within `chordReach` of the factor's point
+/// (a chord step, or a Newton step that short) is taken as it is: its error map is the one bounded
+/// above, so it contracts, and the progress test at the next point checks that it did. Its pass
+/// computes the gradient without ℓ (no `log` per row: ℓ is only the line search's yardstick), and ℓ
+/// is computed again when a line-searched step or the end needs it (every exit passes through a
+/// pass that computes it). Other steps go through the backtracking line search, which needs only a
+/// descent direction (A is positive definite). Convergence is only
 /// declared by the test below with a Hessian computed at the final point: when a chord step meets the
 /// tolerance, one more pass computes ∇²f there, and the exact decrement decides. So the stopping rule,
 /// the optimum, and the final XᵀHX (the covariance's inverse) are those of full Newton.
@@ -193,9 +200,13 @@ public final class NewtonSolver {
     }
 
     /// ℓ(β) alone (line search), or ℓ with Xᵀr into `scoreVector`, and with XᵀHX into `information`.
-    public func evaluate(_ beta: UnsafePointer<Double>, derivatives: Derivatives) -> Double {
+    ///
+    /// `skippingLogLikelihood` leaves ℓ out (it returns NaN) and saves a `log` per row: for the chord
+    /// phase's steps, which are accepted without a line search (see "Steps without a line search").
+    public func evaluate(_ beta: UnsafePointer<Double>, derivatives: Derivatives, skippingLogLikelihood: Bool = false) -> Double {
         let p = self.p, blockRows = self.blockRows, gramRows = self.gramRows, pp = p * p
         let gradient = derivatives != .none
+        let value = !skippingLogLikelihood || !gradient
         let single = derivatives == .singlePrecisionHessian, hessian = derivatives == .hessian || single
         // The chord phase's bound needs the maxima over every row, never a subsample's.
         let takeColumnMax = hessian && columnMax.isEmpty && stride == 1
@@ -246,9 +257,11 @@ public final class NewtonSolver {
                             let e = eta[i], yi = yb.value[start + i]
                             let wi = wb.value?[start + i] ?? 1
                             let t = exp(-abs(e)), u = 1 + t
-                            let log1pt = u == 1 ? t : log(u) * (t / (u - 1))
-                            let softplus = e >= 0 ? e + log1pt : log1pt
-                            ll += wi * (yi * e - softplus)
+                            if value {
+                                let log1pt = u == 1 ? t : log(u) * (t / (u - 1))
+                                let softplus = e >= 0 ? e + log1pt : log1pt
+                                ll += wi * (yi * e - softplus)
+                            }
                             if gradient {
                                 let mu = e >= 0 ? 1 / u : t / u
                                 r[i] = wi * (yi - mu)
@@ -277,8 +290,8 @@ public final class NewtonSolver {
                 }
             }
         }
-        var ll = 0.0
-        for s in 0..<segments.count { ll += partialLogLikelihood[s] }
+        var ll = value ? 0.0 : Double.nan
+        for s in 0..<segments.count where value { ll += partialLogLikelihood[s] }
         guard gradient else { return ll }
         scoreVector.update(repeating: 0, count: p)
         for s in 0..<segments.count { for j in 0..<p { scoreVector[j] += partialGradient[s * p + j] } }
@@ -539,8 +552,13 @@ public final class NewtonSolver {
             curvature = .exact
             if !checked { checked = true; try checkFirstHessian(informationMatrix()) }
         }
+        /// Whether `logLikelihood` is ℓ at β (not after a step without a line search).
+        var valueKnown = true
+        /// After a chord step that did not make progress: the next step is line-searched.
+        var guardNextStep = false
         func computeHessianHere() throws {
-            _ = evaluate(beta, derivatives: .hessian)
+            logLikelihood = evaluate(beta, derivatives: .hessian)
+            valueKnown = true
             try hessianComputed()
         }
         // Points that need a Hessian and are not the last get it in single precision (the chord
@@ -589,8 +607,10 @@ public final class NewtonSolver {
                 continue
             }
             if curvature == .reused, out.decrement > 0.5 * previousDecrement {
-                // The reused Hessian stopped making progress: compute it here, then Newton.
+                // The reused Hessian stopped making progress: compute it here, then Newton, with a
+                // line search for the next step.
                 try computeHessianHere()
+                guardNextStep = true
                 continue
             }
             if out.iterations >= maxIterations {
@@ -613,6 +633,27 @@ public final class NewtonSolver {
             let contraction = curvature == .reused && previousArrivedByChord ? out.decrement / previousDecrement : 1
             let predictedLast = out.decrement * contraction <= chordTarget * predictionMargin
             let stepIsChord = curvature == .reused || curvature == .estimate
+            // Steps without a line search: the full step lands within `chordReach` of the factor's
+            // point, where the contraction is proved; the progress test above checks it at the next point.
+            for j in 0..<p { trial[j] = beta[j] + direction[j] }
+            if factorIsComputed && chordReach > 0 && !guardNextStep && reach(from: hessianPoint, to: trial) <= chordReach {
+                let derivatives: Derivatives = predictedLast ? .hessian : .gradient
+                logLikelihood = evaluate(trial, derivatives: derivatives, skippingLogLikelihood: !predictedLast)
+                valueKnown = predictedLast
+                beta.update(from: trial, count: p)
+                out.iterations += 1
+                if predictedLast { try hessianComputed() } else { curvature = .reused }
+                previousDecrement = out.decrement
+                previousArrivedByChord = arrivedByChord
+                arrivedByChord = stepIsChord
+                continue
+            }
+            guardNextStep = false
+            if !valueKnown {
+                // ℓ here for the line search's comparison (it leaves the derivatives as they are).
+                logLikelihood = evaluate(beta, derivatives: .none)
+                valueKnown = true
+            }
             switch lineSearch(from: beta, into: trial, logLikelihood: logLikelihood, slope: slope, maxAbsGradient: out.maxAbsGradient,
                               lambda: lambda, derivativesAt: { [unowned self] point in
                                   guard factorIsComputed && chordReach > 0 && reach(from: hessianPoint, to: point) <= chordReach else { return travel }
@@ -621,6 +662,7 @@ public final class NewtonSolver {
             case .accepted(let ll, let derivatives):
                 beta.update(from: trial, count: p)
                 logLikelihood = ll
+                valueKnown = true
                 out.iterations += 1
                 switch derivatives {
                 case .hessian: try hessianComputed()
@@ -648,6 +690,7 @@ public final class NewtonSolver {
             }
             break
         }
+        assert(valueKnown, "every way out of the loop evaluates ℓ at β")
         return out
     }
 
