@@ -64,7 +64,7 @@ import Glibc
 /// the Hessian at the current point and goes on with full Newton, the next step line-searched.
 ///
 /// **Steps without a line search.** A full step that lands within `chordReach` of the factor's point
-/// (a chord step, or a Newton step that short) is taken as it is: its error map is the one bounded
+/// (a chord step, or a Newton step as short) is taken as it is: its error map is the one bounded
 /// above, so it contracts, and the progress test at the next point checks that it did. Its pass
 /// computes the gradient without ℓ (no `log` per row: ℓ is only the line search's yardstick), and ℓ
 /// is computed again when a line-searched step or the end needs it (every exit passes through a
