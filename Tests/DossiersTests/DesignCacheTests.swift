@@ -85,4 +85,63 @@ import LinearAlgebra
         #expect(!tooMany.withUnsafeMutableBufferPointer { DesignCache.readSection(fd, at: off_t(skip), into: $0, threads: 2, checksum: &sum) },
                 "a section longer than the file is a truncated cache")
     }
+
+    /// The table of `table()` repeated to a design of more than 32 MiB (glibc serves it with its own
+    /// mapping, so the array and a format-2 cache are congruent and the design can be mapped).
+    static func largeTable() throws -> (data: TrainingData, spec: TableSpec) {
+        let (path, spec) = table()
+        var data = try TrainingData.read(path: path, spec: spec)
+        let copies = (40 << 20) / (data.design.storage.count * 8) + 1
+        data.design = Matrix(rows: data.design.rows * copies, columns: data.design.columns,
+                             storage: Array((0..<copies).map { c in data.design.storage.map { $0 + Double(c) } }.joined()))
+        data.target = Array(repeatElement(data.target, count: copies).joined())
+        data.weights = data.weights.map { Array(repeatElement($0, count: copies).joined()) }
+        data.amounts = data.amounts.map { Array(repeatElement($0, count: copies).joined()) }
+        data.lines = Array(repeatElement(data.lines, count: copies).joined())
+        return (data, spec)
+    }
+
+    /// A large design is mapped from the file, not copied: the same table as a read with `pread`,
+    /// the checksum still verified, and writing to the matrix changes the process's copy only.
+    @Test func aLargeDesignIsMappedAndIsTheSameTableAsOneRead() throws {
+        let (data, spec) = try Self.largeTable()
+        let cache = temporaryFile("") + ".cbl"
+        try DesignCache.write(data, signature: spec.signature, to: cache)
+        var mapped = try DesignCache.read(cache, signature: spec.signature, mapping: true)
+        let copied = try DesignCache.read(cache, signature: spec.signature, mapping: false)
+        #if os(Linux)
+        #expect(mapped.mappedBytes >= data.design.storage.count * 8 - 2 * 65_536, "the design was mapped")
+        #endif
+        #expect(copied.mappedBytes == 0)
+        #expect(mapped.data.design.storage.map(\.bitPattern) == data.design.storage.map(\.bitPattern))
+        #expect(copied.data.design == data.design && mapped.data.target == data.target && mapped.data.weights == data.weights)
+        #expect(mapped.data.amounts == data.amounts && mapped.data.lines == data.lines)
+        // Copy on write: the file keeps its bytes.
+        let middle = data.design.rows / 2
+        mapped.data.design[middle, 1] = 1e300
+        #expect(mapped.data.design[middle, 1] == 1e300)
+        #expect(try DesignCache.read(cache, signature: spec.signature).design == data.design)
+
+        // A flipped bit inside the mapped pages, and a file that ends inside the design.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: cache))
+        let designStart = bytes.count - (data.design.storage.count + 4 * data.design.rows) * 8
+        bytes[designStart + 8 * 65_536 + 3] ^= 0x04
+        let damagedPath = cache + ".damaged.cbl"
+        try bytes.write(to: URL(fileURLWithPath: damagedPath))
+        let damaged = #expect(throws: DataError.self) { try DesignCache.read(damagedPath, signature: spec.signature, mapping: true) }
+        #expect("\(damaged!)".contains("does not match its checksum"))
+        let truncatedPath = cache + ".truncated.cbl"
+        try bytes.prefix(designStart + 8 * data.design.storage.count / 2).write(to: URL(fileURLWithPath: truncatedPath))
+        let truncated = #expect(throws: DataError.self) { try DesignCache.read(truncatedPath, signature: spec.signature, mapping: true) }
+        #expect("\(truncated!)".contains("truncated"))
+    }
+
+    /// A cache of format 1 (sections aligned to 64 bytes) is still read, with `pread`.
+    @Test func aCacheOfFormatOneIsStillRead() throws {
+        let (data, spec) = try Self.largeTable()
+        let cache = temporaryFile("") + ".cbl"
+        try DesignCache.write(data, signature: spec.signature, to: cache, formatVersion: 1)
+        let back = try DesignCache.read(cache, signature: spec.signature, mapping: true)
+        #expect(back.mappedBytes == 0 && back.data.design == data.design && back.data.lines == data.lines)
+    }
 }
