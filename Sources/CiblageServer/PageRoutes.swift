@@ -125,11 +125,10 @@ struct PageRoutes {
             let identity = try context.require(.superviseur, .datascientist)
             let campaign = request.uri.queryParameters["campagne"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
             let euros = request.uri.queryParameters["vue"] == "euros"
-            let (dashboard, all, users) = try await state.run {
-                (try state.queue.dashboard(for: identity.actor, campaign: campaign, objectives: state.objectives),
-                 try state.queue.dashboard(for: identity.actor, campaign: nil, objectives: state.objectives).campaigns.map(\.campaign),
-                 try state.identity.users())
+            let (page, users) = try await state.run {
+                (try state.queue.dashboardPage(for: identity.actor, campaign: campaign, objectives: state.objectives), try state.identity.users())
             }
+            let (dashboard, all) = page
             return state.pages.render("tableau", Self.dashboardContext(dashboard, identity: identity, campaign: campaign, campaigns: all,
                                                                        euros: euros, users: users))
         }

@@ -127,13 +127,26 @@ extension QueueOperations {
     /// The dashboard of the items an actor supervises (a superviseur's sectors; everything for a
     /// datascientist or the store's administrator).
     public func dashboard(for actor: Actor, campaign: String?, objectives: [String: Objective]) throws -> Dashboard {
+        let items = try supervisedItems(of: actor).filter { campaign == nil || $0.campaign == campaign }
+        return Dashboard(items: items, objectives: objectives)
+    }
+
+    /// The dashboard page: the dashboard of `campaign` (or of all) and every campaign the actor can
+    /// choose from, in name order, from one read of the items (the page used to read them twice).
+    public func dashboardPage(for actor: Actor, campaign: String?, objectives: [String: Objective]) throws -> (dashboard: Dashboard, campaigns: [String]) {
+        let items = try supervisedItems(of: actor)
+        let names = Set(items.map(\.campaign)).sorted()
+        return (Dashboard(items: items.filter { campaign == nil || $0.campaign == campaign }, objectives: objectives), names)
+    }
+
+    /// The items in an actor's scope: a superviseur's sectors, everything for a datascientist.
+    private func supervisedItems(of actor: Actor) throws -> [QueueItem] {
         let scope: ItemScope
         switch actor.role {
         case .superviseur: scope = .sectors(actor.sectors ?? [])
         case .datascientist, nil: scope = .all
         case .controleur, .admin: throw QueueError("the dashboard is for superviseurs and datascientists", kind: .forbidden)
         }
-        let items = try store.items(in: scope).filter { campaign == nil || $0.campaign == campaign }
-        return Dashboard(items: items, objectives: objectives)
+        return try store.items(in: scope)
     }
 }

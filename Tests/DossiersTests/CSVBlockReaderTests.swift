@@ -117,6 +117,25 @@ import Testing
         #expect(seen == 0)
     }
 
+    /// A read that fails once the pass has started (here the path became a directory since the
+    /// header was read: `read` answers EISDIR) is an error naming the file, reported by the merging
+    /// thread, and the call returns with no thread left waiting, for any number of workers.
+    @Test func aReadThatFailsDuringThePassIsAnErrorNamingTheFile() throws {
+        let path = try write("id,y,x\n" + (1...5_000).map { "\($0),\($0 % 2),0.5" }.joined(separator: "\n") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try CSVBlockReader(path: path, blockSize: 256)
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        for threads in [1, 2, 4] {
+            var merged = 0
+            let error = #expect(throws: DataError.self) {
+                try r.forEachBlock(threads: threads, parse: { reader in while try reader.next() {} }) { _ in merged += 1 }
+            }
+            #expect(error == .cannotOpen(file: path, reason: String(cString: strerror(EISDIR))), "threads \(threads)")
+            #expect(merged == 0)
+        }
+    }
+
     /// A merge that throws stops the pipeline: the error is the caller's, the blocks after it are
     /// never merged, the call returns (no thread left waiting), and the reader reads again from the
     /// start. While it runs, blocks parsed and not yet merged never exceed the 4 × threads + 2 in

@@ -94,6 +94,11 @@ import Workflows
             let volume = try await client.request(.get, "/tableau", session: sylvie).text
             #expect(euros.contains("10\u{202F}000,00 €") && volume.contains("8 contrôles"))
             #expect(volume.contains("Réattribuer") && volume.contains("Charge par contrôleur"))
+            // One campaign chosen: the list still offers every campaign, the chosen one selected.
+            let chosen = try await client.request(.get, "/tableau?campagne=c1", session: sylvie).text
+            #expect(chosen.contains(#"<option value="c1" selected>c1</option>"#) && chosen.contains("8 contrôles"))
+            let other = try await client.request(.get, "/tableau?campagne=autre", session: sylvie).text
+            #expect(other.contains(#"<option value="c1">c1</option>"#) && !other.contains("8 contrôles"))
             let csv = try await client.request(.get, "/tableau/export.csv", session: sylvie).text
             #expect(csv.hasPrefix("campagne,canal,secteur,planifies") && !csv.contains("S2"))
         }
