@@ -128,9 +128,13 @@ public enum Planner {
 
     /// - Parameter scores: also write every dossier's score there, the same bytes as `ciblage score`
     ///   writes with the model's id column (`ScoresFile`), from this same pass over the population.
+    /// - Parameter record: told the plan before the scores file is committed (the store's insert):
+    ///   if it throws, the scores file is discarded, so a plan the store refused leaves no scores
+    ///   of it behind.
     public static func plan(campaign: Campaign, model: ModelArtifact, population path: String, format: CSVFormat = CSVFormat(),
                             threads: Int = Parallelism.defaultThreads, blockBytes: Int = 1 << 20,
-                            scores: String? = nil, progress: ProgressHandler? = nil) throws -> Summary {
+                            scores: String? = nil, progress: ProgressHandler? = nil,
+                            record: (Summary) throws -> Void = { _ in }) throws -> Summary {
         // Without the severity part, expected values are probabilities: a cost in euros means nothing against them.
         if model.severity == nil, let k = campaign.channels.firstIndex(where: { ($0.costPerControl ?? 0) > 0 }) {
             throw CampaignError(file: campaign.name, key: "channels[\(k)].costPerControl",
@@ -226,11 +230,13 @@ public enum Planner {
             eligibleCount += block.eligibleCount
             thresholds.publish(lowestValue: choice.lowestRankedValue, largestKey: choice.largestDrawnKey)
         }
-        try scoresFile?.commit()
         let probability = eligibleCount > 0 ? Double(min(drawSize, eligibleCount)) / Double(eligibleCount) : 0
         let items = assign(draw: choice.draw, ranking: choice.ranking, channels: channels, explore: explore, exploit: exploit,
                            inclusionProbability: probability, reasons: reasons)
-        return Summary(eligible: eligibleCount, population: records.recordCount, items: items)
+        let summary = Summary(eligible: eligibleCount, population: records.recordCount, items: items)
+        try record(summary)
+        try scoresFile?.commit()
+        return summary
     }
 }
 

@@ -176,9 +176,12 @@ public struct QueueOperations: Sendable {
         let campaign = try Campaign.load(path: request.campaign)
         let model = try campaign.loadModel(campaignFile: request.campaign, registry: store)
         if campaign.isOutreach { return try planOutreach(campaign, control: model, request) }
+        // The store's insert comes before the scores file is committed: a refused plan leaves neither.
+        var result = (inserted: 0, skipped: 0)
         let summary = try Planner.plan(campaign: campaign, model: model, population: request.population, format: request.format,
-                                       threads: request.threads, scores: request.scores, progress: progress)
-        let result = try store.plan(campaign: campaign.name, modelChecksum: model.checksum ?? "", items: summary.items, by: request.actor)
+                                       threads: request.threads, scores: request.scores, progress: progress, record: { summary in
+            result = try store.plan(campaign: campaign.name, modelChecksum: model.checksum ?? "", items: summary.items, by: request.actor)
+        })
         if let output = request.output { try AtomicFile.write(Data(summary.csv().utf8), to: output) }
         if let signing = request.checkpoint { _ = try signCheckpoint(signing) }
         return PlanResult(campaign: campaign.name, inserted: result.inserted, skipped: result.skipped,

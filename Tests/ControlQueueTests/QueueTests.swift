@@ -361,6 +361,18 @@ func simulatedPlanning(dossiers: Int, seed: UInt64, sample: Int) throws -> (popu
         let failed = dir.appendingPathComponent("failed.csv").path
         #expect(throws: DataError.self) { try Planner.plan(campaign: filtered, model: model, population: population, scores: failed) }
         #expect(!FileManager.default.fileExists(atPath: failed))
+        // Nor does a plan the store refuses: the scores file is committed only after the insert.
+        struct Refused: Error {}
+        let refused = dir.appendingPathComponent("refused.csv").path
+        var told = 0
+        #expect(throws: Refused.self) {
+            try Planner.plan(campaign: campaign, model: model, population: population, scores: refused, record: { summary in
+                told = summary.items.count
+                #expect(!FileManager.default.fileExists(atPath: refused), "not committed before the store's insert")
+                throw Refused()
+            })
+        }
+        #expect(told == alone.items.count && !FileManager.default.fileExists(atPath: refused))
     }
 }
 
