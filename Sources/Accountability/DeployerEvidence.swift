@@ -235,7 +235,8 @@ public enum DeployerEvidence {
         var drift: [String] = (f.stability ?? []).filter { $0.verdict != "stable" }.map { "\($0.name) : PSI \(num($0.psi, 3)), \($0.verdict)" }
         if let s = f.stability, drift.isEmpty { drift.append("Stabilité : \(s.count) indicateurs stables (PSI < 0,1).") }
         for item in f.outcomeDrift?.items ?? [] {
-            drift.append("\(item.name) : \(item.value.map { num($0, 3) } ?? "—")\(item.lower.map { l in " [\(num(l, 3)) ; \(num(item.upper ?? l, 3))]" } ?? "") — \(item.verdict)")
+            let (name, verdict) = item.french(randomControls: f.outcomeDrift?.randomControls ?? 0)
+            drift.append("\(name) : \(item.value.map { num($0, 3) } ?? "—")\(item.lower.map { l in " [\(num(l, 3)) ; \(num(item.upper ?? l, 3))]" } ?? "") — \(verdict)")
         }
         if f.stability == nil && f.outcomeDrift == nil { drift.append("\(toWrite) joindre `ciblage monitor --json` du mois (aucun relevé fourni).") }
         return Document(title: "Surveillance après mise en service — \(v.reference), \(f.month) (AI Act, art. 72)", sections: [

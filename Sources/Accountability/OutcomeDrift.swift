@@ -31,6 +31,10 @@ public enum OutcomeDrift {
         public var items: [Item]
     }
 
+    /// The names of `items`: the hit rate first, then the overall calibration and its quintiles.
+    static let hitRateName = "hit rate", calibrationName = "calibration (observed/expected)"
+    static func quintileName(_ q: Int) -> String { "calibration, score quintile \(q) of 5" }
+
     public static let minimumControls = 30
 
     /// Reads a closed-controls file (as written by `ciblage queue export`: cible, score, provenance,
@@ -69,8 +73,8 @@ public enum OutcomeDrift {
         let n = scores.count
         guard n >= minimumControls else {
             let verdict = "no verdict: \(n) closed random controls, at least \(minimumControls) are needed"
-            return [Item(name: "hit rate", value: nil, lower: nil, upper: nil, reference: trainingPrevalence, verdict: verdict),
-                    Item(name: "calibration (observed/expected)", value: nil, lower: nil, upper: nil, reference: 1, verdict: verdict)]
+            return [Item(name: hitRateName, value: nil, lower: nil, upper: nil, reference: trainingPrevalence, verdict: verdict),
+                    Item(name: calibrationName, value: nil, lower: nil, upper: nil, reference: 1, verdict: verdict)]
         }
         // Quintiles of the score among these controls.
         let sorted = scores.sorted()
@@ -104,10 +108,10 @@ public enum OutcomeDrift {
             hitVerdict = String(format: "drift: the random stratum's irregularity rate is %.1f%% against %.1f%% at training; retrain or review the target",
                                 100 * estimate[0], 100 * trainingPrevalence)
         } else { hitVerdict = "stable: the training prevalence is inside the interval" }
-        items.append(Item(name: "hit rate", value: estimate[0], lower: hlo, upper: hhi, reference: trainingPrevalence, verdict: hitVerdict))
+        items.append(Item(name: hitRateName, value: estimate[0], lower: hlo, upper: hhi, reference: trainingPrevalence, verdict: hitVerdict))
         for k in 1..<7 {
             let (lo, hi) = interval(k)
-            let name = k == 1 ? "calibration (observed/expected)" : "calibration, score quintile \(k - 1) of 5"
+            let name = k == 1 ? calibrationName : quintileName(k - 1)
             let verdict: String
             if let lo, let hi, lo > 1 || hi < 1 {
                 verdict = estimate[k] > 1 ? String(format: "drift: the score underestimates risk (observed %.2f× expected); recalibrate or retrain", estimate[k])
@@ -116,5 +120,35 @@ public enum OutcomeDrift {
             items.append(Item(name: name, value: estimate[k].isFinite ? estimate[k] : nil, lower: lo, upper: hi, reference: 1, verdict: verdict))
         }
         return items
+    }
+}
+
+extension OutcomeDrift.Item {
+    /// The item's name and verdict in French, for the deployer's monitoring report (the CLI and the
+    /// JSON keep the English `name` and `verdict`). Read off the item's numbers by the rule that
+    /// wrote `verdict`: drift when the interval excludes the reference, the direction by the value.
+    public func french(randomControls: Int) -> (name: String, verdict: String) {
+        let hitRate = name == OutcomeDrift.hitRateName
+        let frenchName: String
+        if hitRate { frenchName = "taux d'irrégularité du tirage aléatoire" } else if name == OutcomeDrift.calibrationName {
+            frenchName = "calibrage (observé/attendu)"
+        } else if let q = (1...5).first(where: { name == OutcomeDrift.quintileName($0) }) {
+            frenchName = "calibrage, quintile de score \(q) sur 5"
+        } else { frenchName = name }
+        func decimal(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v).replacingOccurrences(of: ".", with: ",") }
+        guard randomControls >= OutcomeDrift.minimumControls else {
+            return (frenchName, "pas de verdict : \(randomControls) contrôles aléatoires clos, il en faut au moins \(OutcomeDrift.minimumControls)")
+        }
+        guard let value, let reference else { return (frenchName, "pas de verdict : aucune estimation (pas de contrôle aléatoire clos ici)") }
+        var drift = false
+        if let lower, let upper { drift = lower > reference || upper < reference }
+        switch (hitRate, drift) {
+        case (true, true):
+            return (frenchName, "dérive : le taux d'irrégularité du tirage aléatoire est de \(decimal(100 * value, 1)) % contre \(decimal(100 * reference, 1)) % à l'apprentissage ; réentraîner ou revoir la cible")
+        case (true, false): return (frenchName, "stable : la prévalence d'apprentissage est dans l'intervalle")
+        case (false, true):
+            return (frenchName, "dérive : le score \(value > 1 ? "sous-estime" : "surestime") le risque (observé \(decimal(value, 2)) × l'attendu) ; recalibrer ou réentraîner")
+        case (false, false): return (frenchName, "calibré : 1 est dans l'intervalle")
+        }
     }
 }

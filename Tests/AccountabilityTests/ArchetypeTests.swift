@@ -123,6 +123,8 @@ import Testing
         let items = OutcomeDrift.items(scores: s, outcomes: y, weights: s.map { _ in 1 }, trainingPrevalence: mean, replicates: 300)
         #expect(items[0].verdict.hasPrefix("stable"), "\(items[0])")
         #expect(items[1].verdict.hasPrefix("calibrated"), "\(items[1])")
+        #expect(items[0].french(randomControls: s.count).verdict.hasPrefix("stable"))
+        #expect(items[1].french(randomControls: s.count).verdict.hasPrefix("calibré"))
         #expect(items.count == 7)
     }
 
@@ -133,12 +135,22 @@ import Testing
         #expect(items[0].verdict.hasPrefix("drift"))
         #expect(items[1].verdict.contains("underestimates"), "\(items[1])")
         #expect(abs(items[1].value! - 1.5) < 0.1)
+        // The deployer's report says the same in French, for every item.
+        for item in items {
+            let french = item.french(randomControls: s.count).verdict
+            #expect(french.hasPrefix("dérive") == item.verdict.hasPrefix("drift"), "\(item.verdict) / \(french)")
+            #expect(french.contains("sous-estime") == item.verdict.contains("underestimates"))
+            #expect(french.contains("surestime") == item.verdict.contains("overestimates"))
+        }
+        #expect(items[0].french(randomControls: s.count).name == "taux d'irrégularité du tirage aléatoire")
+        #expect(items[6].french(randomControls: s.count).name == "calibrage, quintile de score 5 sur 5")
     }
 
     @Test func tooFewControlsGiveNoVerdict() {
         let (s, y) = closed(20, factor: 1, seed: 3)
         let items = OutcomeDrift.items(scores: s, outcomes: y, weights: s.map { _ in 1 }, trainingPrevalence: 0.2)
         #expect(items.allSatisfy { $0.verdict.hasPrefix("no verdict") && $0.value == nil })
+        #expect(items.allSatisfy { $0.french(randomControls: 20).verdict == "pas de verdict : 20 contrôles aléatoires clos, il en faut au moins 30" })
     }
 
     /// The export's file: targeted rows are left out, π weights the random ones, a bad π names its line.
