@@ -36,12 +36,7 @@ public enum LogisticRegression {
     /// Fits, infers and assembles the artifact in one call (what a library user or a test wants;
     /// the training workflow does the same three steps itself, with the proxy check).
     public static func model(_ data: TrainingData, options: LogisticRegressionOptions = LogisticRegressionOptions()) throws -> ModelArtifact {
-        try model(data, options: options, from: nil)
-    }
-
-    /// `model`, with Newton started from a point whose derivatives are known (variable selection).
-    static func model(_ data: TrainingData, options: LogisticRegressionOptions, from start: NewtonSolver.KnownStart?) throws -> ModelArtifact {
-        let fitted = try fit(data, options: options, from: start)
+        let fitted = try fit(data, options: options)
         let severity = try data.amounts.map { try SeverityModel.fit(data, amounts: $0, amountColumn: data.amountName ?? "amount") }
         return ModelArtifact(fit: fitted, inference: try LogitInference(fitted), data: data, severity: severity)
     }
@@ -49,12 +44,6 @@ public enum LogisticRegression {
     /// Fits the model or explains why it cannot be fitted (`FitError`): the checks, the diagnostics of
     /// separation and collinearity, and Newton to the optimum. Inference is `LogitInference(fit)`.
     public static func fit(_ data: TrainingData, options: LogisticRegressionOptions = LogisticRegressionOptions()) throws -> LogisticFit {
-        try fit(data, options: options, from: nil)
-    }
-
-    /// `fit`, from `start` when given (see `NewtonSolver.KnownStart`: its XᵀHX carries no penalty,
-    /// so it is a start under any λ); a refit after a fitted separation starts afresh.
-    static func fit(_ data: TrainingData, options: LogisticRegressionOptions, from start: NewtonSolver.KnownStart?) throws -> LogisticFit {
         var options = options
         guard options.l2 >= 0, options.l2.isFinite else { throw FitError.invalidOption("{l2} must be a finite number ≥ 0, got \(options.l2)") }
         guard options.tolerance > 0, options.tolerance < 1 else { throw FitError.invalidOption("tolerance must be in (0, 1), got \(options.tolerance)") }
@@ -91,7 +80,7 @@ public enum LogisticRegression {
         let lambda = options.l2
         let solution = try solver.solve(
             l2: lambda, tolerance: options.tolerance, maxIterations: options.maxIterations,
-            sumWeights: sumW, meanTarget: sumWY / sumW, from: start
+            sumWeights: sumW, meanTarget: sumWY / sumW
         ) { information in
             let dependence = ColumnDependence(gram: information)
             guard !dependence.dependencies.isEmpty else { return }

@@ -484,54 +484,17 @@ public final class NewtonSolver {
         return .exhausted
     }
 
-    /// A point whose ℓ, gradient and Hessian over all rows, in double precision, are already known:
-    /// Newton starts there with no pass of its own (no warm start, no setup). Variable selection's
-    /// score pass computes them, over the full design, at the current model's estimate with zeros
-    /// for the entering effect, which is the next model's natural start: the one-step estimator
-    /// from there is already within the sampling error of the optimum, and the loop then goes on as
-    /// from any exact Hessian (chord steps, the final Hessian at the optimum).
-    struct KnownStart {
-        var beta: [Double]
-        var logLikelihood: Double
-        /// Xᵀr at `beta`.
-        var score: [Double]
-        /// XᵀHX at `beta`, p × p, both triangles.
-        var information: [Double]
-        /// maxᵢ|xᵢⱼ| per column, for the chord phase's bound.
-        var columnMax: [Double]
-    }
-
-    /// The point of the last evaluation with the Hessian, restricted to `columns` (in that order):
-    /// the start of a model on those columns of X. Nil before that evaluation, which also takes the
-    /// column maxima.
-    func knownStart(at beta: [Double], logLikelihood: Double, columns: [Int]) -> KnownStart? {
-        guard !columnMax.isEmpty, beta.count == p else { return nil }
-        return KnownStart(beta: columns.map { beta[$0] }, logLikelihood: logLikelihood, score: columns.map { scoreVector[$0] },
-                          information: columns.flatMap { a in columns.map { information[a * p + $0] } },
-                          columnMax: columns.map { columnMax[$0] })
-    }
-
-    /// Runs Newton to the optimum: from `known` when given, else from the warm start when the solver
-    /// has one and it succeeds, else from the intercept-only start logit(ȳ_w). `checkStart` sees XᵀHX
-    /// at the first point where it is computed over all rows in double precision: a Gram matrix of X
-    /// with positive row weights, so its dependent columns are X's (for the collinearity check).
+    /// Runs Newton to the optimum, from the warm start when the solver has one and it succeeds, else
+    /// from the intercept-only start logit(ȳ_w). `checkStart` sees XᵀHX at the first point where it
+    /// is computed over all rows in double precision: a Gram matrix of X with positive row weights, so its dependent
+    /// columns are X's (for the collinearity check).
     func solve(l2 lambda: Double, tolerance: Double, maxIterations: Int, sumWeights: Double, meanTarget: Double,
-               from known: KnownStart? = nil, checkStart: (Matrix) throws -> Void) throws -> Solution {
+               checkStart: (Matrix) throws -> Void) throws -> Solution {
         let beta = UnsafeMutablePointer<Double>.allocate(capacity: p)
         defer { beta.deallocate() }
         var logLikelihood: Double
         let curvature: Curvature
-        if let known {
-            precondition(known.beta.count == p && known.score.count == p && known.information.count == p * p && known.columnMax.count == p)
-            beta.update(from: known.beta, count: p)
-            scoreVector.update(from: known.score, count: p)
-            information.update(from: known.information, count: p * p)
-            columnMax = known.columnMax
-            logLikelihood = known.logLikelihood
-            passes.subsampleStride = 1
-            try checkStart(informationMatrix())
-            curvature = .exact
-        } else if let warm = try warmStart(beta, l2: lambda, sumWeights: sumWeights),
+        if let warm = try warmStart(beta, l2: lambda, sumWeights: sumWeights),
            objective(logLikelihood: warm, at: beta, lambda: lambda) <= Self.interceptOnlyObjective(meanTarget: meanTarget, sumWeights: sumWeights) {
             logLikelihood = warm
             curvature = .estimate

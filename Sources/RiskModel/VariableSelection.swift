@@ -78,17 +78,12 @@ public enum VariableSelection {
             var changed = false
             if options.method != .backward {
                 let candidates = features.indices.filter { !current.contains($0) }
-                if let scorePass, let entry = try bestEntry(data, solver: scorePass, model: model, current: current, candidates: candidates),
-                   let best = entry.best, best.pValue < options.entryLevel {
+                if let scorePass, let best = try bestEntry(data, solver: scorePass, model: model, current: current, candidates: candidates),
+                   best.pValue < options.entryLevel {
                     if options.method == .stepwise && best.feature == lastRemoved { break }
                     current.append(best.feature)
                     current.sort()
-                    // The score pass's point is the new model's start: the current estimates, zero
-                    // for the entering effect, with ℓ, the gradient and XᵀHX there already computed.
-                    let columns = termColumns(data.encoding)
-                    let start = scorePass.knownStart(at: entry.beta, logLikelihood: entry.logLikelihood,
-                                                     columns: [0] + current.flatMap { columns[$0] })
-                    model = try LogisticRegression.model(data.selecting(features: current, reusing: &designBuffer), options: options.fit, from: start)
+                    model = try LogisticRegression.model(data.selecting(features: current, reusing: &designBuffer), options: options.fit)
                     history.append(Step(step: history.count + 1, entered: features[best.feature], removed: nil,
                                         degreesOfFreedom: best.df, numberIn: current.count, test: "score",
                                         chiSquare: best.chiSquare, pValue: best.pValue))
@@ -122,12 +117,9 @@ public enum VariableSelection {
     /// Term columns (in the full design) of each feature.
     static func termColumns(_ encoding: DesignEncoding) -> [[Int]] { encoding.termRanges.map { Array($0) } }
 
-    /// The candidate with the smallest score-test p-value (nil if none can enter), and the point of
-    /// the score pass: β over the full design (the model's estimates, zero elsewhere) and ℓ there,
-    /// whose derivatives `solver` still holds. `solver` is over `data`'s full design; `current` is
-    /// sorted, as the model's terms are (`selecting(features:)`).
-    static func bestEntry(_ data: TrainingData, solver: NewtonSolver, model: ModelArtifact, current: [Int],
-                          candidates: [Int]) throws -> (best: Test?, beta: [Double], logLikelihood: Double)? {
+    /// The candidate with the smallest score-test p-value. `solver` is over `data`'s full design;
+    /// `current` is sorted, as the model's terms are (`selecting(features:)`).
+    static func bestEntry(_ data: TrainingData, solver: NewtonSolver, model: ModelArtifact, current: [Int], candidates: [Int]) throws -> Test? {
         guard !candidates.isEmpty else { return nil }
         let columns = termColumns(data.encoding)
         let inModel = [0] + current.flatMap { columns[$0] }
@@ -135,7 +127,7 @@ public enum VariableSelection {
         // estimates on its own columns, zero on the others.
         var beta = [Double](repeating: 0, count: data.design.columns)
         for (k, column) in inModel.enumerated() { beta[column] = model.estimates[k] }
-        let logLikelihood = beta.withUnsafeBufferPointer { solver.evaluate($0.baseAddress!, derivatives: .hessian) }
+        _ = beta.withUnsafeBufferPointer { solver.evaluate($0.baseAddress!, derivatives: .hessian) }
         let information = solver.informationMatrix()
         let score = solver.scoreVectorArray()
         let mm = Matrix(rows: inModel.count, columns: inModel.count, storage: inModel.flatMap { a in inModel.map { information[a, $0] } })
@@ -163,7 +155,7 @@ public enum VariableSelection {
                 best = Test(feature: c, df: block.count, chiSquare: chi, pValue: p)
             }
         }
-        return (best, beta, logLikelihood)
+        return best
     }
 
     /// The effect in the model with the largest removal p-value (Wald or likelihood ratio).

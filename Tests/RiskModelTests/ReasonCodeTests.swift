@@ -149,41 +149,11 @@ import LinearAlgebra
             expected[c] = zip(us, solved).reduce(0) { $0 + $1.0 * $1.1 }
         }
         let solver = try NewtonSolver(x: data.design, y: data.target, w: data.weights, threads: 2)
-        let best = try #require(try VariableSelection.bestEntry(data, solver: solver, model: model, current: current, candidates: candidates)?.best)
+        let best = try #require(try VariableSelection.bestEntry(data, solver: solver, model: model, current: current, candidates: candidates))
         let pValue = { (c: Int) in Distributions.chiSquareSurvival(expected[c]!, degreesOfFreedom: Double(columns[c].count)) }
         let smallest = candidates.min { pValue($0) < pValue($1) }!
         #expect(best.feature == smallest)
         #expect(abs(best.chiSquare - expected[smallest]!) <= 1e-8 * expected[smallest]!)
-    }
-
-    /// An entry step's refit starts at the score pass's point (the current estimates, zero for the
-    /// entering effect, with ℓ, ∇ℓ and XᵀHX already computed): the optimum of a fit from scratch,
-    /// with no warm start and fewer passes over the data.
-    @Test func aRefitFromTheScorePassReachesTheFreshFitsOptimumWithFewerPasses() throws {
-        let data = simulatedData(rows: 80_000, features: 10, seed: 17)
-        let current = Array(0..<6)
-        let model = try LogisticRegression.model(data.selecting(features: current))
-        let solver = try NewtonSolver(x: data.design, y: data.target, w: data.weights, threads: 2)
-        let entry = try #require(try VariableSelection.bestEntry(data, solver: solver, model: model, current: current,
-                                                                candidates: Array(6..<10)))
-        let best = try #require(entry.best)
-        let next = (current + [best.feature]).sorted()
-        let columns = VariableSelection.termColumns(data.encoding)
-        let start = try #require(solver.knownStart(at: entry.beta, logLikelihood: entry.logLikelihood, columns: [0] + next.flatMap { columns[$0] }))
-        let sub = data.selecting(features: next)
-        let fresh = try LogisticRegression.fit(sub)
-        let started = try LogisticRegression.fit(sub, options: LogisticRegressionOptions(), from: start)
-        print("refit from the score pass: passes \(started.passes); from scratch: \(fresh.passes)")
-        #expect(started.converged && started.newtonDecrement <= 1e-10)
-        #expect(relativeError(started.logLikelihood, fresh.logLikelihood) <= 1e-12)
-        for (a, b) in zip(started.estimates, fresh.estimates) { #expect(abs(a - b) <= 1e-8 * max(1, abs(b))) }
-        let covariance = { (f: LogisticFit) in try Cholesky(f.information).inverse() }
-        for (a, b) in zip(try covariance(started).storage, try covariance(fresh).storage) { #expect(abs(a - b) <= 1e-8 * max(1e-12, abs(b))) }
-        // 80,000 rows: too few for the fresh fit's warm start, so it starts from the intercept.
-        #expect(started.passes.subsample == 0 && fresh.passes.subsample == 0)
-        let hessians = { (p: NewtonSolver.Passes) in p.hessian + p.singlePrecisionHessian }
-        #expect(hessians(started.passes) < hessians(fresh.passes))
-        #expect(hessians(started.passes) + started.passes.gradient + started.passes.value < hessians(fresh.passes) + fresh.passes.gradient + fresh.passes.value)
     }
 
     @Test func forwardAndBackwardAgreeOnAClearCase() throws {
