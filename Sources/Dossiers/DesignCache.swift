@@ -140,6 +140,7 @@ public enum DesignCache {
         var offset = off_t(16 + json.count + padding)
         var sum = Checksum()
         var mappedBytes = 0
+        if mapping { MappedFileFault.watch(path) }  // a file truncated under its mapping is named, not a silent crash
         func section(_ count: Int, mappable: Bool = false) throws(DataError) -> [Double] {
             var ok = true
             let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in

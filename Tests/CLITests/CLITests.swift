@@ -44,6 +44,57 @@ import Testing
         return dir
     }
 
+    /// A cache truncated while `train` reads it (its design is mapped from the file, so the pages
+    /// vanish): one line naming the file and status 74, not a silent crash, and no model written.
+    /// The process is stopped once the mapping shows in /proc/PID/maps, the file cut, and the process
+    /// resumed: its next read of the design (the checksum or a Newton pass) faults.
+    @Test func aCacheTruncatedWhileTrainReadsItIsNamed() throws {
+        #if os(Linux)
+        let dir = scratch()
+        let csv = dir.appendingPathComponent("big.csv").path, cache = dir.appendingPathComponent("big.cbl").path
+        let model = dir.appendingPathComponent("m.json").path
+        // 500,000 rows × (intercept + 8): a 36 MB design, over the 32 MiB glibc maps on its own.
+        var text = "y,x1,x2,x3,x4,x5,x6,x7,x8\n"
+        var state: UInt64 = 7
+        for _ in 0..<500_000 {
+            var fields: [String] = []
+            for _ in 0..<9 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                fields.append(String((state >> 33) % 10))
+            }
+            fields[0] = Int(fields[0])! < 3 ? "1" : "0"
+            text += fields.joined(separator: ",") + "\n"
+        }
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        let converted = try run(["convert", "--data", csv, "--target", "y", "--output", cache])
+        #expect(converted.status == 0, "\(converted.stderr)")
+
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["train", "--data", cache, "--target", "y", "--output", model]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let pid = process.processIdentifier
+        let deadline = Date().addingTimeInterval(120)
+        var mapped = false
+        while !mapped && process.isRunning && Date() < deadline {
+            mapped = ((try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)) ?? "").contains(cache)
+            if !mapped { usleep(500) }
+        }
+        #expect(mapped, "the design was mapped from the cache")
+        kill(pid, SIGSTOP)
+        #expect(truncate(cache, 4096) == 0)
+        kill(pid, SIGCONT)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 74, "\(process.terminationReason) \(process.terminationStatus): \(stderr)")
+        #expect(stderr.contains("error: \(cache): a mapped cache file was truncated or rewritten while it was read"), "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: model))
+        #endif
+    }
+
     @Test func trainInspectAndScore() throws {
         let dir = scratch()
         let model = dir.appendingPathComponent("fair.json").path
