@@ -103,46 +103,48 @@ public enum OutcomeDrift {
         }
         var items: [Item] = []
         let (hlo, hhi) = interval(0)
-        let hitVerdict: String
-        if let hlo, let hhi, hlo > trainingPrevalence || hhi < trainingPrevalence {
-            hitVerdict = String(format: "drift: the random stratum's irregularity rate is %.1f%% against %.1f%% at training; retrain or review the target",
-                                100 * estimate[0], 100 * trainingPrevalence)
-        } else { hitVerdict = "stable: the training prevalence is inside the interval" }
-        items.append(Item(name: hitRateName, value: estimate[0], lower: hlo, upper: hhi, reference: trainingPrevalence, verdict: hitVerdict))
+        var hitRate = Item(name: hitRateName, value: estimate[0], lower: hlo, upper: hhi, reference: trainingPrevalence, verdict: "")
+        hitRate.verdict = hitRate.drifts
+            ? String(format: "drift: the random stratum's irregularity rate is %.1f%% against %.1f%% at training; retrain or review the target",
+                     100 * estimate[0], 100 * trainingPrevalence)
+            : "stable: the training prevalence is inside the interval"
+        items.append(hitRate)
         for k in 1..<7 {
             let (lo, hi) = interval(k)
-            let name = k == 1 ? calibrationName : quintileName(k - 1)
-            let verdict: String
-            if let lo, let hi, lo > 1 || hi < 1 {
-                verdict = estimate[k] > 1 ? String(format: "drift: the score underestimates risk (observed %.2f× expected); recalibrate or retrain", estimate[k])
-                    : String(format: "drift: the score overestimates risk (observed %.2f× expected); recalibrate or retrain", estimate[k])
-            } else { verdict = "calibrated: 1 is inside the interval" }
-            items.append(Item(name: name, value: estimate[k].isFinite ? estimate[k] : nil, lower: lo, upper: hi, reference: 1, verdict: verdict))
+            var item = Item(name: k == 1 ? calibrationName : quintileName(k - 1), value: estimate[k].isFinite ? estimate[k] : nil,
+                            lower: lo, upper: hi, reference: 1, verdict: "")
+            item.verdict = !item.drifts ? "calibrated: 1 is inside the interval"
+                : "drift: the score \(estimate[k] > 1 ? "underestimates" : "overestimates") risk (observed "
+                    + String(format: "%.2f", estimate[k]) + "× expected); recalibrate or retrain"
+            items.append(item)
         }
         return items
     }
 }
 
 extension OutcomeDrift.Item {
+    /// Whether the interval excludes the reference: the one rule behind every verdict, English or French.
+    var drifts: Bool {
+        guard let lower, let upper, let reference else { return false }
+        return lower > reference || upper < reference
+    }
+
+    /// The French names of the items `OutcomeDrift.items` writes.
+    static let frenchNames: [String: String] = Dictionary(uniqueKeysWithValues:
+        [(OutcomeDrift.hitRateName, "taux d'irrégularité du tirage aléatoire"), (OutcomeDrift.calibrationName, "calibrage (observé/attendu)")]
+        + (1...5).map { (OutcomeDrift.quintileName($0), "calibrage, quintile de score \($0) sur 5") })
+
     /// The item's name and verdict in French, for the deployer's monitoring report (the CLI and the
-    /// JSON keep the English `name` and `verdict`). Read off the item's numbers by the rule that
-    /// wrote `verdict`: drift when the interval excludes the reference, the direction by the value.
+    /// JSON keep the English `name` and `verdict`), read off the item's numbers by `drifts`, the rule
+    /// that wrote `verdict`, the direction by the value.
     public func french(randomControls: Int) -> (name: String, verdict: String) {
-        let hitRate = name == OutcomeDrift.hitRateName
-        let frenchName: String
-        if hitRate { frenchName = "taux d'irrégularité du tirage aléatoire" } else if name == OutcomeDrift.calibrationName {
-            frenchName = "calibrage (observé/attendu)"
-        } else if let q = (1...5).first(where: { name == OutcomeDrift.quintileName($0) }) {
-            frenchName = "calibrage, quintile de score \(q) sur 5"
-        } else { frenchName = name }
+        let frenchName = Self.frenchNames[name] ?? name
         func decimal(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v).replacingOccurrences(of: ".", with: ",") }
         guard randomControls >= OutcomeDrift.minimumControls else {
             return (frenchName, "pas de verdict : \(randomControls) contrôles aléatoires clos, il en faut au moins \(OutcomeDrift.minimumControls)")
         }
         guard let value, let reference else { return (frenchName, "pas de verdict : aucune estimation (pas de contrôle aléatoire clos ici)") }
-        var drift = false
-        if let lower, let upper { drift = lower > reference || upper < reference }
-        switch (hitRate, drift) {
+        switch (name == OutcomeDrift.hitRateName, drifts) {
         case (true, true):
             return (frenchName, "dérive : le taux d'irrégularité du tirage aléatoire est de \(decimal(100 * value, 1)) % contre \(decimal(100 * reference, 1)) % à l'apprentissage ; réentraîner ou revoir la cible")
         case (true, false): return (frenchName, "stable : la prévalence d'apprentissage est dans l'intervalle")

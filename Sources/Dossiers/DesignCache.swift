@@ -187,13 +187,24 @@ public enum DesignCache {
     /// exactly (integer sums), so the result does not depend on the thread count.
     static func readSection(_ fd: Int32, at offset: off_t, into buffer: UnsafeMutableBufferPointer<Double>, threads: Int,
                             checksum: inout Checksum) -> Bool {
+        sumChunks(of: buffer, threads: threads, checksum: &checksum) { start, first, words in
+            readExactly(fd, into: start, count: words * 8, at: offset + off_t(first * 8))
+        }
+    }
+
+    /// Adds `buffer`'s words to `checksum` in 1 MiB chunks shared among `threads` workers, each chunk
+    /// after `load` (given its start, first word and word count) has filled it, if there is one.
+    /// False when a load failed. The chunks depend on the size alone, so the sum does not depend on
+    /// the thread count (`readSection`, and `mapSection`, whose pages are already there).
+    static func sumChunks(of buffer: UnsafeMutableBufferPointer<Double>, threads: Int, checksum: inout Checksum,
+                          load: ((UnsafeMutablePointer<Double>, Int, Int) -> Bool)? = nil) -> Bool {
         let count = buffer.count
         guard count > 0 else { return true }
         let chunkWords = 1 << 17
         let chunks = (count + chunkWords - 1) / chunkWords
-        // A chunk's part, or nil if it could not be read whole (the file is shorter than its header says).
+        // A chunk's part, or nil if it could not be loaded whole (the file is shorter than its header says).
         var parts = [Checksum.Part?](repeating: nil, count: chunks)
-        let base = UncheckedSendable(buffer.baseAddress!)
+        let base = UncheckedSendable(buffer.baseAddress!), loader = UncheckedSendable(load)
         let workers = max(1, min(threads, chunks))
         parts.withUnsafeMutableBufferPointer { out in
             let ps = UncheckedSendable(out.baseAddress!)
@@ -201,7 +212,7 @@ public enum DesignCache {
                 for c in stride(from: w, to: chunks, by: workers) {
                     let first = c * chunkWords, words = min(chunkWords, count - first)
                     let start = base.value + first
-                    guard readExactly(fd, into: start, count: words * 8, at: offset + off_t(first * 8)) else { continue }
+                    if let load = loader.value, !load(start, first, words) { continue }
                     ps.value[c] = Checksum.Part(UnsafeBufferPointer(start: start, count: words))
                 }
             }
@@ -217,7 +228,9 @@ public enum DesignCache {
     /// `pread`, and adds the words to `checksum` as `readSection` does (the same chunks, so the same
     /// sum). Returns nil, having touched nothing, when the two are not congruent modulo the page size
     /// (the file is of format 1, or the allocator put the array elsewhere) or the section is under
-    /// 16 MiB; `complete` is false when the file is shorter than the section.
+    /// 16 MiB, and nil with the array's whole pages given back as fresh memory when the kernel
+    /// refuses the mapping (`read` then reads the whole section); `complete` is false when the file
+    /// is shorter than the section.
     ///
     /// Why: a fresh array of hundreds of megabytes is written page by page by the kernel twice, once
     /// to zero it and once to copy the page cache into it; on this VM that was 40 % of `train` from
@@ -240,6 +253,9 @@ public enum DesignCache {
         let tail = bytes - head - body
         let raw = UnsafeMutableRawPointer(base)
         guard let start = UnsafeMutableRawPointer(bitPattern: address + head) else { return nil }
+        // The partial pages first: once the mapping exists, the file is only read through its pages.
+        guard readExactly(fd, into: raw, count: head, at: offset),
+              readExactly(fd, into: raw + head + body, count: tail, at: offset + off_t(head + body)) else { return (0, false) }
         let mapped = mmap(start, body, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, offset + off_t(head))
         guard mapped == start else {
             // The range may have been unmapped by the failed call: give the array its memory back.
@@ -247,23 +263,7 @@ public enum DesignCache {
             precondition(anonymous == start, "cannot restore the memory of an array after a failed mmap")
             return nil
         }
-        guard readExactly(fd, into: raw, count: head, at: offset),
-              readExactly(fd, into: raw + head + body, count: tail, at: offset + off_t(head + body)) else { return (body, false) }
-        let chunkWords = 1 << 17
-        let chunks = (buffer.count + chunkWords - 1) / chunkWords
-        var parts = [Checksum.Part](repeating: Checksum.Part(words: 0, sum: 0, prefixSums: 0), count: chunks)
-        let values = UncheckedSendable(UnsafeBufferPointer(buffer))
-        let workers = max(1, min(threads, chunks))
-        parts.withUnsafeMutableBufferPointer { out in
-            let ps = UncheckedSendable(out.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for c in stride(from: w, to: chunks, by: workers) {
-                    let first = c * chunkWords
-                    ps.value[c] = Checksum.Part(UnsafeBufferPointer(rebasing: values.value[first..<min(first + chunkWords, values.value.count)]))
-                }
-            }
-        }
-        for part in parts { checksum.append(part) }
+        _ = sumChunks(of: buffer, threads: threads, checksum: &checksum)  // nothing to load: it cannot fail
         return (body, true)
         #else
         return nil
@@ -281,7 +281,6 @@ public enum DesignCache {
 
         struct Part {
             var words: UInt64, sum: UInt64, prefixSums: UInt64
-            init(words: UInt64, sum: UInt64, prefixSums: UInt64) { self.words = words; self.sum = sum; self.prefixSums = prefixSums }
             init(_ values: UnsafeBufferPointer<Double>) {
                 var s: UInt64 = 0, t: UInt64 = 0
                 for v in values {

@@ -47,7 +47,8 @@ import Testing
     /// A cache truncated while `train` reads it (its design is mapped from the file, so the pages
     /// vanish): one line naming the file and status 74, not a silent crash, and no model written.
     /// The process is stopped once the mapping shows in /proc/PID/maps, the file cut, and the process
-    /// resumed: its next read of the design (the checksum or a Newton pass) faults.
+    /// resumed: its next read of the design (the checksum or a Newton pass) faults. (`mapSection`
+    /// reads the partial pages before it maps, so no `pread` can meet the cut file instead.)
     @Test func aCacheTruncatedWhileTrainReadsItIsNamed() throws {
         #if os(Linux)
         let dir = scratch()

@@ -144,4 +144,29 @@ import LinearAlgebra
         let back = try DesignCache.read(cache, signature: spec.signature, mapping: true)
         #expect(back.mappedBytes == 0 && back.data.design == data.design && back.data.lines == data.lines)
     }
+
+    /// A mapping the kernel refuses (here the descriptor is open for writing only) gives the array
+    /// its pages back as memory of its own, writable, and says so (nil), so `read` falls back to
+    /// `pread`; with a hole left there, the writes below would fault. The buffer is page-aligned and
+    /// a whole number of pages, so that there is no partial page to `pread` (which the descriptor
+    /// would refuse first).
+    @Test func aRefusedMappingGivesTheArrayItsMemoryBack() throws {
+        #if os(Linux)
+        let page = sysconf(Int32(_SC_PAGESIZE))
+        let count = 3 << 20  // 24 MiB: over the size worth mapping, a whole number of pages
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * 8, alignment: page)
+        defer { raw.deallocate() }
+        let buffer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Double.self, capacity: count), count: count)
+        buffer.initialize(repeating: 1)
+        let path = temporaryFile("")
+        let fd = open(path, O_WRONLY)
+        defer { close(fd) }
+        #expect(ftruncate(fd, off_t(count * 8)) == 0)
+        var sum = DesignCache.Checksum()
+        let mapped = DesignCache.mapSection(fd, at: 0, into: buffer, threads: 2, checksum: &sum)
+        #expect(mapped.map { _ in true } == nil)
+        for i in stride(from: 0, to: count, by: 512) { buffer[i] = Double(i) }
+        #expect(stride(from: 0, to: count, by: 512).allSatisfy { buffer[$0] == Double($0) })
+        #endif
+    }
 }
