@@ -9,29 +9,39 @@ import Glibc
 /// takes the pages away and the next read of one raises SIGBUS, which would end the process with
 /// no word at all. The handler installed here writes one line naming the file and what to do,
 /// then exits with status 74 (EX_IOERR). Outputs are untouched: they are written to temporary
-/// files and renamed only at the end (`AtomicFile`), which this exit never reaches; the temporary
-/// file of the output being written may stay behind (`.NAME.tmp-PID-…`).
+/// files and renamed only at the end (`AtomicFile`), which this exit never reaches.
 ///
 /// A signal handler may only call async-signal-safe functions: the message is built beforehand, in
-/// memory that is never freed while the handler can run, and the handler calls `write` and `_exit`.
+/// one buffer allocated once and never freed, and the handler calls `write` and `_exit`. A later
+/// `watch` rewrites that buffer in place (the length is cleared first and set last), so a fault on
+/// another thread during the rewrite prints a shorter or mixed line, never reads freed memory; the
+/// commands that map a cache read one at a time, so that does not happen in practice.
+///
+/// The commands that map a cache (`train`, `select`, `evaluate` on a `.cbl`) write their outputs
+/// after the last read of the design, so this exit never leaves an output's temporary file behind.
 public enum MappedFileFault {
-    nonisolated(unsafe) private static var message: UnsafeMutablePointer<UInt8>?
+    /// Room for a path of PATH_MAX bytes and the sentence around it; a longer path is cut.
+    private static let capacity = 4096 + 512
+    nonisolated(unsafe) private static let message = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
     nonisolated(unsafe) private static var length = 0
 
     /// The exit status after a mapped file's pages vanished (EX_IOERR).
     public static let exitStatus: Int32 = 74
 
+    /// The line the handler writes for a fault on `path`'s pages.
+    private static func text(for path: String) -> [UInt8] {
+        Array("error: \(path): a mapped cache file was truncated or rewritten while it was read (bus error); run the command again, and do not write over a cache in use ('ciblage convert' writes a new file and renames it)\n".utf8)
+    }
+
     /// Names `path` in the message of a fault, and installs the handler (once per process). Call it
     /// before the file's pages are first read; a later call names the later file.
     public static func watch(_ path: String) {
         #if os(Linux)
-        let text = Array("error: \(path): a mapped cache file was truncated or rewritten while it was read (bus error); run the command again, and do not write over a cache in use ('ciblage convert' writes a new file and renames it)\n".utf8)
-        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count)
-        bytes.initialize(from: text, count: text.count)
-        // The old message is kept, never freed: the handler may be reading it right now.
+        var bytes = text(for: path)
+        if bytes.count > capacity { bytes = Array(bytes.prefix(capacity - 1)) + [UInt8(ascii: "\n")] }
         length = 0
-        message = bytes
-        length = text.count
+        bytes.withUnsafeBufferPointer { message.update(from: $0.baseAddress!, count: $0.count) }
+        length = bytes.count
         _ = installed
         #endif
     }
@@ -41,7 +51,7 @@ public enum MappedFileFault {
     private static let installed: Void = {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in
-            if let m = MappedFileFault.message, MappedFileFault.length > 0 { _ = write(2, m, MappedFileFault.length) }
+            if MappedFileFault.length > 0 { _ = write(2, MappedFileFault.message, MappedFileFault.length) }
             _exit(MappedFileFault.exitStatus)
         }
         sigemptyset(&action.sa_mask)
