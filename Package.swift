@@ -44,10 +44,7 @@ let package = Package(
         // Shared helpers with no domain meaning: the thread count, the unchecked-Sendable box of the
         // parallel loops, the seeded generator, CSV field quoting.
         .target(name: "CiblageSupport"),
-        // The AVX2 row kernels of the Newton pass and the scorer, taken only where CPUID finds AVX2
-        // (LinearAlgebra keeps a portable Swift loop with the same bits).
-        .target(name: "CKernels"),
-        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CKernels", "CiblageSupport"]),
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CiblageSupport"]),
         .target(
             name: "Dossiers",
             dependencies: ["CiblageSupport", "LinearAlgebra", .product(name: "Crypto", package: "swift-crypto"), "Yams"],
@@ -108,7 +105,7 @@ let package = Package(
             name: "CiblageFuzz",
             dependencies: ["CiblageSupport", "Dossiers", "RiskModel", "ControlQueue", "Accountability", "CiblageServer", "Yams"]
         ),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["CiblageSupport", "CKernels", "LinearAlgebra"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["CiblageSupport", "LinearAlgebra"]),
         .testTarget(name: "DossiersTests", dependencies: ["CiblageSupport", "Dossiers", "LinearAlgebra"]),
         .testTarget(
             name: "RiskModelTests",

@@ -38,14 +38,13 @@ import Glibc
 /// t ≤ 1 and the ratio undoes the rounding of 1 + t, a few ulps in all), and as t where u rounds to 1:
 /// libm's log costs a fraction of its log1p, which was a tenth of a fit's profile.
 /// One pass over X per evaluation: rows are cut into `RowSegments`; per block of rows, η = X_bβ
-/// (`rowProducts`), r and √H row scaling in Swift, Xᵀr (`accumulateTransposed`, each column summed
-/// over the rows in order; AVX2 where the CPU has it, see `RowKernels`) and (√H X_b)ᵀ(√H X_b) (dsyrk) accumulated into
+/// (dgemv), r and √H row scaling in Swift, Xᵀr (dgemv) and (√H X_b)ᵀ(√H X_b) (dsyrk) accumulated into
 /// the segment's partials; partials are added in segment order, so the result does not depend on
 /// the thread count.
 ///
 /// ## Fewer Hessian passes: the chord phase
 /// A pass with the Hessian costs a `dsyrk` over all of X, about four times a gradient-only pass
-/// (two row loops over each block while it is in cache). Near the optimum Newton's steps are tiny and
+/// (two `dgemv` over each block while it is in cache). Near the optimum Newton's steps are tiny and
 /// the Hessian barely changes, so the solver keeps the last Cholesky factor and takes chord steps
 /// d = −A⁻¹∇f(β) with A = ∇²f(β_A), the Hessian at the point β_A where it was last computed,
 /// paying only for the gradient.
@@ -280,7 +279,7 @@ public final class NewtonSolver {
                                 }
                             }
                         }
-                        if gradient { accumulateTransposed(block, rows: m, columns: p, by: r, into: g) }
+                        if gradient { try! BLAS.multiplyTransposed(block, rows: m, columns: p, by: r, into: g, beta: 1) }
                         if hessian {
                             gathered += m
                             if gathered + blockRows > gramRows { addGathered() }
