@@ -5,7 +5,7 @@ import Testing
 
 /// A selection run by scripts/references/make_selection_references.py: SAS's entry and removal
 /// rules, with every fit, score χ², Wald χ² and p-value computed by statsmodels (GLM Binomial
-/// `score_test` for omitted variables, `wald_test`).
+/// `score_test` for omitted variables, `wald_test`; the likelihood-ratio χ² from its two fits).
 struct SelectionReference: Decodable {
     struct Step: Decodable {
         var entered: String?, removed: String?
@@ -14,7 +14,7 @@ struct SelectionReference: Decodable {
         var chiSquare: Double, pValue: Double
     }
     struct Case: Decodable {
-        var method: String, entryLevel: Double, stayLevel: Double
+        var method: String, entryLevel: Double, stayLevel: Double, removalTest: String
         var history: [Step]
         var selected: [String]
         var terms: [String]
@@ -30,7 +30,7 @@ struct SelectionReference: Decodable {
 
 @Suite struct SelectionConformanceTests {
     /// Relative bounds against statsmodels: the next power of ten above the worst case measured on
-    /// these eight selections (2026-12-06: χ² 3.6e-9, p-values 2.7e-9, estimates 9.0e-14; the test
+    /// these ten selections (2026-12-06: χ² 3.6e-9, p-values 2.7e-9, estimates 9.0e-14; the test
     /// prints them). The χ² are computed at two fits that each converged to their own tolerance
     /// (statsmodels' IRLS at 1e-14 on the deviance, Ciblage's Newton decrement at 1e-10), and the
     /// p-values inherit the χ²'s error times the tail's slope. A score χ² without its Schur
@@ -46,8 +46,10 @@ struct SelectionReference: Decodable {
         var worst: [String: Double] = [:]
         for expected in reference.cases {
             let method = try #require(VariableSelection.Method(rawValue: expected.method))
-            let result = try VariableSelection.run(data, options: .init(method: method, entryLevel: expected.entryLevel, stayLevel: expected.stayLevel))
-            let label = "\(dataset) \(expected.method) \(expected.entryLevel)/\(expected.stayLevel)"
+            let removal = try #require(VariableSelection.RemovalTest(rawValue: expected.removalTest))
+            let result = try VariableSelection.run(data, options: .init(method: method, entryLevel: expected.entryLevel, stayLevel: expected.stayLevel,
+                                                                        removalTest: removal))
+            let label = "\(dataset) \(expected.method) \(expected.entryLevel)/\(expected.stayLevel) \(expected.removalTest)"
             #expect(result.history.count == expected.history.count, "\(label): \(result.history.map { $0.entered ?? "-" + ($0.removed ?? "") })")
             for (step, want) in zip(result.history, expected.history) {
                 #expect(step.entered == want.entered && step.removed == want.removed, "\(label) step \(step.step)")

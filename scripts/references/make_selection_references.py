@@ -7,7 +7,8 @@ categorical one entering or leaving as the block of its dummies; entry takes the
 smallest p-value of the efficient score chi-square at the current fit (statsmodels
 GLMResults.score_test with exog_extra: the score test for omitted variables), ties to the larger
 chi-square, if p < SLENTRY; removal takes the effect with the largest p-value of the block's Wald
-chi-square (GLMResults.wald_test, chi-square form), the first in model order on ties, if p > SLSTAY;
+chi-square (GLMResults.wald_test, chi-square form; or the likelihood-ratio chi-square of the two
+statsmodels fits, its tail from scipy), the first in model order on ties, if p > SLSTAY;
 stepwise alternates one entry and at most one removal, and stops when nothing changes or the effect
 that would enter is the one just removed. Only the rules are written here; every chi-square, p-value
 and fit is statsmodels'.
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 import statsmodels
 import statsmodels.api as sm
+from scipy import stats
 
 HERE = os.path.dirname(__file__)
 REF = os.path.join(HERE, "..", "..", "Tests", "RiskModelTests", "References")
@@ -38,7 +40,7 @@ def effect_columns(df, name, categorical, reference):
     return {f"{name}[T.{lv}]": (df[name].astype(str) == lv).astype(float).to_numpy() for lv in levels if lv != ref}
 
 
-def select(df, target, features, categorical, reference, method, entry, stay):
+def select(df, target, features, categorical, reference, method, entry, stay, removal="wald"):
     y = df[target].astype(float).to_numpy()
     blocks = [effect_columns(df, f, categorical, reference) for f in features]
 
@@ -83,8 +85,12 @@ def select(df, target, features, categorical, reference, method, entry, stay):
                     r = np.zeros((len(idx), len(names)))
                     for k, j in enumerate(idx):
                         r[k, j] = 1
-                    w = res.wald_test(r, scalar=True, use_f=False)
-                    chi, p = float(np.squeeze(w.statistic)), float(np.squeeze(w.pvalue))
+                    if removal == "wald":
+                        w = res.wald_test(r, scalar=True, use_f=False)
+                        chi, p = float(np.squeeze(w.statistic)), float(np.squeeze(w.pvalue))
+                    else:  # likelihood ratio: the reduced model refitted, chi-square from the two log-likelihoods
+                        chi = max(0.0, 2 * (res.llf - fit([e for e in current if e != f]).llf))
+                        p = float(stats.chi2.sf(chi, len(idx)))
                     if worst is None or p > worst[2]:
                         worst = (f, chi, p, len(idx))
                 if worst is None or worst[2] <= stay:
@@ -92,22 +98,22 @@ def select(df, target, features, categorical, reference, method, entry, stay):
                 current = [f for f in current if f != worst[0]]
                 res = fit(current)
                 history.append({"entered": None, "removed": features[worst[0]], "degreesOfFreedom": worst[3],
-                                "numberIn": len(current), "test": "wald", "chiSquare": worst[1], "pValue": worst[2]})
+                                "numberIn": len(current), "test": removal, "chiSquare": worst[1], "pValue": worst[2]})
                 last_removed = worst[0]
                 changed = True
                 if method == "stepwise":
                     break
         if not changed:
             break
-    return {"method": method, "entryLevel": entry, "stayLevel": stay, "history": history,
+    return {"method": method, "entryLevel": entry, "stayLevel": stay, "removalTest": removal, "history": history,
             "selected": [features[f] for f in current], "estimates": [float(v) for v in res.params],
             "terms": list(design(current).columns)}
 
 
 def main():
     for name, cases in [
-        ("fair", [("stepwise", 0.05, 0.05), ("forward", 0.05, 0.05), ("backward", 0.05, 0.05), ("stepwise", 0.7, 0.3)]),
-        ("anes96", [("stepwise", 0.05, 0.05), ("forward", 0.5, 0.5), ("backward", 0.05, 0.05), ("stepwise", 0.9, 0.2)]),
+        ("fair", [("stepwise", 0.05, 0.05), ("forward", 0.05, 0.05), ("backward", 0.05, 0.05), ("stepwise", 0.7, 0.3), ("backward", 0.05, 0.05, "lr")]),
+        ("anes96", [("stepwise", 0.05, 0.05), ("forward", 0.5, 0.5), ("backward", 0.05, 0.05), ("stepwise", 0.9, 0.2), ("stepwise", 0.9, 0.2, "lr")]),
     ]:
         conformance = json.load(open(os.path.join(REF, f"{name}.json")))
         df = pd.read_csv(os.path.join(REF, conformance["csv"]), dtype={c: str for c in conformance["categorical"]})
@@ -115,15 +121,15 @@ def main():
         reference = conformance.get("referenceLevel") or {}
         out = {"dataset": name, "versions": VERSIONS, "csv": conformance["csv"],
                "reference": "SAS PROC LOGISTIC selection rules; statistics from statsmodels GLM (Binomial) score_test / wald_test",
-               "cases": [select(df, conformance["target"], features, conformance["categorical"], reference, m, e, s)
-                         for m, e, s in cases]}
+               "cases": [select(df, conformance["target"], features, conformance["categorical"], reference, m, e, s, *r)
+                         for m, e, s, *r in cases]}
         path = os.path.join(REF, f"selection_{name}.json")
         with open(path + ".tmp", "w") as f:
             json.dump(out, f, indent=1)
         os.replace(path + ".tmp", path)
         for c in out["cases"]:
             steps = ", ".join((f"+{h['entered']}" if h["entered"] else f"-{h['removed']}") for h in c["history"])
-            print(f"{name} {c['method']} {c['entryLevel']}/{c['stayLevel']}: {steps} -> {c['selected']}")
+            print(f"{name} {c['method']} {c['entryLevel']}/{c['stayLevel']} {c['removalTest']}: {steps} -> {c['selected']}")
 
 
 if __name__ == "__main__":
