@@ -98,14 +98,21 @@ test: setup
 	url=$$(scripts/start-test-postgres.sh) && CIBLAGE_TEST_POSTGRES_URL=$$url CIBLAGE_BROWSER_TEST=1 CIBLAGE_PMML_CHECK=1 $(SWIFT) test
 
 # CI: every hot-path benchmark runs on a small fixture; allocations are the gate, never time.
+# The benchmarks package depends on the root one by path, and SwiftPM keeps its build plan for it
+# in benchmarks/.build: after a target of the root package is added or removed, that stale plan
+# fails with "missing inputs". Removing the plan makes SwiftPM write it again (a few seconds).
+STALE_BENCH_PLAN := benchmarks/.build/release.yaml benchmarks/.build/release/description.json
+
 bench-quick: setup
 	@mkdir -p $(OUT)
+	@rm -f $(STALE_BENCH_PLAN)
 	CIBLAGE_BENCH_ROWS=20000 $(SWIFT) package --package-path benchmarks benchmark --metric mallocCountTotal \
 		--format markdown --path stdout --no-progress > $(OUT)/bench-quick.md
 	python3 scripts/check-benchmark-allocations.py $(OUT)/bench-quick.md
 
 # The full suite (200 000 × 40 fixture), with times, throughput and allocations.
 bench: setup
+	@rm -f $(STALE_BENCH_PLAN)
 	$(SWIFT) package --package-path benchmarks benchmark
 
 clean:

@@ -11,7 +11,9 @@ runs every task with Ciblage and with its peers alternately, and prints the medi
   CSV parsing           ciblage reader             vs pandas.read_csv
 
 In-process Ciblage figures come from `ciblage-timings` (benchmarks/Sources/ciblage-timings, a subprocess
-that reports each phase); build it with `swift build -c release --package-path benchmarks --product ciblage-timings`.
+that reports each phase); build it with `swift build -c release --package-path benchmarks --product ciblage-timings`
+(if that fails with "missing inputs" after a root target was added or removed, delete the stale plan first:
+`rm -f benchmarks/.build/release.yaml benchmarks/.build/release/description.json`, as the Makefile does).
 Every fit's log-likelihood is printed: they must agree (same optimum).
 
     python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
