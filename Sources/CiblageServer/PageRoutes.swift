@@ -156,8 +156,7 @@ struct PageRoutes {
         router.get("modeles") { _, context in
             let identity = try context.require(.datascientist)
             let (audit, campaigns) = try await state.run {
-                (try state.queue.verifyAudit(),
-                 try state.queue.dashboard(for: identity.actor, campaign: nil, objectives: state.objectives).campaigns.map(\.campaign))
+                (try state.queue.verifyAudit(), try state.queue.supervisedCampaigns(of: identity.actor))
             }
             let reports = Reports.list(state.configuration.reports).map { ["name": $0, "kind": Reports.kind($0)] }
             let versions = try await state.run { try state.registry.versions() }

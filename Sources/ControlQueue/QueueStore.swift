@@ -101,6 +101,9 @@ public protocol QueueStore: IdentityStore, ModelRegistryStore {
     func next(for actor: Actor, channel: ChannelKind?, sector: String?, lease: TimeInterval, now: Date) throws -> QueueItem?
     /// Items of a scope, open ones first, best first.
     func items(in scope: ItemScope) throws -> [QueueItem]
+    /// The names of the campaigns with an item in the scope, in Swift's `String` order: what a
+    /// campaign filter offers, read without loading any item (a national plan holds 100,000 and more).
+    func campaigns(in scope: ItemScope) throws -> [String]
     /// One item if the scope holds it. `viewedBy` records the view in the audit log (a dossier's page).
     func item(_ id: Int64, in scope: ItemScope, viewedBy: Actor?, now: Date) throws -> QueueItem?
     func close(item: Int64, by actor: Actor, outcome: Outcome, now: Date) throws

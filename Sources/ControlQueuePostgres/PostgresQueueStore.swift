@@ -359,6 +359,20 @@ public final class PostgresQueueStore: QueueStore, @unchecked Sendable {
         }
     }
 
+    public func campaigns(in scope: ItemScope) throws -> [String] {
+        let (holder, sectors) = Self.parameters(scope)
+        return try blocking { [self] in
+            var names: [String] = []
+            let rows = try await client.query("""
+                SELECT DISTINCT campaign FROM items WHERE (\(holder)::TEXT IS NULL OR (controller = \(holder) AND state != 'planned'))
+                    AND (\(sectors)::TEXT[] IS NULL OR sector = ANY(\(sectors)::TEXT[]))
+                """, logger: logger)
+            for try await name in rows.decode(String.self) { names.append(name) }
+            // Sorted here, not by SQL: the database's collation would order accents and case its own way.
+            return names.sorted()
+        }
+    }
+
     public func item(_ id: Int64, in scope: ItemScope, viewedBy viewer: Actor?, now: Date) throws -> QueueItem? {
         try blocking { [self] in
             try await client.withTransaction(logger: logger) { c in

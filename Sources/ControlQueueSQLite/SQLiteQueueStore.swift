@@ -264,6 +264,12 @@ public final class SQLiteQueueStore: QueueStore, @unchecked Sendable {
         }
     }
 
+    public func campaigns(in scope: ItemScope) throws -> [String] {
+        let (condition, arguments) = Self.condition(scope)
+        // Sorted here, not by SQL: the same order as PostgreSQL's, whatever its collation.
+        return try queue.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT campaign FROM items WHERE \(condition)", arguments: arguments) }.sorted()
+    }
+
     public func item(_ id: Int64, in scope: ItemScope, viewedBy viewer: Actor?, now: Date) throws -> QueueItem? {
         guard let viewer else { return try queue.read { db in try fetchItem(db, id, in: scope) } }
         return try transaction { db in

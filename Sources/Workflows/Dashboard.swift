@@ -139,14 +139,22 @@ extension QueueOperations {
         return (Dashboard(items: items.filter { campaign == nil || $0.campaign == campaign }, objectives: objectives), names)
     }
 
+    /// The campaigns an actor supervises, in name order, without reading their items (the campaign
+    /// filter of the models' page).
+    public func supervisedCampaigns(of actor: Actor) throws -> [String] {
+        try store.campaigns(in: supervisedScope(of: actor))
+    }
+
     /// The items in an actor's scope: a superviseur's sectors, everything for a datascientist.
     private func supervisedItems(of actor: Actor) throws -> [QueueItem] {
-        let scope: ItemScope
+        try store.items(in: supervisedScope(of: actor))
+    }
+
+    private func supervisedScope(of actor: Actor) throws -> ItemScope {
         switch actor.role {
-        case .superviseur: scope = .sectors(actor.sectors ?? [])
-        case .datascientist, nil: scope = .all
+        case .superviseur: return .sectors(actor.sectors ?? [])
+        case .datascientist, nil: return .all
         case .controleur, .admin: throw QueueError("the dashboard is for superviseurs and datascientists", kind: .forbidden)
         }
-        return try store.items(in: scope)
     }
 }

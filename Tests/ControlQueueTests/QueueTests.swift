@@ -162,6 +162,26 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(try await s.verify().ok)
     }
 
+    /// The campaign filter's names come from the store without reading items: every campaign with an
+    /// item in the scope, once, in String order (accents and case as Swift orders them, whatever the
+    /// database's collation), and none outside it.
+    @Test(arguments: StoreKind.available)
+    func theCampaignsOfAScopeAreListedOnceInNameOrder(_ kind: StoreKind) async throws {
+        let store = try await kind.make().store.store
+        try await offPool {
+            _ = try store.plan(campaign: "été-2026", modelChecksum: "m", items: items(6, sectors: ["S1"]), actor: "t")
+            _ = try store.plan(campaign: "Zeta", modelChecksum: "m", items: items(4, sectors: ["S2"]), actor: "t")
+            _ = try store.plan(campaign: "alpha", modelChecksum: "m", items: items(8, sectors: ["S1", "S3"]), actor: "t")
+            #expect(try store.campaigns(in: .all) == ["Zeta", "alpha", "été-2026"])
+            #expect(try store.campaigns(in: .all) == Set(try store.items(in: .all).map(\.campaign)).sorted())
+            #expect(try store.campaigns(in: .sectors(["S2", "S3"])) == ["Zeta", "alpha"])
+            #expect(try store.campaigns(in: .sectors([])) == [])
+            #expect(try store.campaigns(in: .heldBy("alice", sectors: nil)) == [], "planned items are nobody's")
+            let taken = try #require(try store.next(controller: "alice", channel: nil, sector: "S2", lease: 60, now: Date()))
+            #expect(try store.campaigns(in: .heldBy("alice", sectors: nil)) == [taken.campaign])
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func refusalsChangeNothing(_ kind: StoreKind) async throws {
         let s = try await kind.make().store

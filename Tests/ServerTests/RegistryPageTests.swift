@@ -52,6 +52,7 @@ import Workflows
             #expect(other.text.contains("action=\"/modeles/dmde/1/approbation\"") && other.text.contains("Pseudo R-squ."))
             let list = try await client.request(.get, "/modeles", session: dora)
             #expect(list.text.contains("href=\"/modeles/dmde/1\"") && list.text.contains("du 2026-01-01 jusqu"))
+            #expect(list.text.contains("<option value=\"c1\">c1</option>"), "the planned campaign in the page's campaign filter")
 
             // Four eyes: dana's own approval is refused, by the API and by the page's form.
             let refused = try await client.request(.post, "/api/v1/models/dmde/1/approve", session: dana, json: "{}")
