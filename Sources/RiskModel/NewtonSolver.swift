@@ -123,6 +123,11 @@ public final class NewtonSolver {
     let predictionMargin: Double
     /// 1 for passes over all of X; `warmStartStride` while the warm start fits the subsample.
     private var stride = 1
+    /// Applied to the warm start's estimated XᵀHX (p×p, column-major) once it is scaled to all rows.
+    /// Only tests set it: no data makes a clean subsample's estimate indefinite, or so far off that
+    /// the line search's 60 halvings cannot shorten its step enough, yet `iterate` has a way out of
+    /// both (the exact Hessian at β_S), and `WarmStartTests` must be able to take it.
+    var estimateAdjustment: ((UnsafeMutablePointer<Double>, Int) -> Void)?
 
     /// What an evaluation computes besides ℓ.
     public enum Derivatives: Sendable {
@@ -798,6 +803,7 @@ public final class NewtonSolver {
         // it estimates the full one, and the first full pass needs the gradient alone.
         let scale = sumWeights / sampleWeight
         for k in 0..<(p * p) { information[k] *= scale }
+        estimateAdjustment?(information, p)
         stride = 1
         passes.subsampleStride = warmStartStride
         return evaluate(beta, derivatives: .gradient)

@@ -6,8 +6,10 @@ import Testing
 
 /// The warm start of `NewtonSolver`: a fit on a subsample first, then the same optimum as the cold start.
 @Suite struct WarmStartTests {
-    static func solve(_ data: TrainingData, stride: Int, threads: Int = 2) throws -> NewtonSolver.Solution {
+    static func solve(_ data: TrainingData, stride: Int, threads: Int = 2,
+                      adjustingEstimate adjustment: ((UnsafeMutablePointer<Double>, Int) -> Void)? = nil) throws -> NewtonSolver.Solution {
         let solver = try NewtonSolver(x: data.design, y: data.target, w: data.weights, threads: threads, warmStartStride: stride)
+        solver.estimateAdjustment = adjustment
         let n = data.weights?.reduce(0, +) ?? Double(data.target.count)
         let positives = zip(data.target, data.weights ?? Array(repeating: 1, count: data.target.count)).reduce(0) { $0 + $1.0 * $1.1 }
         return try solver.solve(l2: 0, tolerance: 1e-10, maxIterations: 100, sumWeights: n, meanTarget: positives / n) { _ in }
@@ -42,6 +44,42 @@ import Testing
             #expect(relativeError(a, b) <= 1e-9)
         }
         #expect(warm.newtonDecrement <= 1e-10)
+    }
+
+    /// The first full step's matrix is an estimate; if it is not positive definite (its Cholesky
+    /// fails), the solver computes the exact Hessian at β_S and goes on with Newton from there. Made
+    /// indefinite here through the test hook (no clean subsample gives one): one more exact Hessian
+    /// pass than the unharmed warm start, and the cold start's optimum.
+    @Test func anEstimateThatIsNotPositiveDefiniteFallsBackToTheExactHessian() throws {
+        let data = simulatedData(rows: 60_000, features: 10, seed: 21)
+        let cold = try Self.solve(data, stride: 1)
+        let warm = try Self.solve(data, stride: 4)
+        let harmed = try Self.solve(data, stride: 4) { information, p in information[1 + p] = -information[1 + p] }
+        print("indefinite estimate: warm passes \(warm.passes); harmed passes \(harmed.passes)")
+        #expect(harmed.converged && harmed.passes.subsampleStride == 4, "the warm start was used")
+        #expect(harmed.passes.hessian + harmed.passes.singlePrecisionHessian > warm.passes.hessian + warm.passes.singlePrecisionHessian,
+                "the exact Hessian was computed at β_S")
+        #expect(relativeError(harmed.logLikelihood, cold.logLikelihood) <= 1e-12)
+        for (a, b) in zip(harmed.beta, cold.beta) { #expect(abs(a - b) <= 1e-10 * max(1, abs(b))) }
+        #expect(harmed.newtonDecrement <= 1e-10)
+    }
+
+    /// An estimate positive definite but 1e25 times too small makes a step the line search cannot
+    /// shorten enough in its 60 halvings (2⁻⁶⁰ ≈ 8.7e-19): it is exhausted, and the solver starts
+    /// again from the exact Hessian at β_S instead of failing.
+    @Test func anEstimateWhoseStepTheLineSearchCannotShortenFallsBackToTheExactHessian() throws {
+        let data = simulatedData(rows: 60_000, features: 10, seed: 21)
+        let cold = try Self.solve(data, stride: 1)
+        let warm = try Self.solve(data, stride: 4)
+        let harmed = try Self.solve(data, stride: 4) { information, p in for k in 0..<(p * p) { information[k] *= 1e-25 } }
+        print("tiny estimate: warm passes \(warm.passes); harmed passes \(harmed.passes)")
+        #expect(harmed.converged && harmed.passes.subsampleStride == 4, "the warm start was used")
+        // 60 trials: the first with the derivatives its point would need, 59 of ℓ alone.
+        #expect(harmed.passes.value == warm.passes.value + 59, "the line search tried every halving")
+        #expect(harmed.passes.hessian > warm.passes.hessian, "the exact Hessian was computed at β_S")
+        #expect(relativeError(harmed.logLikelihood, cold.logLikelihood) <= 1e-12)
+        for (a, b) in zip(harmed.beta, cold.beta) { #expect(abs(a - b) <= 1e-10 * max(1, abs(b))) }
+        #expect(harmed.newtonDecrement <= 1e-10)
     }
 
     /// A column that is zero on every subsample row (a rare level the subsample missed) makes the
