@@ -21,24 +21,25 @@ import Glibc
 /// after the last read of the design, so this exit never leaves an output's temporary file behind.
 public enum MappedFileFault {
     /// Room for a path of PATH_MAX bytes and the sentence around it; a longer path is cut.
-    private static let capacity = 4096 + 512
+    static let capacity = 4096 + 512
     nonisolated(unsafe) private static let message = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
     nonisolated(unsafe) private static var length = 0
 
     /// The exit status after a mapped file's pages vanished (EX_IOERR).
     public static let exitStatus: Int32 = 74
 
-    /// The line the handler writes for a fault on `path`'s pages.
-    private static func text(for path: String) -> [UInt8] {
-        Array("error: \(path): a mapped cache file was truncated or rewritten while it was read (bus error); run the command again, and do not write over a cache in use ('ciblage convert' writes a new file and renames it)\n".utf8)
+    /// The line the handler writes for a fault on `path`'s pages, cut to `capacity` bytes (still
+    /// ending in a line break) for a path too long for the buffer.
+    static func line(for path: String) -> [UInt8] {
+        let text = Array("error: \(path): a mapped cache file was truncated or rewritten while it was read (bus error); run the command again, and do not write over a cache in use ('ciblage convert' writes a new file and renames it)\n".utf8)
+        return text.count <= capacity ? text : Array(text.prefix(capacity - 1)) + [UInt8(ascii: "\n")]
     }
 
     /// Names `path` in the message of a fault, and installs the handler (once per process). Call it
     /// before the file's pages are first read; a later call names the later file.
     public static func watch(_ path: String) {
         #if os(Linux)
-        var bytes = text(for: path)
-        if bytes.count > capacity { bytes = Array(bytes.prefix(capacity - 1)) + [UInt8(ascii: "\n")] }
+        let bytes = line(for: path)
         length = 0
         bytes.withUnsafeBufferPointer { message.update(from: $0.baseAddress!, count: $0.count) }
         length = bytes.count

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-@testable import Dossiers
-@testable import RiskModel
+import Dossiers
+import RiskModel
 
 /// A selection run by scripts/references/make_selection_references.py: SAS's entry and removal
 /// rules, with every fit, score χ², Wald χ² and p-value computed by statsmodels (GLM Binomial

@@ -19,27 +19,12 @@ import statsmodels
 import statsmodels.api as sm
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.linear_model import LogisticRegression
+from terms import design
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "RiskModelTests", "References")
 os.makedirs(os.path.join(OUT, "data"), exist_ok=True)
 VERSIONS = {"statsmodels": statsmodels.__version__, "scikit-learn": sklearn.__version__,
             "numpy": np.__version__, "pandas": pd.__version__, "python": sys.version.split()[0]}
-
-
-def design(df, numeric, categorical=None, reference=None):
-    """Builds X with Ciblage's term names and order: Intercept, then features in the given order."""
-    categorical = categorical or []
-    cols = {"Intercept": np.ones(len(df))}
-    for name in numeric + categorical:
-        if name in categorical:
-            levels = sorted(df[name].unique(), key=lambda v: float(v))
-            ref = reference if reference is not None else levels[0]
-            for lv in levels:
-                if lv != ref:
-                    cols[f"{name}[T.{lv}]"] = (df[name] == lv).astype(float).to_numpy()
-        else:
-            cols[name] = df[name].astype(float).to_numpy()
-    return pd.DataFrame(cols)
 
 
 def logit_reference(name, df, target, numeric, categorical=None, reference=None, note=""):

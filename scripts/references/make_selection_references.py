@@ -24,6 +24,7 @@ import pandas as pd
 import statsmodels
 import statsmodels.api as sm
 from scipy import stats
+from terms import design
 
 HERE = os.path.dirname(__file__)
 REF = os.path.join(HERE, "..", "..", "Tests", "RiskModelTests", "References")
@@ -32,12 +33,10 @@ VERSIONS = {"statsmodels": statsmodels.__version__, "numpy": np.__version__, "pa
 
 
 def effect_columns(df, name, categorical, reference):
-    """The design columns of one effect, with Ciblage's term names (levels sorted numerically)."""
-    if name not in categorical:
-        return {name: df[name].astype(float).to_numpy()}
-    levels = sorted(df[name].astype(str).unique(), key=float)
-    ref = reference.get(name, levels[0])
-    return {f"{name}[T.{lv}]": (df[name].astype(str) == lv).astype(float).to_numpy() for lv in levels if lv != ref}
+    """The design columns of one effect, named and ordered as Ciblage names them (terms.design)."""
+    is_categorical = name in categorical
+    x = design(df, [] if is_categorical else [name], [name] if is_categorical else [], reference.get(name))
+    return {term: x[term].to_numpy() for term in x.columns if term != "Intercept"}
 
 
 def select(df, target, features, categorical, reference, method, entry, stay, removal="wald"):
